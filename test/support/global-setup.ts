@@ -1,0 +1,2 @@
+// Placeholder: replaced by the harness (starts one PostgreSQL server per run).
+export default async function globalSetup(): Promise<void> {}

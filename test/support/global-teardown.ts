@@ -1,0 +1,2 @@
+// Placeholder: replaced by the harness (stops the server of the run).
+export default async function globalTeardown(): Promise<void> {}
