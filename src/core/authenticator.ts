@@ -1,0 +1,132 @@
+/**
+ * The client side of PostgreSQL authentication, as a pure step function.
+ *
+ * The server leads: each Authentication* request goes to {@link
+ * Authenticator.respond}, which returns the message to send back (or null
+ * when nothing is to be sent) and throws a `PgError` when the request is not
+ * acceptable: cleartext without TLS (unless allowed), a method we do not
+ * support, a SCRAM exchange out of order, a server signature that does not
+ * verify, or a password needed but not given. Crypto and nonces are
+ * injected, so this file stays pure.
+ */
+import { ConnectionError, InterfaceError, ProtocolViolation } from '../errors/base';
+import type { AuthCrypto } from '../protocol/auth/crypto';
+import { md5Password } from '../protocol/auth/md5';
+import { ScramClient } from '../protocol/auth/scram';
+import type { AuthenticationMessage, FrontendMessage } from '../protocol/messages';
+
+/** How to authenticate. */
+export interface AuthOptions {
+  user: string;
+  password?: string;
+  crypto: AuthCrypto;
+  /** Send a cleartext password over a link without TLS. Default false. */
+  allowCleartextPassword?: boolean;
+  /** SCRAM channel binding policy (libpq's `channel_binding`). Default 'prefer'. */
+  channelBinding?: 'disable' | 'prefer' | 'require';
+  /** A fixed SCRAM client nonce, for tests. */
+  scramNonce?: string;
+}
+
+/** What the link looks like when authentication starts. */
+export interface LinkSecurity {
+  tls: boolean;
+  /** tls-server-end-point channel binding data, when TLS is on and the certificate is known. */
+  channelBindingData?: Uint8Array;
+}
+
+/** One authentication exchange. */
+export class Authenticator {
+  private scram: ScramClient | null = null;
+  private done = false;
+  private bound = false;
+
+  constructor(
+    private readonly options: AuthOptions,
+    private readonly link: LinkSecurity,
+  ) {}
+
+  /** Answers one Authentication* request; see the file comment. */
+  respond(msg: AuthenticationMessage): FrontendMessage | null {
+    if (this.done) throw new ProtocolViolation(`unexpected ${msg.type} after authentication completed`);
+    switch (msg.type) {
+      case 'AuthenticationOk':
+        this.checkBindingRequirementMet();
+        this.done = true;
+        return null;
+      case 'AuthenticationCleartextPassword':
+        return this.cleartext();
+      case 'AuthenticationMD5Password':
+        return { type: 'PasswordMessage', password: md5Password(this.options.user, this.password(), msg.salt, this.options.crypto) };
+      case 'AuthenticationSASL':
+        return this.saslStart(msg.mechanisms);
+      case 'AuthenticationSASLContinue':
+        return { type: 'SASLResponse', data: this.requireScram(msg.type).handleContinue(msg.data) };
+      case 'AuthenticationSASLFinal':
+        this.requireScram(msg.type).handleFinal(msg.data);
+        return null;
+      default:
+        throw new ConnectionError(`the server asked for an unsupported authentication method (${msg.type})`, {
+          code: 'ERR_AUTH_UNSUPPORTED',
+        });
+    }
+  }
+
+  private cleartext(): FrontendMessage {
+    this.refuseIfBindingRequired('cleartext password');
+    if (!this.link.tls && !this.options.allowCleartextPassword) {
+      throw new ConnectionError(
+        'the server asked for a cleartext password over a connection without TLS; ' +
+          'use sslmode=require or set allowCleartextPassword',
+        { code: 'ERR_AUTH_INSECURE' },
+      );
+    }
+    return { type: 'PasswordMessage', password: this.password() };
+  }
+
+  private saslStart(mechanisms: string[]): FrontendMessage {
+    const policy = this.options.channelBinding ?? 'prefer';
+    const binding = this.link.tls && this.link.channelBindingData ? this.link.channelBindingData : null;
+    this.scram = new ScramClient({
+      username: this.options.user,
+      password: this.password(),
+      crypto: this.options.crypto,
+      nonce: this.options.scramNonce,
+      channelBinding: binding && policy !== 'disable' ? { type: 'tls-server-end-point', data: binding } : null,
+    });
+    this.bound = this.scram.chooseMechanism(mechanisms, policy) === 'SCRAM-SHA-256-PLUS';
+    const first = this.scram.initialResponse();
+    return { type: 'SASLInitialResponse', mechanism: first.mechanism, data: first.data };
+  }
+
+  private requireScram(type: string): ScramClient {
+    if (this.scram === null) throw new ProtocolViolation(`${type} received before AuthenticationSASL`);
+    return this.scram;
+  }
+
+  private refuseIfBindingRequired(method: string): void {
+    if ((this.options.channelBinding ?? 'prefer') === 'require') {
+      throw new ConnectionError(`channel binding is required, but the server used ${method} authentication`, {
+        code: 'ERR_AUTH_CHANNEL_BINDING',
+      });
+    }
+  }
+
+  private checkBindingRequirementMet(): void {
+    if ((this.options.channelBinding ?? 'prefer') !== 'require') return;
+    if (!this.bound) {
+      throw new ConnectionError('channel binding is required, but the server authenticated without it', {
+        code: 'ERR_AUTH_CHANNEL_BINDING',
+      });
+    }
+  }
+
+  private password(): string {
+    if (this.options.password === undefined) {
+      throw new InterfaceError(`the server requires a password for user "${this.options.user}" and none was given`, {
+        code: 'ERR_PASSWORD_REQUIRED',
+      });
+    }
+    return this.options.password;
+  }
+}

@@ -1,0 +1,380 @@
+/**
+ * ProtocolMachine: the sans-IO PostgreSQL client connection.
+ *
+ * Theory of operation. The machine owns no socket, timer or clock. The
+ * driver (our `Connection`, or yours) moves bytes and time; the machine
+ * decides what they mean, in the manner of h11 and of psycopg2's
+ * asynchronous `poll()`:
+ *
+ *   driver                          machine
+ *   ------                          -------
+ *   start()                     ->  queues SSLRequest or StartupMessage
+ *   poll()                      <-  'write' | 'starttls' | 'read' | 'ok'
+ *   dataToSend() -> socket          (one buffer per batch: coalesced writes)
+ *   socket -> receiveData(bytes)    frames and checks every message
+ *   nextEvent() until null      <-  backend messages and machine events
+ *   send(command)               ->  checks legality, encodes, counts operations
+ *   socket EOF -> receiveEof()      closes; a Failed event says why
+ *
+ * `poll()` is the whole contract for a driver loop: after every input, drain
+ * `nextEvent()`, then act on `poll()`: 'write' = flush `dataToSend()`,
+ * 'starttls' = upgrade the socket and call `tlsEstablished()`, 'read' = wait
+ * for bytes, 'ok' = nothing to wait for (idle, or the server waits for COPY
+ * data from you).
+ *
+ * Operations: each simple Query and each Sync is one operation; responses
+ * arrive in the order operations were sent, each ending in ReadyForQuery, so
+ * any number may be in flight (pipelining). The legality tables live in
+ * `states.ts`; the transitions that need code are below.
+ *
+ * Failure: malformed bytes, an illegal message, a FATAL error or an
+ * unexpected end of stream close the machine and yield one `Failed` event.
+ * A command that is illegal in the current state throws `InterfaceError`
+ * before any byte is queued, and leaves the machine as it was.
+ */
+import { ConnectionClosed, ConnectionError, ConnectionLost, InterfaceError, PgError, ProtocolViolation } from '../errors/base';
+import { databaseErrorFrom } from '../errors/sqlstate.generated';
+import type { AuthCrypto } from '../protocol/auth/crypto';
+import { BackendDecoder } from '../protocol/decode';
+import { writeFrontend } from '../protocol/encode';
+import type { AuthenticationMessage, BackendMessage, FrontendMessage, RawFields, TransactionStatus } from '../protocol/messages';
+import { ByteWriter } from '../util/bytes';
+import { Authenticator, type AuthOptions } from './authenticator';
+import type { Command } from './commands';
+import type { MachineEvent } from './events';
+import { BACKEND_ALLOWED, BATCH_MESSAGES, COMMANDS_ALLOWED, type MachineState } from './states';
+
+/** What the driver must do next; see the file comment. */
+export type PollState = 'ok' | 'read' | 'write' | 'starttls';
+
+/** Options of a {@link ProtocolMachine}. */
+export interface MachineOptions extends AuthOptions {
+  /** StartupMessage parameters besides `user` (database, application_name, options, DateStyle, ...). */
+  startupParameters?: Record<string, string>;
+  /**
+   * TLS negotiation: 'disable' sends no SSLRequest; 'prefer' asks and goes on
+   * in cleartext if the server says no; 'require' asks and fails if it says no.
+   */
+  tls?: 'disable' | 'prefer' | 'require';
+  /** The largest backend message accepted, in bytes (default 256 MiB). */
+  maxMessageSize?: number;
+}
+
+/** The key a CancelRequest needs (from BackendKeyData). */
+export interface BackendKey {
+  processId: number;
+  secretKey: Uint8Array;
+}
+
+type OpKind = 'simple' | 'extended';
+
+/** The sans-IO PostgreSQL client connection; see the file comment. */
+export class ProtocolMachine {
+  private _state: MachineState = 'new';
+  private readonly decoder: BackendDecoder;
+  private readonly out = new ByteWriter();
+  private outPending = false;
+  private events: MachineEvent[] = [];
+  private eventHead = 0;
+  private ops: OpKind[] = [];
+  private opHead = 0;
+  private copySyncOwed = false;
+  private auth: Authenticator | null = null;
+  private fatal: Error | null = null;
+  private _tls = false;
+  private _transactionStatus: TransactionStatus = 'I';
+  private _backendKey: BackendKey | undefined;
+  private readonly _parameters = new Map<string, string>();
+
+  constructor(private readonly options: MachineOptions) {
+    this.decoder = new BackendDecoder({ maxMessageSize: options.maxMessageSize ?? 256 * 1024 * 1024 });
+  }
+
+  /** The current state (see `states.ts`). */
+  get state(): MachineState {
+    return this._state;
+  }
+
+  /** The transaction status of the last ReadyForQuery: 'I' idle, 'T' in a block, 'E' failed block. */
+  get transactionStatus(): TransactionStatus {
+    return this._transactionStatus;
+  }
+
+  /** Server parameters reported by ParameterStatus (server_version, TimeZone, ...). */
+  get parameters(): ReadonlyMap<string, string> {
+    return this._parameters;
+  }
+
+  /** The cancel key from BackendKeyData, once received. */
+  get backendKey(): BackendKey | undefined {
+    return this._backendKey;
+  }
+
+  /** Whether the link was upgraded to TLS. */
+  get tls(): boolean {
+    return this._tls;
+  }
+
+  /** Operations sent and not yet completed by ReadyForQuery. */
+  get pendingOperations(): number {
+    return this.ops.length - this.opHead;
+  }
+
+  /** Begins the session: queues SSLRequest (when TLS is wanted) or the StartupMessage. */
+  start(): void {
+    if (this._state !== 'new') throw new InterfaceError(`start() called in state ${this._state}`);
+    if ((this.options.tls ?? 'disable') === 'disable') return this.sendStartup();
+    this.write({ type: 'SSLRequest' });
+    this._state = 'sslRequested';
+  }
+
+  /**
+   * Tells the machine the TLS handshake completed after poll() said 'starttls'.
+   * `channelBindingData` is the tls-server-end-point hash of the server certificate.
+   */
+  tlsEstablished(channelBindingData?: Uint8Array): void {
+    if (this._state !== 'tlsHandshake') throw new InterfaceError(`tlsEstablished() called in state ${this._state}`);
+    this._tls = true;
+    this.sendStartup(channelBindingData);
+  }
+
+  /** Feeds bytes received from the server. Never throws: problems become a Failed event. */
+  receiveData(bytes: Uint8Array): void {
+    if (this._state === 'closed') return;
+    if (this._state === 'sslRequested') return this.sslAnswer(bytes);
+    if (this._state === 'tlsHandshake' || this._state === 'new') {
+      return this.fail(new ProtocolViolation(`unexpected data from the server in state ${this._state}`));
+    }
+    try {
+      this.decoder.feed(bytes);
+      // The framing loop: one message at a time, each checked against the state table.
+      for (let msg = this.decoder.next(); msg !== null; msg = this.decoder.next()) {
+        this.receive(msg);
+        if (this._state === 'closed') return;
+      }
+    } catch (e) {
+      this.fail(e instanceof PgError ? e : new ProtocolViolation('malformed data from the server', { cause: e }));
+    }
+  }
+
+  /** Tells the machine the server closed its side. */
+  receiveEof(): void {
+    if (this._state === 'closed') return;
+    if (this._state === 'terminating') return this.fail(null);
+    this.fail(this.fatal ?? new ConnectionLost('the server closed the connection unexpectedly'));
+  }
+
+  /**
+   * Queues a command. Throws `InterfaceError` (nothing queued) when the command
+   * is not legal in the current state or is malformed.
+   */
+  send(command: Command): void {
+    if (!COMMANDS_ALLOWED[this._state].has(command.type)) {
+      if (this._state === 'closed') throw new ConnectionClosed(`cannot send ${command.type}: the connection is closed`);
+      throw new InterfaceError(`cannot send ${command.type} in state ${this._state}`, { code: 'ERR_ILLEGAL_COMMAND' });
+    }
+    switch (command.type) {
+      case 'simpleQuery':
+        this.write({ type: 'Query', sql: command.sql });
+        return this.pushOp('simple');
+      case 'batch':
+        return this.sendBatch(command.messages);
+      case 'copyData':
+        return this.write({ type: 'CopyData', data: command.data });
+      case 'copyDone':
+        return this.endCopyIn({ type: 'CopyDone' });
+      case 'copyFail':
+        return this.endCopyIn({ type: 'CopyFail', message: command.message });
+      case 'terminate':
+        this.write({ type: 'Terminate' });
+        this._state = 'terminating';
+        return;
+    }
+  }
+
+  /** The bytes to send now, coalesced into one buffer, or null when there are none. */
+  dataToSend(): Uint8Array | null {
+    if (!this.outPending) return null;
+    this.outPending = false;
+    return this.out.finish();
+  }
+
+  /** The next event, or null when more data is needed. */
+  nextEvent(): MachineEvent | null {
+    if (this.eventHead === this.events.length) return null;
+    const event = this.events[this.eventHead++];
+    if (this.eventHead === this.events.length) {
+      this.events.length = 0;
+      this.eventHead = 0;
+    }
+    return event;
+  }
+
+  /** What the driver must do next; see the file comment. */
+  poll(): PollState {
+    if (this.outPending) return 'write';
+    switch (this._state) {
+      case 'tlsHandshake':
+        return 'starttls';
+      case 'new':
+      case 'ready':
+      case 'copyIn':
+      case 'closed':
+        return 'ok';
+      default:
+        return 'read';
+    }
+  }
+
+  /** Encodes the CancelRequest for this session, to be sent over a new connection. */
+  cancelRequest(): Uint8Array {
+    if (this._backendKey === undefined) throw new InterfaceError('no BackendKeyData received: cannot cancel');
+    return ProtocolMachine.encodeCancelRequest(this._backendKey);
+  }
+
+  /** Encodes a CancelRequest for `key`. */
+  static encodeCancelRequest(key: BackendKey): Uint8Array {
+    const w = new ByteWriter();
+    writeFrontend(w, { type: 'CancelRequest', processId: key.processId, secretKey: key.secretKey });
+    return w.finish();
+  }
+
+  // ------------------------------------------------------------ internals
+
+  private sendStartup(channelBindingData?: Uint8Array): void {
+    const parameters = { user: this.options.user, ...this.options.startupParameters };
+    this.write({ type: 'StartupMessage', parameters });
+    this.auth = new Authenticator(this.options, { tls: this._tls, channelBindingData });
+    this._state = 'authenticating';
+  }
+
+  /** The one-byte answer to SSLRequest. Anything after 'S' would be unencrypted injection (CVE-2021-23222). */
+  private sslAnswer(bytes: Uint8Array): void {
+    if (bytes.length === 0) return;
+    const answer = bytes[0];
+    if (bytes.length > 1) return this.fail(new ProtocolViolation('unexpected data after the answer to SSLRequest'));
+    if (answer === 0x53 /* S */) {
+      this._state = 'tlsHandshake';
+    } else if (answer === 0x4e /* N */) {
+      if (this.options.tls === 'require') {
+        return this.fail(new ConnectionError('the server does not support TLS, and TLS is required', { code: 'ERR_TLS_REFUSED' }));
+      }
+      this.sendStartup();
+    } else {
+      this.fail(new ProtocolViolation(`invalid answer to SSLRequest: 0x${answer.toString(16)}`));
+    }
+  }
+
+  /** Handles one backend message: legality, transitions, then the event. */
+  private receive(msg: BackendMessage): void {
+    if (!BACKEND_ALLOWED[this._state].has(msg.type)) {
+      return this.fail(new ProtocolViolation(`unexpected ${msg.type} from the server in state ${this._state}`));
+    }
+    switch (msg.type) {
+      case 'ErrorResponse':
+        return this.serverError(msg.fields, msg);
+      case 'ParameterStatus':
+        this._parameters.set(msg.name, msg.value);
+        break;
+      case 'BackendKeyData':
+        this._backendKey = { processId: msg.processId, secretKey: msg.secretKey.slice() };
+        return;
+      case 'ReadyForQuery':
+        return this.readyForQuery(msg);
+      case 'CopyInResponse':
+        this._state = 'copyIn';
+        // Through the extended protocol the Sync we already sent is ignored
+        // during copy-in; one more is owed after CopyDone/CopyFail (protocol docs, "COPY Operations").
+        this.copySyncOwed = this.ops[this.opHead] === 'extended';
+        break;
+      case 'CopyOutResponse':
+        this._state = 'copyOut';
+        break;
+      case 'CopyBothResponse':
+        this._state = 'copyBoth';
+        break;
+      case 'CopyDone':
+        if (this._state === 'copyOut' || this._state === 'copyBoth') this._state = 'busy';
+        break;
+      case 'NegotiateProtocolVersion':
+        return; // we ask for 3.0 with no _pq_ options: nothing to adjust
+      default:
+        if (this._state === 'authenticating') return this.authenticate(msg as AuthenticationMessage);
+    }
+    this.events.push(msg);
+  }
+
+  private authenticate(msg: AuthenticationMessage): void {
+    const reply = this.auth!.respond(msg);
+    if (reply !== null) this.write(reply);
+    if (msg.type === 'AuthenticationOk') {
+      this.auth = null;
+      this._state = 'settingUp';
+    }
+  }
+
+  private readyForQuery(msg: BackendMessage & { type: 'ReadyForQuery' }): void {
+    this._transactionStatus = msg.status;
+    if (this._state === 'settingUp') {
+      this._state = 'ready';
+      this.events.push({ type: 'StartupComplete', processId: this._backendKey?.processId, transactionStatus: msg.status });
+      return;
+    }
+    if (this.pendingOperations === 0) return this.fail(new ProtocolViolation('ReadyForQuery with no operation in flight'));
+    this.opHead++;
+    if (this.opHead === this.ops.length) {
+      this.ops.length = 0;
+      this.opHead = 0;
+    }
+    if (this._state !== 'terminating') this._state = this.pendingOperations > 0 ? 'busy' : 'ready';
+    this.events.push(msg);
+  }
+
+  /**
+   * An ErrorResponse. Before the session is up it ends the connection; a
+   * FATAL or PANIC one means the server is about to close; otherwise it
+   * belongs to the operation at the head of the FIFO.
+   */
+  private serverError(fields: RawFields, msg: BackendMessage): void {
+    const severity = fields.V ?? fields.S;
+    if (this._state === 'authenticating' || this._state === 'settingUp') return this.fail(databaseErrorFrom(fields));
+    if (severity === 'FATAL' || severity === 'PANIC') this.fatal = databaseErrorFrom(fields);
+    if (this._state === 'copyIn' || this._state === 'copyOut' || this._state === 'copyBoth') this._state = 'busy';
+    this.events.push(msg);
+  }
+
+  private sendBatch(messages: FrontendMessage[]): void {
+    for (const m of messages) {
+      if (!BATCH_MESSAGES.has(m.type)) throw new InterfaceError(`${m.type} is not allowed in a batch`, { code: 'ERR_ILLEGAL_COMMAND' });
+    }
+    for (const m of messages) {
+      this.write(m);
+      if (m.type === 'Sync') this.pushOp('extended');
+    }
+  }
+
+  private endCopyIn(msg: FrontendMessage): void {
+    this.write(msg);
+    if (this.copySyncOwed) this.write({ type: 'Sync' });
+    this.copySyncOwed = false;
+    this._state = 'busy';
+  }
+
+  private pushOp(kind: OpKind): void {
+    this.ops.push(kind);
+    if (this._state === 'ready') this._state = 'busy';
+  }
+
+  private write(msg: FrontendMessage): void {
+    writeFrontend(this.out, msg);
+    this.outPending = true;
+  }
+
+  /** Closes the machine; the Failed event carries `error` (null for a clean end). */
+  private fail(error: Error | null): void {
+    this._state = 'closed';
+    this.outPending = false;
+    this.out.finish();
+    this.events.push({ type: 'Failed', error });
+  }
+}
