@@ -1,2 +1,14 @@
-// Placeholder: replaced by the harness (stops the server of the run).
-export default async function globalTeardown(): Promise<void> {}
+/**
+ * Jest global teardown: stops the server that global-setup.ts started (a
+ * throwaway cluster is stopped and its temp dir removed; a container is
+ * stopped; a server given by PGTEST_URL is left alone).
+ */
+import { HANDLE_KEY, type RunServerHandle } from './global-setup';
+
+/** Jest globalTeardown entry point. */
+export default async function globalTeardown(): Promise<void> {
+  const slot = globalThis as Record<string, unknown>;
+  const handle = slot[HANDLE_KEY] as RunServerHandle | undefined;
+  delete slot[HANDLE_KEY];
+  await handle?.stop();
+}
