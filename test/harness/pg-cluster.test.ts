@@ -1,0 +1,121 @@
+/**
+ * scripts/pg-cluster.ts on a cluster of its own: stop and start on the same
+ * port and data, a frozen backend, cleanup, and no server left behind when
+ * the process that started it is killed with SIGKILL.
+ */
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Client } from 'pg';
+import { findBinDir, startCluster, type Cluster } from '../../scripts/pg-cluster';
+import { describeLocal } from '../support/server';
+
+/** True while a process with this PID exists. */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Polls until `pid` is gone; false after `ms`. (Waits on a real process.) */
+async function waitGone(pid: number, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (alive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+  return !alive(pid);
+}
+
+/** True when a TCP connect to 127.0.0.1:port succeeds. */
+function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = net.connect({ host: '127.0.0.1', port });
+    s.once('connect', () => { s.destroy(); resolve(true); });
+    s.once('error', () => resolve(false));
+  });
+}
+
+async function connected(url: string): Promise<Client> {
+  const c = new Client({ connectionString: url });
+  await c.connect();
+  return c;
+}
+
+describeLocal('a cluster started by a test file', () => {
+  let cluster: Cluster;
+  beforeAll(async () => { cluster = await startCluster(); });
+  afterAll(async () => { await cluster?.destroy(); });
+
+  it('comes back on the same port with its data after stop() and start()', async () => {
+    const c = await connected(cluster.url());
+    await c.query("CREATE TABLE kept (v text); INSERT INTO kept VALUES ('yes')");
+    await c.end();
+    const oldPid = cluster.pid;
+    await cluster.stop();
+    expect(cluster.pid).toBeNull();
+    expect(await accepts(cluster.port)).toBe(false);
+    await cluster.start();
+    expect(cluster.pid).not.toBe(oldPid);
+    const again = await connected(cluster.url());
+    expect((await again.query('SELECT v FROM kept')).rows).toEqual([{ v: 'yes' }]);
+    await again.end();
+  });
+
+  it('lets a test freeze a backend with SIGSTOP and thaw it with SIGCONT', async () => {
+    const frozen = await connected(cluster.url());
+    const observer = await connected(cluster.url());
+    const pid = (await frozen.query('SELECT pg_backend_pid() AS pid')).rows[0].pid as number;
+    process.kill(pid, 'SIGSTOP');
+    const pending = frozen.query('SELECT 7 AS n');
+    const seen = await observer.query('SELECT state FROM pg_stat_activity WHERE pid = $1', [pid]);
+    expect(seen.rows).toEqual([{ state: 'idle' }]); // the frozen backend has not read the query
+    process.kill(pid, 'SIGCONT');
+    expect((await pending).rows).toEqual([{ n: 7 }]);
+    await Promise.all([frozen.end(), observer.end()]);
+  });
+
+  it('removes its temp dir on destroy()', async () => {
+    const other = await startCluster();
+    const pid = other.pid as number;
+    await other.destroy();
+    expect(fs.existsSync(other.dir)).toBe(false);
+    expect(alive(pid)).toBe(false);
+  });
+});
+
+describeLocal('a killed test run', () => {
+  it('leaves no postgres server behind when the process that started it is SIGKILLed', async () => {
+    const root = path.join(__dirname, '..', '..');
+    const child = spawn(process.execPath, ['-r', './scripts/register-ts.js', 'test/harness/fixtures/cluster-child.ts'], {
+      cwd: root, stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const line = await new Promise<string>((resolve) => child.stdout.once('data', (d) => resolve(String(d))));
+    const { pid, port, dir } = JSON.parse(line) as { pid: number; port: number; dir: string };
+    try {
+      expect(alive(pid)).toBe(true);
+      expect(await accepts(port)).toBe(true);
+      child.kill('SIGKILL');
+      expect(await waitGone(pid, 10_000)).toBe(true);
+      expect(await accepts(port)).toBe(false);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('findBinDir', () => {
+  it('prefers PG_BINDIR when it holds initdb and postgres, and ignores it otherwise', () => {
+    const fake = fs.mkdtempSync(path.join(os.tmpdir(), 'tsp-bindir-'));
+    try {
+      expect(findBinDir({ PG_BINDIR: fake })).not.toBe(fake);
+      fs.writeFileSync(path.join(fake, 'initdb'), '');
+      fs.writeFileSync(path.join(fake, 'postgres'), '');
+      expect(findBinDir({ PG_BINDIR: fake })).toBe(fake);
+    } finally {
+      fs.rmSync(fake, { recursive: true, force: true });
+    }
+  });
+});
