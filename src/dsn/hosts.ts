@@ -1,0 +1,69 @@
+/**
+ * Building the list of servers to try from the `host`, `hostaddr` and
+ * `port` keywords, with libpq's rules.
+ *
+ * Theory of operation: each keyword is a comma list. With `hostaddr`, its
+ * length sets the number of servers and `host`, when given, must have as
+ * many entries; otherwise `host` sets it. `port` is one value for all
+ * servers or one per server. An empty entry means the default (the default
+ * host, port 5432). A host starting with '/' is a unix-socket directory.
+ */
+
+import { configError } from './errors';
+import type { HostSpec } from './params';
+import { parsePort } from './values';
+
+/** The default host when none is given: the unix-socket directory Debian and Ubuntu compile into libpq. */
+export const DEFAULT_SOCKET_DIR = '/var/run/postgresql';
+
+/** True when `host` names a unix-socket directory rather than a TCP host. */
+export function isUnixHost(host: string): boolean {
+  return host.startsWith('/');
+}
+
+/** The socket file libpq connects to for a unix-socket directory and port. */
+export function unixSocketPath(dir: string, port: number): string {
+  return `${dir.replace(/\/+$/, '')}/.s.PGSQL.${port}`;
+}
+
+/** Builds one {@link HostSpec}; an empty `host` takes `defaultHost`. */
+export function hostSpec(host: string, port: number, hostaddr: string, defaultHost: string): HostSpec {
+  if (hostaddr !== '') {
+    checkHostaddr(hostaddr);
+    return { host: host === '' ? hostaddr : host, port, kind: 'tcp', hostaddr };
+  }
+  const name = host === '' ? defaultHost : host;
+  if (isUnixHost(name)) return { host: name, port, kind: 'unix', socketPath: unixSocketPath(name, port) };
+  return { host: name, port, kind: 'tcp' };
+}
+
+/** Builds the server list from raw comma lists (undefined = keyword not given). */
+export function buildHosts(
+  host: string | undefined,
+  hostaddr: string | undefined,
+  port: string | undefined,
+  defaultHost: string,
+): HostSpec[] {
+  const hosts = (host ?? '').split(',');
+  const addrs = hostaddr === undefined ? undefined : hostaddr.split(',');
+  const count = addrs?.length ?? hosts.length;
+  if (addrs !== undefined && host !== undefined && hosts.length !== count) {
+    throw configError(`could not match ${hosts.length} host names to ${count} hostaddr values`);
+  }
+  const ports = (port ?? '').split(',');
+  if (ports.length !== 1 && ports.length !== count) {
+    throw configError(`could not match ${ports.length} port numbers to ${count} hosts`);
+  }
+  return Array.from({ length: count }, (_, i) =>
+    hostSpec((hosts[i] ?? '').trim(), parsePort(ports[ports.length === 1 ? 0 : i]), (addrs?.[i] ?? '').trim(), defaultHost),
+  );
+}
+
+const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
+
+function checkHostaddr(addr: string): void {
+  const v4 = IPV4.exec(addr);
+  if (v4 !== null && v4.slice(1).every((o) => Number(o) <= 255)) return;
+  if (addr.includes(':') && /^[0-9A-Fa-f:.]+(%[\w.-]+)?$/.test(addr)) return;
+  throw configError(`could not parse network address ${JSON.stringify(addr.slice(0, 60))} (hostaddr must be a numeric IP address)`);
+}

@@ -1,0 +1,159 @@
+/**
+ * `resolveConfig`: from a connection string and/or explicit parameters, the
+ * PG* environment and libpq's defaults to validated {@link ConnectParams}.
+ *
+ * Theory of operation: precedence is per keyword, as in libpq: an explicit
+ * field beats the connection string, which beats its environment variable,
+ * which beats the default. The string and environment layers are merged as
+ * raw keyword values, turned into typed values once, then explicit typed
+ * fields are laid on top and the result validated. Pure: the environment
+ * and the OS user name come in as arguments.
+ *
+ * Defaults: host = `options.defaultHost` (default {@link DEFAULT_SOCKET_DIR},
+ * the unix-socket directory of Debian's libpq), port 5432, user =
+ * `options.osUser`, database = user, sslmode 'prefer' ('verify-full' when
+ * sslrootcert=system), target_session_attrs 'any', channel_binding 'prefer'.
+ */
+
+import { configError } from './errors';
+import { buildHosts, DEFAULT_SOCKET_DIR, hostSpec } from './hosts';
+
+export { DEFAULT_SOCKET_DIR };
+import { ENV_VARS, type Keyword } from './keywords';
+import type { ChannelBinding, ConnectInput, ConnectParams, DsnParams, SslMode, TargetSessionAttrs } from './params';
+import { parseDsn } from './parse';
+import { parseConnectTimeout, parseEnum, parseInteger, parseNonNegative, parsePort, parseSeconds, parseSwitch } from './values';
+
+/** The environment: variable name to value (e.g. `process.env`). */
+export type Env = Readonly<Record<string, string | undefined>>;
+
+/** Options of {@link resolveConfig}. */
+export interface ResolveOptions {
+  /** The operating-system user name: the default user (libpq uses the OS user). */
+  osUser?: string;
+  /** The host used when none is given; default {@link DEFAULT_SOCKET_DIR}. */
+  defaultHost?: string;
+}
+
+const SSL_MODES: readonly SslMode[] = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'];
+const SESSION_ATTRS: readonly TargetSessionAttrs[] = ['any', 'read-write', 'read-only', 'primary', 'standby', 'prefer-standby'];
+const CHANNEL_BINDINGS: readonly ChannelBinding[] = ['disable', 'prefer', 'require'];
+
+/**
+ * Resolves connection parameters. `input` is a connection string, explicit
+ * parameters (optionally with a `dsn`), or undefined (environment and
+ * defaults only). Throws a ConfigurationError (`ERR_INVALID_CONFIG`) naming
+ * the bad keyword or value, never the password.
+ */
+export function resolveConfig(input: string | ConnectInput | undefined, env: Env, options: ResolveOptions = {}): ConnectParams {
+  const explicit: ConnectInput = typeof input === 'string' ? { dsn: input } : (input ?? {});
+  const defaultHost = options.defaultHost ?? DEFAULT_SOCKET_DIR;
+  const raw: DsnParams = { ...fromEnv(env), ...(explicit.dsn === undefined ? {} : parseDsn(explicit.dsn)), ...hostKeywords(explicit) };
+  if (raw.service !== undefined) throw configError('the "service" option (pg_service.conf) is not supported; give the parameters directly');
+  const params = { ...fromKeywords(raw, defaultHost), ...typedFields(explicit) };
+  if (explicit.hosts !== undefined) params.hosts = explicitHosts(explicit.hosts, defaultHost);
+  const user = params.user ?? options.osUser;
+  if (user === undefined || user === '') throw configError('no user name: give "user", set PGUSER, or pass the OS user name');
+  const result: ConnectParams = { ...params, user, database: params.database ?? user };
+  checkSslRootSystem(result, raw.sslmode ?? explicit.sslmode);
+  return validate(result);
+}
+
+/** The raw keyword values the PG* environment variables supply (empty values count as unset). */
+export function fromEnv(env: Env): DsnParams {
+  const out: DsnParams = {};
+  for (const [keyword, name] of Object.entries(ENV_VARS) as Array<[Keyword, string]>) {
+    const value = env[name];
+    if (value !== undefined && value !== '') out[keyword] = value;
+  }
+  return out;
+}
+
+function hostKeywords(explicit: ConnectInput): DsnParams {
+  const out: DsnParams = {};
+  if (explicit.host !== undefined) out.host = explicit.host;
+  if (explicit.hostaddr !== undefined) out.hostaddr = explicit.hostaddr;
+  if (explicit.port !== undefined) out.port = String(explicit.port);
+  return out;
+}
+
+function typedFields(explicit: ConnectInput): Partial<ConnectParams> {
+  const { dsn: _d, host: _h, hostaddr: _a, port: _p, hosts: _s, ...rest } = explicit;
+  return definedOnly(rest);
+}
+
+function explicitHosts(hosts: NonNullable<ConnectInput['hosts']>, defaultHost: string): ConnectParams['hosts'] {
+  if (hosts.length === 0) throw configError('"hosts" must list at least one host');
+  return hosts.map((h) => hostSpec(h.host, parsePort(h.port ?? ''), h.hostaddr ?? '', defaultHost));
+}
+
+type Built = Omit<ConnectParams, 'user' | 'database'> & { user?: string; database?: string };
+
+function fromKeywords(raw: DsnParams, defaultHost: string): Built {
+  const opt = <T>(k: Keyword, parse: (v: string) => T): T | undefined => (raw[k] === undefined || raw[k].trim() === '' ? undefined : parse(raw[k]));
+  return definedOnly({
+    hosts: buildHosts(raw.host, raw.hostaddr, raw.port, defaultHost),
+    user: nonEmpty(raw.user),
+    password: nonEmpty(raw.password),
+    database: nonEmpty(raw.dbname),
+    applicationName: raw.application_name,
+    fallbackApplicationName: raw.fallback_application_name,
+    options: raw.options,
+    clientEncoding: nonEmpty(raw.client_encoding),
+    connectTimeoutMs: opt('connect_timeout', parseConnectTimeout),
+    sslmode: opt('sslmode', (v) => parseEnum('sslmode', v, SSL_MODES)) ?? (raw.sslrootcert === 'system' ? 'verify-full' : 'prefer'),
+    sslrootcert: nonEmpty(raw.sslrootcert),
+    sslcert: nonEmpty(raw.sslcert),
+    sslkey: nonEmpty(raw.sslkey),
+    sslpassword: nonEmpty(raw.sslpassword),
+    sslcrl: nonEmpty(raw.sslcrl),
+    sslcrldir: nonEmpty(raw.sslcrldir),
+    sslcertmode: opt('sslcertmode', (v) => parseEnum('sslcertmode', v, ['disable', 'allow', 'require'] as const)),
+    sslsni: opt('sslsni', (v) => parseSwitch('sslsni', v)) ?? true,
+    sslnegotiation: opt('sslnegotiation', (v) => parseEnum('sslnegotiation', v, ['postgres', 'direct'] as const)) ?? 'postgres',
+    sslMinProtocolVersion: nonEmpty(raw.ssl_min_protocol_version),
+    sslMaxProtocolVersion: nonEmpty(raw.ssl_max_protocol_version),
+    targetSessionAttrs: opt('target_session_attrs', (v) => parseEnum('target_session_attrs', v, SESSION_ATTRS)) ?? 'any',
+    passfile: nonEmpty(raw.passfile),
+    channelBinding: opt('channel_binding', (v) => parseEnum('channel_binding', v, CHANNEL_BINDINGS)) ?? 'prefer',
+    loadBalanceHosts: opt('load_balance_hosts', (v) => parseEnum('load_balance_hosts', v, ['disable', 'random'] as const)) === 'random',
+    keepalives: opt('keepalives', (v) => parseInteger('keepalives', v) !== 0) ?? true,
+    keepalivesIdleMs: opt('keepalives_idle', (v) => parseSeconds('keepalives_idle', v)),
+    keepalivesIntervalMs: opt('keepalives_interval', (v) => parseSeconds('keepalives_interval', v)),
+    keepalivesCount: opt('keepalives_count', (v) => parseNonNegative('keepalives_count', v)),
+    tcpUserTimeoutMs: opt('tcp_user_timeout', (v) => parseNonNegative('tcp_user_timeout', v)),
+    requireAuth: nonEmpty(raw.require_auth),
+    replication: nonEmpty(raw.replication),
+    requirepeer: nonEmpty(raw.requirepeer),
+    gssencmode: nonEmpty(raw.gssencmode),
+    krbsrvname: nonEmpty(raw.krbsrvname),
+  });
+}
+
+function checkSslRootSystem(p: ConnectParams, givenMode: string | undefined): void {
+  if (p.sslrootcert !== 'system') return;
+  if (givenMode === undefined) p.sslmode = 'verify-full';
+  else if (p.sslmode !== 'verify-full') {
+    throw configError(`weak sslmode "${p.sslmode}" may not be used with sslrootcert=system (use "verify-full")`);
+  }
+}
+
+function validate(p: ConnectParams): ConnectParams {
+  parseEnum('sslmode', p.sslmode, SSL_MODES);
+  parseEnum('target_session_attrs', p.targetSessionAttrs, SESSION_ATTRS);
+  parseEnum('channel_binding', p.channelBinding, CHANNEL_BINDINGS);
+  for (const h of p.hosts) parsePort(h.port);
+  if (p.connectTimeoutMs !== undefined && !(Number.isFinite(p.connectTimeoutMs) && p.connectTimeoutMs >= 0)) {
+    throw configError(`invalid connectTimeoutMs: ${String(p.connectTimeoutMs)} (expected a non-negative number of milliseconds)`);
+  }
+  return p;
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value === '' ? undefined : value;
+}
+
+function definedOnly<T extends object>(o: T): T {
+  for (const k of Object.keys(o) as Array<keyof T>) if (o[k] === undefined) delete o[k];
+  return o;
+}
