@@ -1,0 +1,48 @@
+/**
+ * Errors raised by the type codecs.
+ *
+ * A value the server sent that a parser cannot read is a {@link TypeParseError};
+ * a JS value that cannot be sent as a parameter of the expected type is an
+ * {@link InterfaceError} (the caller's fault), built by {@link badParam}.
+ */
+import { InterfaceError, PgError } from '../errors/base';
+
+/** Longest excerpt of the offending text quoted in an error message. */
+const EXCERPT = 60;
+
+/** A value in a result could not be parsed as its declared type; `typeName` and `text` say which. */
+export class TypeParseError extends PgError {
+  /** The PostgreSQL type name, e.g. `int4[]`. */
+  readonly typeName: string;
+  /** The offending text (cut to 60 characters). */
+  readonly text: string;
+
+  constructor(typeName: string, text: string, reason: string, options?: { cause?: unknown }) {
+    const excerpt = text.length > EXCERPT ? `${text.slice(0, EXCERPT)}...` : text;
+    super('ERR_TYPE_PARSE', `cannot parse ${typeName} value ${JSON.stringify(excerpt)}: ${reason}`, options);
+    this.typeName = typeName;
+    this.text = excerpt;
+  }
+}
+
+/** Describes a JS value briefly for an error message, never its full contents. */
+export function describeValue(value: unknown): string {
+  if (value === null) return 'null';
+  if (typeof value === 'object') return (value as object).constructor?.name ?? 'object';
+  if (typeof value === 'string') return 'string';
+  if (typeof value === 'number' || typeof value === 'bigint') return `${typeof value} ${String(value)}`;
+  return typeof value;
+}
+
+/**
+ * Builds the `InterfaceError` (code `ERR_BAD_PARAMETER`) for a parameter that
+ * cannot be serialized as `typeName`; the message names the type and the JS
+ * kind of the value, never the value of a string (it might be a secret).
+ */
+export function badParam(typeName: string, value: unknown, reason?: string, cause?: unknown): InterfaceError {
+  const why = reason === undefined ? '' : `: ${reason}`;
+  return new InterfaceError(`cannot send ${describeValue(value)} as a ${typeName} parameter${why}`, {
+    code: 'ERR_BAD_PARAMETER',
+    cause,
+  });
+}

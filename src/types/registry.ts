@@ -1,0 +1,195 @@
+/**
+ * TypeRegistry: oid -> codec, per connection.
+ *
+ * Theory of operation. A registry maps type oids to {@link TypeRecord}s and
+ * JS classes to adapters. Each connection owns a `clone()` of the shared
+ * default registry, so registrations on one connection never leak to others,
+ * while registrations on `TypeRegistry.default()` reach every connection
+ * created afterwards (psycopg2's global `register_type`).
+ *
+ * Results: `decoder(oid, format)` returns a cached `(bytes) => value`
+ * function, built once per (oid, format) and dropped when a record is
+ * registered; the cursor calls it per non-NULL field. Unknown oids decode
+ * text as a string and binary as a copy of the bytes. `resultFormat(oid)`
+ * says which format to ask the server for.
+ *
+ * Parameters: `encodeParam(value, oid)` writes the value for the type the
+ * server expects (its ParameterDescription): an adapter registered for the
+ * value's class wins, then the record of `oid`, then inference from the JS
+ * value for oid 0 and unknown oids. `paramFormat(oid)` says whether the
+ * result is text (a string) or binary (a Uint8Array). Every failure is an
+ * `InterfaceError` with code `ERR_BAD_PARAMETER` naming the type.
+ */
+import { InterfaceError } from '../errors/base';
+import { badParam } from './errors';
+import { arrayRecord } from './derived';
+import { BUILTIN_RECORDS } from './builtins';
+import { inferText } from './infer';
+import { copyBytes, utf8, utf8Encode } from './text';
+import { defaultTypeOptions, type TypeOptions, type TypeRecord } from './record';
+
+/** Decodes the bytes of one non-NULL field. */
+export type Decoder = (bytes: Uint8Array) => unknown;
+
+/** What an adapter returns: the text of the value, optionally with the oid of its type. */
+export type Adapted = string | { oid?: number; text: string };
+
+/** Turns an instance of a user class into parameter text (psycopg2's `register_adapter`). */
+export type Adapter<T = never> = (value: T) => Adapted;
+
+let shared: TypeRegistry | undefined;
+
+/** The oid -> codec map of one connection (or the shared default). */
+export class TypeRegistry {
+  /** Decoding options; changes apply to the next decoded value. */
+  readonly options: TypeOptions;
+  private readonly records = new Map<number, TypeRecord>();
+  private readonly names = new Map<string, TypeRecord>();
+  private readonly adapters = new Map<unknown, Adapter<unknown>>();
+  private readonly textDecoders = new Map<number, Decoder>();
+  private readonly binaryDecoders = new Map<number, Decoder>();
+
+  /** An empty registry (no types known); see {@link createDefaultRegistry} for the built-ins. */
+  constructor(options: Partial<TypeOptions> = {}) {
+    this.options = { ...defaultTypeOptions(), ...options };
+  }
+
+  /** The shared registry that connections clone when created; created with the built-ins on first use. */
+  static default(): TypeRegistry {
+    return (shared ??= createDefaultRegistry());
+  }
+
+  /**
+   * Registers `record` under its oid and aliases, and, when it has an
+   * `arrayOid`, its derived array type `name[]`. Replaces earlier records
+   * for the same oids. Returns this registry.
+   */
+  register(record: TypeRecord): this {
+    this.put(record);
+    if (record.arrayOid > 0) this.put(arrayRecord(record));
+    this.textDecoders.clear();
+    this.binaryDecoders.clear();
+    return this;
+  }
+
+  private put(record: TypeRecord): void {
+    for (const oid of [record.oid, ...(record.aliases ?? [])]) this.records.set(oid, record);
+    this.names.set(record.name.toLowerCase(), record);
+  }
+
+  /** The record for `oid`, or undefined. */
+  get(oid: number): TypeRecord | undefined {
+    return this.records.get(oid);
+  }
+
+  /** The record named `name` (case-insensitive; `int4[]` and `_int4` both name the array), or undefined. */
+  byName(name: string): TypeRecord | undefined {
+    const key = name.toLowerCase();
+    return this.names.get(key) ?? (key.startsWith('_') ? this.names.get(`${key.slice(1)}[]`) : undefined);
+  }
+
+  /** An independent copy: records, adapters and options; later registrations on either side stay there. */
+  clone(): TypeRegistry {
+    const copy = new TypeRegistry(this.options);
+    for (const [oid, record] of this.records) copy.records.set(oid, record);
+    for (const [name, record] of this.names) copy.names.set(name, record);
+    for (const [cls, adapt] of this.adapters) copy.adapters.set(cls, adapt);
+    return copy;
+  }
+
+  /**
+   * Makes instances of `cls` (and its subclasses) serialize through `adapt`
+   * whatever the parameter's type; psycopg2's `register_adapter`.
+   */
+  registerAdapter<T>(cls: abstract new (...args: never[]) => T, adapt: Adapter<T>): this {
+    this.adapters.set(cls.prototype, adapt as Adapter<unknown>);
+    return this;
+  }
+
+  /** The cached decoder for a column of type `typeOid` sent in `format` (0 text, 1 binary). */
+  decoder(typeOid: number, format: 0 | 1): Decoder {
+    const cache = format === 1 ? this.binaryDecoders : this.textDecoders;
+    let decode = cache.get(typeOid);
+    if (decode === undefined) cache.set(typeOid, (decode = this.buildDecoder(typeOid, format)));
+    return decode;
+  }
+
+  private buildDecoder(typeOid: number, format: 0 | 1): Decoder {
+    const record = this.records.get(typeOid);
+    const options = this.options;
+    if (format === 1) {
+      const parseBinary = record?.parseBinary?.bind(record);
+      return parseBinary === undefined ? copyBytes : (bytes) => parseBinary(bytes, options);
+    }
+    if (record === undefined || record.name === 'text' || record.name === 'varchar') return utf8;
+    const parse = record.parse.bind(record);
+    return (bytes) => parse(utf8(bytes), options);
+  }
+
+  /** The format (0 text, 1 binary) the client should request for result columns of `typeOid`. */
+  resultFormat(typeOid: number): 0 | 1 {
+    const record = this.records.get(typeOid);
+    return record?.binaryResults === true && record.parseBinary !== undefined ? 1 : 0;
+  }
+
+  /** The format `encodeParam` uses for a parameter of `typeOid`: 1 (bytes) or 0 (text). */
+  paramFormat(typeOid: number): 0 | 1 {
+    const record = this.records.get(typeOid);
+    return record?.binaryParams === true && record.serializeBinary !== undefined ? 1 : 0;
+  }
+
+  /**
+   * Encodes one parameter for a parameter of type `typeOid` (0 when the
+   * server left it open): `null` for null/undefined, a string in the text
+   * format, or bytes when `paramFormat(typeOid)` is 1.
+   * @throws InterfaceError (`ERR_BAD_PARAMETER`) naming the type when the value does not fit it.
+   */
+  encodeParam(value: unknown, typeOid: number): string | Uint8Array | null {
+    if (value === null || value === undefined) return null;
+    const record = this.records.get(typeOid);
+    try {
+      const adapted = this.adapters.size > 0 ? this.adapt(value) : undefined;
+      if (record === undefined) return adapted ?? inferText(value);
+      if (this.paramFormat(typeOid) === 1) {
+        const serializeBinary = record.serializeBinary as (v: unknown) => Uint8Array;
+        return serializeBinary(adapted === undefined ? value : utf8Encode(adapted));
+      }
+      return adapted ?? record.serialize(value);
+    } catch (error) {
+      if (error instanceof InterfaceError) throw error;
+      throw badParam(record?.name ?? `oid ${typeOid}`, value, error instanceof Error ? error.message : undefined, error);
+    }
+  }
+
+  /**
+   * The oid an adapter declares for `value` (`{ oid, text }`), or 0. The
+   * connection may send it as the parameter type when preparing a statement.
+   */
+  paramTypeOid(value: unknown): number {
+    const adapted = this.findAdapter(value)?.(value);
+    return typeof adapted === 'object' ? adapted.oid ?? 0 : 0;
+  }
+
+  private adapt(value: unknown): string | undefined {
+    const adapt = this.findAdapter(value);
+    if (adapt === undefined) return undefined;
+    const adapted = adapt(value);
+    return typeof adapted === 'string' ? adapted : adapted.text;
+  }
+
+  private findAdapter(value: unknown): Adapter<unknown> | undefined {
+    if (typeof value !== 'object' || value === null) return undefined;
+    for (let p = Object.getPrototypeOf(value) as object | null; p !== null; p = Object.getPrototypeOf(p) as object | null) {
+      const adapt = this.adapters.get(p);
+      if (adapt !== undefined) return adapt;
+    }
+    return undefined;
+  }
+}
+
+/** A fresh registry holding every built-in type (and its array type). */
+export function createDefaultRegistry(options?: Partial<TypeOptions>): TypeRegistry {
+  const registry = new TypeRegistry(options);
+  for (const record of BUILTIN_RECORDS) registry.register(record);
+  return registry;
+}
