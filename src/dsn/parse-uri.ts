@@ -90,8 +90,14 @@ function readHost(rest: string, pos: number): [string, number] {
 
 function readPort(rest: string, pos: number): [string, number] {
   const end = firstOf(rest, '/?,', pos);
-  return [percentDecode(rest.slice(pos, end), 'port'), end];
+  const port = percentDecode(rest.slice(pos, end), 'port');
+  // Not quoted: a non-numeric "port" is most often a password with an unencoded '/', '?' or '#'.
+  if (!/^\d*$/.test(port)) throw configError(PORT_HINT);
+  return [port, end];
 }
+
+const PORT_HINT =
+  'invalid port number in connection URI (ports are digits; percent-encode any "/", "?", "@" or ":" in the user name or password)';
 
 function parseDatabase(rest: string, out: DsnParams): string {
   if (rest === '' || rest[0] === '?') return rest;
