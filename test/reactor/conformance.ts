@@ -1,0 +1,392 @@
+/**
+ * The reactor conformance suite: one set of behaviours every reactor must have.
+ *
+ * Theory of operation. As Twisted's ReactorBuilder and psycopg's waitfns
+ * tests do, the tests are written once against the {@link Reactor} interface
+ * and an environment ({@link ConformanceEnv}) that knows how to run a server
+ * for that reactor and how to let time pass: real time with short waits for
+ * the Node and WebSocket reactors, the virtual clock (no real waiting) for
+ * the VirtualReactor. Each reactor's test file calls
+ * {@link describeReactorConformance}.
+ *
+ * Half-close semantics checked here: `close()` sends FIN after the queued
+ * bytes; the peer's handler gets `eofReceived` and may still write; when it
+ * closes too, both sides get `connectionLost(null)`. A handler without
+ * `eofReceived` closes its side automatically.
+ */
+import type { Endpoint, Reactor, TlsInfo, Transport, TransportHandler } from '../../reactor/interfaces';
+
+/** What a reactor's test file provides to the suite. */
+export interface ConformanceEnv {
+  /** The reactor under test. */
+  reactor: Reactor;
+  /** Starts a server whose connections get handlers from `factory`; resolves with where to connect. */
+  listen(factory: () => TransportHandler): Promise<Endpoint>;
+  /** An endpoint where connecting is refused. */
+  refusedEndpoint(): Promise<Endpoint>;
+  /** An endpoint where connecting never completes (so a timeout must fire). */
+  blackholeEndpoint(): Promise<Endpoint>;
+  /** Drives the reactor until `done()` holds; fails after `maxMs` of reactor time. */
+  runUntil(done: () => boolean, maxMs?: number): Promise<void>;
+  /** Lets `ms` of reactor time pass. */
+  wait(ms: number): Promise<void>;
+  /** Stops servers started by the env. */
+  close(): Promise<void>;
+  /** False where an abort cannot be seen as a reset by the peer (unix sockets: the peer sees EOF). */
+  peerSeesReset?: boolean;
+  /**
+   * A server that answers `SSLREQ` with one byte `S`, then upgrades to TLS
+   * and echoes; with the DER of its certificate. Absent where not supported.
+   */
+  tlsServer?(): Promise<{ endpoint: Endpoint; certDer: Uint8Array }>;
+}
+
+/** A TransportHandler that records what happens and runs optional hooks. */
+export class Recorder implements TransportHandler {
+  transport: Transport | undefined;
+  readonly chunks: Uint8Array[] = [];
+  readonly events: string[] = [];
+  received = 0;
+  eof = false;
+  /** undefined until connectionLost; then the reason. */
+  lost: Error | null | undefined = undefined;
+  eofReceived?: () => void;
+
+  constructor(private readonly hooks: {
+    made?: (t: Transport, r: Recorder) => void;
+    data?: (bytes: Uint8Array, r: Recorder) => void;
+    eof?: (r: Recorder) => void;
+    keep?: boolean;
+  } = {}) {
+    if (hooks.eof) this.eofReceived = () => {
+      this.eof = true;
+      this.events.push('eof');
+      hooks.eof?.(this);
+    };
+  }
+
+  connectionMade(transport: Transport): void {
+    this.transport = transport;
+    this.events.push('made');
+    this.hooks.made?.(transport, this);
+  }
+
+  dataReceived(bytes: Uint8Array): void {
+    this.received += bytes.length;
+    if (this.hooks.keep !== false) this.chunks.push(bytes.slice());
+    this.events.push('data');
+    this.hooks.data?.(bytes, this);
+  }
+
+  connectionLost(reason: Error | null): void {
+    this.events.push('lost');
+    this.lost = reason;
+  }
+
+  /** Everything received, decoded as latin1 text. */
+  text(): string {
+    return Buffer.concat(this.chunks).toString('latin1');
+  }
+
+  get isLost(): boolean {
+    return this.lost !== undefined;
+  }
+}
+
+const bytes = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, 'latin1'));
+const echo = (): Recorder => new Recorder({ data: (b, r) => r.transport?.write(b) });
+
+/** The byte at offset `i` of the 10 MB test pattern. */
+function pattern(i: number): number {
+  return (i * 7 + (i >> 13)) & 0xff;
+}
+
+/** Declares the conformance tests for one reactor. */
+export function describeReactorConformance(name: string, makeEnv: () => Promise<ConformanceEnv>): void {
+  describe(`${name} conformance`, () => {
+    let env: ConformanceEnv;
+    beforeEach(async () => {
+      env = await makeEnv();
+    });
+    afterEach(async () => {
+      await env.close();
+    });
+
+    async function connectTo(endpoint: Endpoint, client: Recorder): Promise<void> {
+      env.reactor.connect(endpoint, client, { timeoutMs: 2000 });
+      await env.runUntil(() => client.transport !== undefined || client.isLost);
+      expect(client.lost).toBeUndefined();
+    }
+
+    it('echoes bytes written by the client back through the server', async () => {
+      const endpoint = await env.listen(echo);
+      const client = new Recorder();
+      await connectTo(endpoint, client);
+      client.transport?.write(bytes('hello'));
+      client.transport?.write(bytes(', world'));
+      await env.runUntil(() => client.received >= 12);
+      expect(client.text()).toBe('hello, world');
+      client.transport?.abort();
+      await env.runUntil(() => client.isLost);
+      expect(client.lost).toBeNull();
+    });
+
+    it('never calls the handler synchronously from connect', async () => {
+      const endpoint = await env.listen(echo);
+      const client = new Recorder();
+      env.reactor.connect(endpoint, client);
+      expect(client.events).toEqual([]);
+      await env.runUntil(() => client.transport !== undefined);
+      client.transport?.abort();
+      await env.runUntil(() => client.isLost);
+    });
+
+    it('half-closes: the peer sees EOF after the data, can still answer, and both then lose the connection cleanly', async () => {
+      const servers: Recorder[] = [];
+      const endpoint = await env.listen(() => {
+        const server = new Recorder({
+          eof: (r) => {
+            r.transport?.write(bytes(`got ${r.text()}`));
+            r.transport?.close();
+          },
+        });
+        servers.push(server);
+        return server;
+      });
+      const client = new Recorder({ eof: () => {} });
+      await connectTo(endpoint, client);
+      client.transport?.write(bytes('ping'));
+      client.transport?.close();
+      client.transport?.write(bytes('ignored after close'));
+      await env.runUntil(() => client.isLost && servers[0]?.isLost === true);
+      expect(servers[0].events.filter((e) => e !== 'data')).toEqual(['made', 'eof', 'lost']);
+      expect(servers[0].text()).toBe('ping');
+      expect(servers[0].lost).toBeNull();
+      expect(client.text()).toBe('got ping');
+      expect(client.events.filter((e) => e !== 'data')).toEqual(['made', 'eof', 'lost']);
+      expect(client.lost).toBeNull();
+    });
+
+    it('closes the side of a handler without eofReceived when its peer closes', async () => {
+      const servers: Recorder[] = [];
+      const endpoint = await env.listen(() => {
+        const server = new Recorder();
+        servers.push(server);
+        return server;
+      });
+      const client = new Recorder({ eof: () => {} });
+      await connectTo(endpoint, client);
+      client.transport?.close();
+      await env.runUntil(() => client.isLost && servers[0]?.isLost === true);
+      expect(client.eof).toBe(true);
+      expect(client.lost).toBeNull();
+      expect(servers[0].lost).toBeNull();
+    });
+
+    it('aborts at once: the aborting side loses the connection with its reason and the peer sees it end', async () => {
+      const servers: Recorder[] = [];
+      const endpoint = await env.listen(() => {
+        const server = new Recorder({ eof: () => {} });
+        servers.push(server);
+        return server;
+      });
+      const client = new Recorder();
+      await connectTo(endpoint, client);
+      client.transport?.write(bytes('x'));
+      await env.runUntil(() => servers[0]?.received === 1);
+      const reason = new Error('giving up');
+      client.transport?.abort(reason);
+      await env.runUntil(() => client.isLost && servers[0].isLost);
+      expect(client.lost).toBe(reason);
+      if (env.peerSeesReset === false) expect(servers[0].isLost).toBe(true);
+      else expect(servers[0].lost).toMatchObject({ code: 'ECONNRESET' });
+    });
+
+    it('carries a 10 MB write intact, even when the caller reuses its buffer right after write', async () => {
+      const endpoint = await env.listen(() => new Recorder({ keep: false, data: (b, r) => r.transport?.write(b) }));
+      const size = 10 * 1024 * 1024;
+      const big = new Uint8Array(size);
+      for (let i = 0; i < size; i++) big[i] = pattern(i);
+      let mismatch = -1;
+      let offset = 0;
+      const client = new Recorder({
+        keep: false,
+        data: (b) => {
+          for (let i = 0; i < b.length && mismatch < 0; i++) if (b[i] !== pattern(offset + i)) mismatch = offset + i;
+          offset += b.length;
+        },
+      });
+      await connectTo(endpoint, client);
+      client.transport?.write(big);
+      big.fill(0);
+      await env.runUntil(() => client.received >= size || client.isLost, 20_000);
+      expect(client.received).toBe(size);
+      expect(mismatch).toBe(-1);
+      client.transport?.abort();
+      await env.runUntil(() => client.isLost);
+    });
+
+    it('delivers nothing while reading is paused, then everything, EOF last, after resume', async () => {
+      const endpoint = await env.listen(() => new Recorder({
+        made: (t) => {
+          t.write(bytes('abc'));
+          t.write(bytes('def'));
+          t.close();
+        },
+      }));
+      const client = new Recorder({ made: (t) => t.pauseReading(), eof: () => {} });
+      await connectTo(endpoint, client);
+      await env.wait(60);
+      expect(client.received).toBe(0);
+      expect(client.eof).toBe(false);
+      client.transport?.resumeReading();
+      await env.runUntil(() => client.eof);
+      expect(client.text()).toBe('abcdef');
+      client.transport?.close();
+      await env.runUntil(() => client.isLost);
+      expect(client.lost).toBeNull();
+    });
+
+    it('runs callSoon calls first, then delayed calls by due time, FIFO among equal times', async () => {
+      const { reactor } = env;
+      const order: string[] = [];
+      const start = reactor.now();
+      const at: Record<string, number> = {};
+      const mark = (name: string) => () => {
+        order.push(name);
+        at[name] = reactor.now() - start;
+      };
+      reactor.callLater(30, mark('c'));
+      reactor.callLater(10, mark('a1'));
+      reactor.callLater(20, mark('b'));
+      reactor.callLater(10, mark('a2'));
+      reactor.callLater(0, mark('zero'));
+      reactor.callSoon(mark('soon1'));
+      reactor.callSoon(mark('soon2'));
+      expect(order).toEqual([]);
+      await env.runUntil(() => order.length === 7, 1000);
+      expect(order).toEqual(['soon1', 'soon2', 'zero', 'a1', 'a2', 'b', 'c']);
+      expect(at.a1).toBeGreaterThanOrEqual(10);
+      expect(at.b).toBeGreaterThanOrEqual(20);
+      expect(at.c).toBeGreaterThanOrEqual(30);
+    });
+
+    it('runs callSoon calls queued by a callSoon call after the current batch, in order', async () => {
+      const order: string[] = [];
+      env.reactor.callSoon(() => {
+        order.push('a');
+        env.reactor.callSoon(() => order.push('c'));
+      });
+      env.reactor.callSoon(() => order.push('b'));
+      await env.runUntil(() => order.length === 3);
+      expect(order).toEqual(['a', 'b', 'c']);
+    });
+
+    it('cancels, resets and delays delayed calls', async () => {
+      const { reactor } = env;
+      const order: string[] = [];
+      const start = reactor.now();
+      const cancelled = reactor.callLater(10, () => order.push('cancelled'));
+      const reset = reactor.callLater(10, () => order.push('reset'));
+      const delayed = reactor.callLater(10, () => order.push('delayed'));
+      reactor.callLater(25, () => order.push('marker'));
+      cancelled.cancel();
+      cancelled.cancel();
+      expect(cancelled.active()).toBe(false);
+      reset.reset(50);
+      expect(reset.time).toBeGreaterThanOrEqual(start + 50);
+      delayed.delay(30);
+      expect(delayed.time).toBeCloseTo(start + 40, 0);
+      await env.runUntil(() => order.length === 3, 1000);
+      expect(order).toEqual(['marker', 'delayed', 'reset']);
+      expect(reset.active()).toBe(false);
+      expect(() => reset.reset(1)).toThrow();
+      expect(() => cancelled.delay(1)).toThrow();
+    });
+
+    it('reports a refused connection as connectionLost with ECONNREFUSED and no connectionMade', async () => {
+      const endpoint = await env.refusedEndpoint();
+      const client = new Recorder();
+      env.reactor.connect(endpoint, client, { timeoutMs: 2000 });
+      expect(client.events).toEqual([]);
+      await env.runUntil(() => client.isLost);
+      expect(client.events).toEqual(['lost']);
+      expect(client.lost).toMatchObject({ code: 'ECONNREFUSED' });
+    });
+
+    it('fails a connect that does not complete within timeoutMs with ERR_CONNECT_TIMEOUT', async () => {
+      const endpoint = await env.blackholeEndpoint();
+      const client = new Recorder();
+      const start = env.reactor.now();
+      env.reactor.connect(endpoint, client, { timeoutMs: 100 });
+      await env.runUntil(() => client.isLost, 1000);
+      const elapsed = env.reactor.now() - start;
+      expect(client.events).toEqual(['lost']);
+      expect(client.lost).toMatchObject({ code: 'ERR_CONNECT_TIMEOUT', timeoutMs: 100 });
+      expect(elapsed).toBeGreaterThanOrEqual(100);
+      expect(elapsed).toBeLessThan(600);
+    });
+
+    it('cancels a pending connect: the handler sees ERR_CONNECT_CANCELLED', async () => {
+      const endpoint = await env.blackholeEndpoint();
+      const client = new Recorder();
+      const connector = env.reactor.connect(endpoint, client);
+      connector.cancel();
+      await env.runUntil(() => client.isLost, 1000);
+      expect(client.events).toEqual(['lost']);
+      expect(client.lost).toMatchObject({ code: 'ERR_CONNECT_CANCELLED' });
+    });
+
+    it('aborts the connection of a handler that throws, with the thrown error', async () => {
+      const endpoint = await env.listen(echo);
+      const boom = new Error('handler bug');
+      const client = new Recorder({ data: () => { throw boom; } });
+      await connectTo(endpoint, client);
+      client.transport?.write(bytes('x'));
+      await env.runUntil(() => client.isLost);
+      expect(client.lost).toBe(boom);
+    });
+
+    it('upgrades to TLS on the same connection after a one-byte answer, when supported', async () => {
+      if (!env.tlsServer) return expectNoTls(env);
+      const { endpoint, certDer } = await env.tlsServer();
+      let info: TlsInfo | undefined;
+      let failure: unknown;
+      const client = new Recorder({
+        data: (b, r) => {
+          if (info || r.received !== 1) return;
+          expect(b[0]).toBe(0x53); // 'S'
+          r.chunks.length = 0;
+          r.transport?.startTls({ rejectUnauthorized: false, servername: 'localhost' }).then((i) => {
+            info = i;
+            r.transport?.write(bytes('over tls'));
+          }, (e: unknown) => { failure = e; });
+        },
+      });
+      await connectTo(endpoint, client);
+      client.transport?.write(bytes('SSLREQ'));
+      await env.runUntil(() => client.text() === 'over tls' || failure !== undefined || client.isLost);
+      expect(failure).toBeUndefined();
+      expect(client.text()).toBe('over tls');
+      expect(Buffer.from(info?.peerCertificateDer ?? [])).toEqual(Buffer.from(certDer));
+      expect(info?.peerCertificateHash).toBe('sha256');
+      expect(info?.protocol).toMatch(/^TLSv1\.[23]$/);
+      client.transport?.abort();
+      await env.runUntil(() => client.isLost);
+    });
+  });
+}
+
+/** Where TLS is not offered by the env, startTls must still settle (resolve or reject), never hang. */
+async function expectNoTls(env: ConformanceEnv): Promise<void> {
+  const endpoint = await env.listen(echo);
+  const client = new Recorder();
+  env.reactor.connect(endpoint, client);
+  await env.runUntil(() => client.transport !== undefined);
+  let settled = false;
+  client.transport?.startTls({}).then(() => { settled = true; }, () => { settled = true; });
+  await env.runUntil(() => settled);
+  expect(settled).toBe(true);
+  client.transport?.abort();
+  await env.runUntil(() => client.isLost);
+}
