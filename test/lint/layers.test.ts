@@ -1,0 +1,122 @@
+/**
+ * The lint configuration enforces design.md section 1: a scratch tree with
+ * forbidden imports makes dependency-cruiser (as `npm run lint` runs it)
+ * fail with the rule named, an allowed tree passes, and ESLint rejects
+ * timers, clocks and randomness in the pure layers.
+ */
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { ESLint } from 'eslint';
+
+const ROOT = path.join(__dirname, '..', '..');
+const CONFIG = path.join(ROOT, '.dependency-cruiser.js');
+/** The depcruise CLI: the project's, unless DEPCRUISE names another (for trying a version). */
+const DEPCRUISE = process.env.DEPCRUISE ?? path.join(ROOT, 'node_modules', '.bin', 'depcruise');
+
+/** Writes `files` (path -> source) into a fresh scratch tree inside the repo (so node_modules resolves). */
+function scratchTree(files: Record<string, string>): string {
+  fs.mkdirSync(path.join(ROOT, '.tmp'), { recursive: true });
+  const dir = fs.mkdtempSync(path.join(ROOT, '.tmp', 'lint-'));
+  for (const [file, text] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
+    fs.writeFileSync(path.join(dir, file), text);
+  }
+  return dir;
+}
+
+/** Runs depcruise as `npm run lint` does; returns its exit status, the rules broken, and the modules cruised. */
+function cruise(dir: string): { status: number | null; rules: string[]; modules: number; output: string } {
+  const r = spawnSync(DEPCRUISE, ['src', 'reactor', 'examples', '--config', CONFIG], { cwd: dir, encoding: 'utf8' });
+  const output = `${r.stdout}${r.stderr}`;
+  const rules = [...output.matchAll(/error (\S+): (\S+) → /g)].map((m) => `${m[1]} ${m[2]}`).sort();
+  const modules = Number(/(\d+) modules/.exec(output)?.[1] ?? -1);
+  if (modules === 0) {
+    const v = spawnSync(DEPCRUISE, ['--version'], { encoding: 'utf8' }).stdout.trim();
+    throw new Error(`dependency-cruiser ${v} read no TypeScript file (it supports TypeScript 6 from 17.3.9 on): the lint checks nothing`);
+  }
+  return { status: r.status, rules, modules, output };
+}
+
+const ALLOWED: Record<string, string> = {
+  'src/errors/base.ts': 'export class PgError extends Error {}\n',
+  'src/protocol/codec.ts': "import { PgError } from '../errors/base';\nexport const e = PgError;\n",
+  'src/core/machine.ts': "import { e } from '../protocol/codec';\nexport const m = e;\n",
+  'src/connection.ts': "import type { Reactor } from '../reactor/interfaces';\nimport { m } from './core/machine';\nexport const c = (r: Reactor | null) => [r, m];\n",
+  'src/rx/notes.ts': "import { Subject } from 'rxjs';\nexport const s = new Subject<void>();\n",
+  'src/index.ts': "export { c } from './connection';\nexport { NodeReactor } from '../reactor/node';\n",
+  'reactor/interfaces.ts': 'export interface Reactor { now(): number }\n',
+  'reactor/node.ts': "import * as net from 'node:net';\nexport class NodeReactor { n = net; }\n",
+  'reactor/websocket.ts': "import WebSocket from 'ws';\nexport const W = WebSocket;\n",
+  'reactor/index.ts': "export { NodeReactor } from './node';\n",
+  'examples/demo.ts': "import { c } from '../src/index';\nimport { NodeReactor } from '../reactor/index';\nexport const d = [c, NodeReactor];\n",
+};
+
+/** Forbidden imports, each with the rule and module that must be reported. */
+const FORBIDDEN: Array<[string, Record<string, string>, string]> = [
+  ['a node builtin in src/protocol', { 'src/protocol/bad.ts': "import * as net from 'node:net';\nexport const x = net;\n" }, 'pure-no-node-builtins src/protocol/bad.ts'],
+  ['rxjs in src/core', { 'src/core/bad.ts': "import { Subject } from 'rxjs';\nexport const x = Subject;\n" }, 'rxjs-only-in-rx src/core/bad.ts'],
+  ['a Deferred in src/core', { 'src/defer/deferred.ts': 'export class Deferred {}\n', 'src/core/bad.ts': "import { Deferred } from '../defer/deferred';\nexport const x = Deferred;\n" }, 'pure-no-higher-layers src/core/bad.ts'],
+  ['a concrete reactor in src/', { 'src/pool.ts': "import { NodeReactor } from '../reactor/node';\nexport const x = NodeReactor;\n" }, 'src-reactor-interfaces-only src/pool.ts'],
+  ['a value import of reactor/interfaces', { 'src/pool.ts': "import { Reactor } from '../reactor/interfaces';\nexport const x = (r: Reactor) => r;\n" }, 'src-reactor-type-only src/pool.ts'],
+  ['src/ from reactor/', { 'reactor/bad.ts': "import { PgError } from '../src/errors/base';\nexport const x = PgError;\n" }, 'reactor-knows-no-postgres reactor/bad.ts'],
+  ['ws outside the websocket reactor', { 'reactor/node2.ts': "import WebSocket from 'ws';\nexport const x = WebSocket;\n" }, 'ws-only-in-websocket-reactor reactor/node2.ts'],
+  ['an internal module from examples/', { 'examples/bad.ts': "import { m } from '../src/core/machine';\nexport const x = m;\n" }, 'examples-use-public-entries examples/bad.ts'],
+  ['test/ from src/', { 'test/support/x.ts': 'export const t = 1;\n', 'src/bad.ts': "import { t } from '../test/support/x';\nexport const x = t;\n" }, 'not-to-test src/bad.ts'],
+  ['an import cycle', { 'src/util/a.ts': "import { b } from './b';\nexport const a = () => b;\n", 'src/util/b.ts': "import { a } from './a';\nexport const b = () => a;\n" }, 'no-circular src/util/a.ts'],
+];
+
+describe('dependency-cruiser layer rules', () => {
+  const dirs: string[] = [];
+  afterAll(() => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
+  const tree = (files: Record<string, string>): string => {
+    const dir = scratchTree(files);
+    dirs.push(dir);
+    return dir;
+  };
+
+  it('passes a tree that keeps every layer rule, and really cruises its TypeScript files', () => {
+    const r = cruise(tree(ALLOWED));
+    expect(r.modules).toBeGreaterThanOrEqual(Object.keys(ALLOWED).length);
+    expect({ status: r.status, rules: r.rules }).toEqual({ status: 0, rules: [] });
+  });
+
+  it.each(FORBIDDEN)('fails the lint on %s', (_what, files, expected) => {
+    const r = cruise(tree({ ...ALLOWED, ...files }));
+    expect(r.modules).toBeGreaterThan(0);
+    expect(r.status).not.toBe(0);
+    expect(r.rules).toContain(expected);
+  });
+});
+
+describe('ESLint purity rules', () => {
+  // The config is required here and passed in: ESLint's own loader uses a
+  // dynamic import(), which jest's VM does not allow.
+  const eslint = new ESLint({ cwd: ROOT, overrideConfigFile: true, overrideConfig: require(path.join(ROOT, 'eslint.config.js')) });
+  /** The rule ids ESLint reports for `code` as if it lived at `file`. */
+  async function rulesFor(file: string, code: string): Promise<string[]> {
+    const [result] = await eslint.lintText(code, { filePath: path.join(ROOT, file) });
+    return result.messages.map((m) => m.ruleId ?? m.message);
+  }
+
+  it.each([
+    ['setTimeout(() => undefined, 1);\n', 'no-restricted-globals'],
+    ['export const t = Date.now();\n', 'no-restricted-properties'],
+    ['export const r = Math.random();\n', 'no-restricted-properties'],
+    ['process.nextTick(() => undefined);\n', 'no-restricted-globals'],
+    ['queueMicrotask(() => undefined);\n', 'no-restricted-globals'],
+    ['export const d = new Date();\n', 'no-restricted-syntax'],
+    ["import * as net from 'node:net';\nexport const n = net;\n", '@typescript-eslint/no-restricted-imports'],
+  ])('rejects %j in src/core and src/protocol', async (code, rule) => {
+    expect(await rulesFor('src/core/fixture.ts', code)).toContain(rule);
+    expect(await rulesFor('src/protocol/fixture.ts', code)).toContain(rule);
+  });
+
+  it('allows timers outside the pure layers', async () => {
+    expect(await rulesFor('reactor/fixture.ts', 'setTimeout(() => undefined, Date.now() % 2);\n')).toEqual([]);
+  });
+
+  it('allows passing time in as an argument in the pure layers', async () => {
+    expect(await rulesFor('src/core/fixture.ts', 'export const late = (now: number, at: number): boolean => now > at;\n')).toEqual([]);
+  });
+});
