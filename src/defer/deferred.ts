@@ -71,7 +71,8 @@ export class Deferred<T> implements PromiseLike<T> {
   /** Swallow one late callback/errback after a cancel without canceller (Twisted's rule). */
   private suppressAlreadyCalled = false;
   private held: Held | null = null;
-  private readonly canceller: Canceller<T> | undefined;
+  /** Stored untyped so that a Deferred<T> stays assignable to a Deferred<unknown>. */
+  private readonly canceller: Canceller<never> | undefined;
 
   /**
    * @param canceller called by {@link cancel} while the Deferred has not fired;
@@ -79,7 +80,7 @@ export class Deferred<T> implements PromiseLike<T> {
    *   it does not, the Deferred fails with `CancelledError`.
    */
   constructor(canceller?: Canceller<T>) {
-    this.canceller = canceller;
+    this.canceller = canceller as Canceller<never> | undefined;
   }
 
   /**
@@ -260,7 +261,7 @@ export class Deferred<T> implements PromiseLike<T> {
 
   private runCanceller(): unknown {
     try {
-      (this.canceller as Canceller<T>)(this);
+      (this.canceller as unknown as Canceller<T>)(this);
       return undefined;
     } catch (e) {
       return e ?? new InterfaceError('canceller threw a nullish value');

@@ -522,3 +522,12 @@ describe('then and await', () => {
     expect(await p).toBe('later');
   });
 });
+
+describe('typing', () => {
+  it('lets a Deferred of any type be used where a Deferred<unknown> is expected', () => {
+    const n = new Deferred<number>();
+    const u: Deferred<unknown> = n;
+    u.callback(1);
+    expect(successResultOf(n)).toBe(1);
+  });
+});
