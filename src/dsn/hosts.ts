@@ -67,3 +67,8 @@ function checkHostaddr(addr: string): void {
   if (addr.includes(':') && /^[0-9A-Fa-f:.]+(%[\w.-]+)?$/.test(addr)) return;
   throw configError(`could not parse network address ${JSON.stringify(addr.slice(0, 60))} (hostaddr must be a numeric IP address)`);
 }
+
+/** The password to use for `host`: its own (from the password file), else the connection's. */
+export function passwordFor(params: { password?: string }, host: HostSpec): string | undefined {
+  return host.password ?? params.password;
+}

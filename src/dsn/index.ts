@@ -11,6 +11,6 @@ export { parseDsn } from './parse';
 export { parseUri, isUri, URI_PREFIXES } from './parse-uri';
 export { parseKeyValue } from './parse-keyvalue';
 export { resolveConfig, fromEnv, type Env, type ResolveOptions } from './resolve';
-export { DEFAULT_SOCKET_DIR, isUnixHost, unixSocketPath, buildHosts } from './hosts';
+export { DEFAULT_SOCKET_DIR, isUnixHost, unixSocketPath, buildHosts, passwordFor } from './hosts';
 export { parsePgpass, lookupPgpass, pgpassHostFor, type PgpassEntry, type PgpassTarget } from './pgpass';
 export { redactDsn, describeTarget, describeHost, MASK } from './redact';

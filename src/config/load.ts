@@ -1,0 +1,79 @@
+/**
+ * `loadConfig`: the impure wrapper around the pure `resolveConfig`.
+ *
+ * Theory of operation: it supplies what the pure layer takes as arguments
+ * (the environment, the OS user name, the platform's default host), then
+ * does the file work libpq does at connect time: the password file when no
+ * password was given, and the TLS files. Every input can be injected, so
+ * tests run on temporary files and fake environments.
+ */
+
+import * as os from 'node:os';
+
+import type { ConnectInput, ConnectParams } from '../dsn/params';
+import { DEFAULT_SOCKET_DIR, type Env, resolveConfig } from '../dsn/resolve';
+import { type FileAccess, nodeFiles } from './files';
+import { applyPgpass, defaultPassfile } from './pgpass-file';
+import { loadTlsMaterial, type TlsMaterial } from './tls-files';
+
+/** Resolved parameters plus the TLS material read from files. */
+export interface LoadedConfig extends ConnectParams {
+  /** PEM text of the TLS files; undefined when TLS will not be used. */
+  tls?: TlsMaterial;
+}
+
+/** Options of {@link loadConfig}; each defaults to the real process and file system. */
+export interface LoadOptions {
+  /** Default `process.env`. */
+  env?: Env;
+  /** Default `os.userInfo().username`. */
+  osUser?: string;
+  /** Default `os.homedir()`. */
+  homeDir?: string;
+  /** Default `process.platform`: decides the default host and the pgpass location. */
+  platform?: string;
+  /** The host when none is given; default per platform (see {@link defaultHostFor}). */
+  defaultHost?: string;
+  /** Reads a file as text; default `fs.promises.readFile(path, 'utf8')`. */
+  readFile?: FileAccess['readFile'];
+  /** Stats a file; default `fs.promises.stat`. */
+  stat?: FileAccess['stat'];
+  /** Check file permissions (pgpass, TLS key); default true except on Windows. */
+  checkPermissions?: boolean;
+}
+
+/** The default host: 'localhost' on Windows, '/tmp' on macOS, else {@link DEFAULT_SOCKET_DIR}. */
+export function defaultHostFor(platform: string): string {
+  if (platform === 'win32') return 'localhost';
+  return platform === 'darwin' ? '/tmp' : DEFAULT_SOCKET_DIR;
+}
+
+/**
+ * Resolves connection parameters like libpq: explicit > connection string >
+ * PG* environment > defaults, then the password file (refused with
+ * `ERR_PGPASS_PERMISSIONS` when group or world can access it) and the TLS
+ * files. Rejects with a ConfigurationError that never contains a password.
+ */
+export async function loadConfig(input: string | ConnectInput | undefined, options: LoadOptions = {}): Promise<LoadedConfig> {
+  const env = options.env ?? process.env;
+  const platform = options.platform ?? process.platform;
+  const defaultHost = options.defaultHost ?? defaultHostFor(platform);
+  const params: LoadedConfig = resolveConfig(input, env, { osUser: options.osUser ?? currentUser(), defaultHost });
+  const files: FileAccess = { readFile: options.readFile ?? nodeFiles.readFile, stat: options.stat ?? nodeFiles.stat };
+  const home = options.homeDir ?? os.homedir();
+  const checkPermissions = options.checkPermissions ?? platform !== 'win32';
+  const passfile = params.passfile ?? defaultPassfile(home, platform, env);
+  const socketDir = defaultHost.startsWith('/') ? defaultHost : DEFAULT_SOCKET_DIR;
+  await applyPgpass(params, passfile, files, { checkPermissions, defaultSocketDir: socketDir });
+  const tls = await loadTlsMaterial(params, files, { home, checkPermissions, uid: process.getuid?.() });
+  if (tls !== undefined) params.tls = tls;
+  return params;
+}
+
+function currentUser(): string | undefined {
+  try {
+    return os.userInfo().username;
+  } catch {
+    return undefined;
+  }
+}

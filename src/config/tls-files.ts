@@ -1,0 +1,92 @@
+/**
+ * Reading the TLS files a configuration names, so the connection layer gets
+ * PEM text and never touches the file system.
+ *
+ * Theory of operation (libpq's rules): nothing is read when sslmode is
+ * 'disable' or every host is a unix socket. The root certificate is
+ * `sslrootcert`, else ~/.postgresql/root.crt; 'system' means the system's
+ * trust store; a missing root file is an error for verify-ca/verify-full
+ * and ignored otherwise. The client certificate is `sslcert`, else
+ * ~/.postgresql/postgresql.crt, and skipped when missing; with a
+ * certificate, its key (`sslkey`, else ~/.postgresql/postgresql.key) must
+ * exist and must not be readable by group or world (0640 allowed when owned
+ * by root).
+ */
+
+import * as path from 'node:path';
+
+import { configError } from '../dsn/errors';
+import type { ConnectParams } from '../dsn/params';
+import { SslKeyPermissionError } from './errors';
+import { type FileAccess, statIfExists } from './files';
+
+/** TLS material read from files: PEM text, ready for the reactor's TlsOptions. */
+export interface TlsMaterial {
+  /** Trusted CA certificates (PEM); undefined with `useSystemCa`. */
+  ca?: string;
+  /** Trust the system's CA store (sslrootcert=system). */
+  useSystemCa?: boolean;
+  /** Client certificate (PEM). */
+  cert?: string;
+  /** Client private key (PEM). */
+  key?: string;
+  /** Certificate revocation list (PEM), from `sslcrl`. */
+  crl?: string;
+}
+
+/** Options of {@link loadTlsMaterial}. */
+export interface TlsFileOptions {
+  home: string;
+  checkPermissions: boolean;
+  /** The current process's user id, for the key-permission rule. */
+  uid?: number;
+}
+
+/** Reads the TLS files `params` needs; undefined when TLS will not be used. */
+export async function loadTlsMaterial(params: ConnectParams, files: FileAccess, options: TlsFileOptions): Promise<TlsMaterial | undefined> {
+  if (params.sslmode === 'disable' || params.hosts.every((h) => h.kind === 'unix')) return undefined;
+  const dir = path.join(options.home, '.postgresql');
+  const out: TlsMaterial = { ...(await loadRoot(params, files, dir)) };
+  const certPath = params.sslcert ?? path.join(dir, 'postgresql.crt');
+  const cert = await readIfExists(files, certPath, 'client certificate');
+  if (cert !== undefined) {
+    out.cert = cert;
+    out.key = await loadKey(params.sslkey ?? path.join(dir, 'postgresql.key'), files, options);
+  }
+  if (params.sslcrl !== undefined) out.crl = await readRequired(files, params.sslcrl, 'certificate revocation list');
+  return out;
+}
+
+async function loadRoot(params: ConnectParams, files: FileAccess, dir: string): Promise<TlsMaterial> {
+  if (params.sslrootcert === 'system') return { useSystemCa: true };
+  const file = params.sslrootcert ?? path.join(dir, 'root.crt');
+  const ca = await readIfExists(files, file, 'root certificate');
+  if (ca !== undefined) return { ca };
+  if (params.sslmode === 'verify-ca' || params.sslmode === 'verify-full') {
+    throw configError(
+      `root certificate file "${file}" does not exist; either provide the file, use the system's trusted roots ` +
+        `with sslrootcert=system, or change sslmode to disable server certificate verification`,
+    );
+  }
+  return {};
+}
+
+async function loadKey(file: string, files: FileAccess, options: TlsFileOptions): Promise<string> {
+  const st = await statIfExists(files, file);
+  if (st === undefined) throw configError(`certificate present, but not private key file "${file}"`);
+  const allowed = st.uid === 0 && options.uid !== 0 ? 0o037 : 0o077;
+  if (options.checkPermissions && (st.mode & allowed) !== 0) throw new SslKeyPermissionError(file, st.mode);
+  return readRequired(files, file, 'private key');
+}
+
+async function readIfExists(files: FileAccess, file: string, what: string): Promise<string | undefined> {
+  return (await statIfExists(files, file)) === undefined ? undefined : readRequired(files, file, what);
+}
+
+async function readRequired(files: FileAccess, file: string, what: string): Promise<string> {
+  try {
+    return await files.readFile(file);
+  } catch (cause) {
+    throw configError(`could not read ${what} file "${file}"`, cause);
+  }
+}
