@@ -30,7 +30,6 @@ import {
   ExternalRoutineException,
 } from '../../src/errors';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const gen = require('../../scripts/gen-sqlstate.js') as {
   parse(text: string): Array<{ sqlstate: string; condition: string }>;
 };
