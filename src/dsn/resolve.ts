@@ -24,7 +24,7 @@ import type { ChannelBinding, ConnectInput, ConnectParams, DsnParams, SslMode, T
 import { parseDsn } from './parse';
 import { parseConnectTimeout, parseEnum, parseInteger, parseNonNegative, parsePort, parseSeconds, parseSwitch } from './values';
 
-/** The environment: variable name to value (e.g. `process.env`). */
+/** The environment: variable name to value (in Node, the process environment). */
 export type Env = Readonly<Record<string, string | undefined>>;
 
 /** Options of {@link resolveConfig}. */
