@@ -9,7 +9,7 @@ import { describeServer, testServer } from '../support/server';
 
 /** An echo server that records what it received. */
 interface Echo {
-  readonly port: number;
+  port: number;
   received: string;
   close(): Promise<void>;
 }

@@ -11,4 +11,8 @@ export default async function globalTeardown(): Promise<void> {
   const handle = slot[HANDLE_KEY] as RunServerHandle | undefined;
   delete slot[HANDLE_KEY];
   await handle?.stop();
+  // Forget the server we described (a watch-mode rerun must not take it for a user-given PGTEST_URL).
+  if (handle && process.env.PGTEST_KIND !== 'external') {
+    for (const key of Object.keys(process.env)) if (key.startsWith('PGTEST_')) delete process.env[key];
+  }
 }
