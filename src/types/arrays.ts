@@ -22,6 +22,7 @@ export type ElementParser = (text: string, options: TypeOptions) => unknown;
 /** Serializes one non-null element as text. */
 export type ElementSerializer = (value: unknown) => string;
 
+const START = 0, AFTER_ELEMENT = 1, AFTER_DELIMITER = 2;
 const QUOTE = 34, BACKSLASH = 92, OPEN = 123, CLOSE = 125, BRACKET = 91;
 
 function isBlank(c: number): boolean {
@@ -59,23 +60,31 @@ export function parseArray(
   const root: unknown[] = [];
   const stack: unknown[][] = [root];
   const delim = delimiter.charCodeAt(0);
-  let needDelimiter = false;
+  // What may come next: an element or '}' (after '{'), a delimiter or '}'
+  // (after an element), an element only (after a delimiter).
+  let next = START;
   while (stack.length > 0) {
     c.skipBlanks();
     if (c.i >= text.length) c.fail('unexpected end');
     const ch = text.charCodeAt(c.i);
     const top = stack[stack.length - 1];
-    if (ch === CLOSE) {
-      stack.pop(), c.i++, (needDelimiter = true);
-    } else if (needDelimiter) {
+    if (ch === CLOSE && next !== AFTER_DELIMITER) {
+      stack.pop();
+      c.i++;
+      next = AFTER_ELEMENT;
+    } else if (next === AFTER_ELEMENT) {
       if (ch !== delim) c.fail(`expected '${delimiter}' or '}'`);
-      c.i++, (needDelimiter = false);
+      c.i++;
+      next = AFTER_DELIMITER;
     } else if (ch === OPEN) {
       const child: unknown[] = [];
-      top.push(child), stack.push(child), c.i++;
+      top.push(child);
+      stack.push(child);
+      c.i++;
+      next = START;
     } else {
       top.push(ch === QUOTE ? parseElement(readQuoted(c), options) : readBare(c, delim, parseElement, options));
-      needDelimiter = true;
+      next = AFTER_ELEMENT;
     }
   }
   c.skipBlanks();

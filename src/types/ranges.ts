@@ -87,8 +87,10 @@ function readBound(text: string, state: { i: number }, typeName: string): string
   for (; state.i < end; state.i++) {
     const ch = text[state.i];
     if (ch === '"') {
-      if (quoted && text[state.i + 1] === '"') out += '"', state.i++;
-      else quoted = !quoted;
+      if (quoted && text[state.i + 1] === '"') {
+        out += '"';
+        state.i++;
+      } else quoted = !quoted;
     } else if (ch === '\\') {
       if (++state.i >= end) break;
       out += text[state.i];

@@ -132,9 +132,15 @@ function parseByteaEscape(text: string): Buffer {
   const out: number[] = [];
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
-    if (c !== 92) out.push(c);
-    else if (text.charCodeAt(i + 1) === 92) out.push(92), i++;
-    else out.push(parseInt(text.slice(i + 1, i + 4), 8)), (i += 3);
+    if (c !== 92) {
+      out.push(c);
+    } else if (text.charCodeAt(i + 1) === 92) {
+      out.push(92);
+      i += 1;
+    } else {
+      out.push(parseInt(text.slice(i + 1, i + 4), 8));
+      i += 3;
+    }
   }
   return Buffer.from(out);
 }
