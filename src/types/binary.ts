@@ -101,9 +101,15 @@ export function parseByteaBinary(b: Uint8Array): Buffer {
 /** uuid: 16 bytes, formatted as the lowercase 8-4-4-4-12 string. */
 export function parseUuidBinary(b: Uint8Array): string {
   expectLength('uuid', b, 16);
-  const h = toHex(b);
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+  const h = HEX;
+  return (
+    h[b[0]] + h[b[1]] + h[b[2]] + h[b[3]] + '-' + h[b[4]] + h[b[5]] + '-' + h[b[6]] + h[b[7]] + '-' +
+    h[b[8]] + h[b[9]] + '-' + h[b[10]] + h[b[11]] + h[b[12]] + h[b[13]] + h[b[14]] + h[b[15]]
+  );
 }
+
+/** Two lowercase hex digits for each byte value. */
+const HEX: readonly string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 
 /** Binary bytea parameter: the bytes as they are (a string as its UTF-8 bytes). */
 export function serializeByteaBinary(value: unknown): Uint8Array {

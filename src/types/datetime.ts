@@ -63,7 +63,8 @@ export function parseTimestamp(text: string, options: TypeOptions): TimestampVal
 
 function utcMillis(m: RegExpExecArray): number {
   const year = m[12] === undefined ? +m[1] : 1 - +m[1];
-  const d = new Date(0);
+  if (year >= 100) return Date.UTC(year, +m[2] - 1, +m[3], +m[4], +m[5], +m[6]);
+  const d = new Date(0); // Date.UTC maps years 0..99 to 1900..1999
   d.setUTCFullYear(year, +m[2] - 1, +m[3]);
   d.setUTCHours(+m[4], +m[5], +m[6], 0);
   return d.getTime();
