@@ -115,7 +115,7 @@ function writeCopyResponse(w: ByteWriter, type: B, msg: { format: FormatCode; co
 }
 
 function writeNegotiate(w: ByteWriter, msg: Msg<'NegotiateProtocolVersion'>): void {
-  w.beginMessage(B.NegotiateProtocolVersion).i32(msg.minorVersion).i32(msg.unrecognizedOptions.length);
+  w.beginMessage(B.NegotiateProtocolVersion).i32((3 << 16) | msg.minorVersion).i32(msg.unrecognizedOptions.length);
   for (const o of msg.unrecognizedOptions) w.cstring(o);
   w.endMessage();
 }

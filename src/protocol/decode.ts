@@ -188,7 +188,8 @@ function decodeCopyFormats(r: ByteReader): { format: FormatCode; columnFormats: 
 }
 
 function decodeNegotiateProtocolVersion(r: ByteReader): BackendMessage {
-  const minorVersion = r.i32();
+  // The server sends a whole protocol version (196608 = 3.0), documented as the minor version: keep the minor part.
+  const minorVersion = r.i32() & 0xffff;
   const n = nonNegative(r.i32(), 'option count');
   const unrecognizedOptions: string[] = [];
   for (let i = 0; i < n; i++) unrecognizedOptions.push(r.cstring());
