@@ -167,7 +167,7 @@ describe('callbacks and errbacks', () => {
   it('wraps a non-Error thrown by a callback the same way', () => {
     const d = new Deferred<number>();
     d.addCallback(() => {
-      throw 42; // eslint-disable-line @typescript-eslint/only-throw-error
+      throw 42;
     });
     d.callback(1);
     expect(failureResultOf(d, NonErrorFailure).cause).toBe(42);
