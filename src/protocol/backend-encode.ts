@@ -23,6 +23,16 @@ export function encodeBackend(msg: BackendMessage): Uint8Array {
 
 /** Appends one backend message to `w`. Throws InterfaceError for an unknown type. */
 export function writeBackend(w: ByteWriter, msg: BackendMessage): void {
+  const at = w.length;
+  try {
+    writeBackendUnchecked(w, msg);
+  } catch (e) {
+    w.truncate(at);
+    throw e;
+  }
+}
+
+function writeBackendUnchecked(w: ByteWriter, msg: BackendMessage): void {
   if (msg.type.startsWith('Authentication')) return writeAuth(w, msg as Extract<BackendMessage, { type: `Authentication${string}` }>);
   switch (msg.type) {
     case 'BackendKeyData': w.beginMessage(B.BackendKeyData).i32(msg.processId).bytes(msg.secretKey).endMessage(); return;

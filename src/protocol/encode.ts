@@ -34,8 +34,18 @@ export function encodeFrontend(msg: FrontendMessage): Uint8Array {
   return shared.finish();
 }
 
-/** Appends one message to `w` (use one writer for a batch to get one coalesced write). */
+/** Appends one message to `w` (use one writer for a batch to get one coalesced write). On a throw, `w` is left as it was. */
 export function writeFrontend(w: ByteWriter, msg: FrontendMessage): void {
+  const at = w.length;
+  try {
+    writeFrontendUnchecked(w, msg);
+  } catch (e) {
+    w.truncate(at);
+    throw e;
+  }
+}
+
+function writeFrontendUnchecked(w: ByteWriter, msg: FrontendMessage): void {
   switch (msg.type) {
     case 'Parse': return writeParse(w, msg.name, msg.sql, msg.paramTypes);
     case 'Bind': return writeBind(w, msg);

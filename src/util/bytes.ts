@@ -139,6 +139,13 @@ export class ByteWriter {
     return this;
   }
 
+  /** Drops everything written after offset `at` (undoes a partly written message). */
+  truncate(at: number): this {
+    if (at < this.pos) this.pos = Math.max(0, at);
+    this.messageStart = -1;
+    return this;
+  }
+
   /** Returns a copy of the bytes written and empties the writer. */
   finish(): Uint8Array {
     const out = this.buf.slice(0, this.pos);
