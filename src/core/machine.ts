@@ -34,7 +34,6 @@
  */
 import { ConnectionClosed, ConnectionError, ConnectionLost, InterfaceError, PgError, ProtocolViolation } from '../errors/base';
 import { databaseErrorFrom } from '../errors/sqlstate.generated';
-import type { AuthCrypto } from '../protocol/auth/crypto';
 import { BackendDecoder } from '../protocol/decode';
 import { writeFrontend } from '../protocol/encode';
 import type { AuthenticationMessage, BackendMessage, FrontendMessage, RawFields, TransactionStatus } from '../protocol/messages';
@@ -150,7 +149,7 @@ export class ProtocolMachine {
       // The framing loop: one message at a time, each checked against the state table.
       for (let msg = this.decoder.next(); msg !== null; msg = this.decoder.next()) {
         this.receive(msg);
-        if (this._state === 'closed') return;
+        if ((this._state as MachineState) === 'closed') return;
       }
     } catch (e) {
       this.fail(e instanceof PgError ? e : new ProtocolViolation('malformed data from the server', { cause: e }));

@@ -1,0 +1,571 @@
+/**
+ * Connection: txpostgres' Connection, over the sans-IO core.
+ *
+ * Theory of operation. A Connection owns at most one {@link Session} (one
+ * protocol session over one transport) at a time. Work reaches the session
+ * through a {@link WorkQueue}: independent runQuery/runOperation calls are
+ * pipelined, runInteraction holds the connection from BEGIN to COMMIT or
+ * ROLLBACK. The session reports results from inside the reactor's read
+ * handler; the Connection never runs user code there: every Deferred is
+ * fired from `reactor.callSoon` (txpostgres fires them with `callLater(0)`
+ * for the same reason: no re-entrancy from user callbacks into the reader).
+ *
+ * The connection always reads, so notifications arrive while it is idle;
+ * they are handed to the notify observers in reception order, one
+ * notification at a time (an observer's Deferred or Promise is awaited
+ * before the next), and to the raw listeners the Observables are built on.
+ *
+ * Cancelling the Deferred of queued work removes it; cancelling running work
+ * sends a CancelRequest over a separate connection through the reactor
+ * (never blocking); work already in the pipeline gets its CancelRequest when
+ * it starts running, so a neighbour is never cancelled.
+ */
+import type { Endpoint, Reactor } from '../reactor/interfaces';
+import { nodeAuthCrypto } from './auth-crypto-node';
+import { loadConfig } from './config';
+import { ProtocolMachine } from './core/machine';
+import { defaultReactor } from './defaults';
+import { addTimeout, Deferred, fail, maybeDeferred, withAbortSignal } from './defer';
+import { toError } from './defer/failure';
+import { reportError } from './defer/unhandled';
+import type { ConnectInput, ConnectParams, HostSpec } from './dsn/params';
+import { AlreadyConnected, CancelledError, ConnectionClosed, ConnectionFailed, ConnectTimeout, InterfaceError } from './errors/base';
+import { Diagnostic } from './errors/database';
+import { Executor, type ExecRequest } from './executor';
+import type { AuthCrypto } from './protocol/auth/crypto';
+import { objectRowFactory, tupleRowFactory, type QueryResult, type RowFactory } from './result';
+import { Session, type SessionListener } from './session';
+import { endpointOf, machineOptions, sessionTls, type TlsFiles } from './session-options';
+import { createDefaultRegistry, type TypeRegistry } from './types/registry';
+import { WorkQueue, type Job } from './work-queue';
+import { Cursor } from './cursor';
+import { runInteraction, type InteractionOptions, type Interaction } from './interaction';
+import { Notification } from './notification';
+
+/** The states of a connection, as `state$` reports them. */
+export type ConnectionState = 'connecting' | 'ready' | 'busy' | 'dead' | 'reconnecting' | 'closed';
+
+/** Per-call options of runQuery/runOperation/execute. */
+export interface QueryOptions {
+  /** Aborting the signal cancels the query (a real CancelRequest when it runs). */
+  signal?: AbortSignal;
+  /** Client-side deadline in ms: the query is cancelled and fails with `TimeoutError`. */
+  timeout?: number;
+  /** Overrides the connection's row factory for this call. */
+  rowFactory?: RowFactory | 'object' | 'tuple';
+  /** Use the simple Query protocol (no parameters; several statements allowed). */
+  simple?: boolean;
+}
+
+/** Builds cursors; override to use a Cursor subclass. */
+export type CursorFactory = (connection: Connection, lease: Lease | null) => Cursor;
+
+/** Something that can be asked about connection death (the DeadConnectionDetector). */
+export interface DetectorLike {
+  setReconnectable(reconnectable: Connection, ...args: unknown[]): void;
+  callChecking<T>(fn: () => Deferred<T>): Deferred<T>;
+  checkForDeadConnection(error: unknown): unknown;
+}
+
+/** Options of a {@link Connection}. */
+export interface ConnectionOptions {
+  /** The reactor; the package entry supplies a NodeReactor by default. */
+  reactor?: Reactor;
+  /** A DeadConnectionDetector that reconnects this connection. */
+  detector?: DetectorLike;
+  /** Row shape: 'object' (default, keyed by column name), 'tuple', or a custom factory. */
+  rowFactory?: RowFactory | 'object' | 'tuple';
+  /** Builds the cursors of `cursor()` and of interactions. */
+  cursorFactory?: CursorFactory;
+  /** The type registry to clone for this connection (defaults to the built-ins). */
+  types?: TypeRegistry;
+  /** Crypto for SCRAM and MD5 (defaults to node:crypto). */
+  crypto?: AuthCrypto;
+  /** Environment for PG* variables (defaults to process.env). */
+  env?: Record<string, string | undefined>;
+  /** Allow a cleartext password over a link without TLS (default false). */
+  allowCleartextPassword?: boolean;
+  /** Connect timeout per host in ms, when the connection string gives none. */
+  connectTimeoutMs?: number;
+}
+
+/** The exclusive use of a connection, held by an interaction, a COPY or a stream. */
+export interface Lease {
+  readonly connection: Connection;
+  /** Runs a request now, bypassing the queue. */
+  execute(req: ExecRequest): void;
+  /** Gives the connection back. */
+  release(): void;
+  /** Savepoint depth of nested interactions on this lease. */
+  depth: number;
+}
+
+interface Request<T> {
+  d: Deferred<T>;
+  running: boolean;
+  cancelWanted: boolean;
+  cancelSent: boolean;
+  done: boolean;
+}
+
+/**
+ * An asynchronous PostgreSQL connection with txpostgres' API.
+ * @example
+ * const conn = new Connection();
+ * await conn.connect('postgres://user@localhost/db');
+ * const rows = await conn.runQuery('SELECT $1::int AS n', [1]);
+ */
+export class Connection {
+  /** The reactor this connection runs on. */
+  readonly reactor: Reactor;
+  /** The detector, when reconnection is wanted. */
+  readonly detector: DetectorLike | undefined;
+  /** This connection's own type registry (a clone: registrations do not leak). */
+  readonly types: TypeRegistry;
+  /** The default row factory. */
+  rowFactory: RowFactory;
+  /** Builds cursors (txpostgres' `cursorFactory`). */
+  cursorFactory: CursorFactory;
+
+  private session: Session | null = null;
+  private executor: Executor | null = null;
+  private endpoint: Endpoint | null = null;
+  private params: ConnectParams | null = null;
+  private readonly queue = new WorkQueue();
+  private readonly crypto: AuthCrypto;
+  private _state: ConnectionState = 'closed';
+  private connecting: Deferred<this> | null = null;
+  private readonly observers = new Set<(n: Notification) => unknown>();
+  private notifyBacklog: Notification[] = [];
+  private notifyRunning = false;
+  private readonly notificationListeners = new Set<(n: Notification) => void>();
+  private readonly noticeListeners = new Set<(n: Diagnostic) => void>();
+  private readonly stateListeners = new Set<(s: ConnectionState, reason?: Error) => void>();
+  private readonly lostListeners = new Set<(e: Error | null) => void>();
+  private completions: Array<() => void> = [];
+  private completionScheduled = false;
+
+  constructor(readonly options: ConnectionOptions = {}) {
+    this.reactor = options.reactor ?? defaultReactor();
+    this.detector = options.detector;
+    this.types = (options.types ?? createDefaultRegistry()).clone();
+    this.rowFactory = resolveRowFactory(options.rowFactory);
+    this.cursorFactory = options.cursorFactory ?? ((conn, lease) => new Cursor(conn, lease));
+    this.crypto = options.crypto ?? nodeAuthCrypto;
+  }
+
+  // ---------------------------------------------------------------- lifecycle
+
+  /** The current state. */
+  get state(): ConnectionState {
+    return this._state;
+  }
+
+  /** True when there is no live session. */
+  get closed(): boolean {
+    return this.session === null || this.session.closed;
+  }
+
+  /** The server's process id for this session (BackendKeyData). */
+  get processId(): number | undefined {
+    return this.session?.machine.backendKey?.processId;
+  }
+
+  /** Server parameters (server_version, TimeZone, ...). */
+  get serverParameters(): ReadonlyMap<string, string> {
+    return this.session?.machine.parameters ?? new Map();
+  }
+
+  /** The transaction status of the session: 'I', 'T' or 'E'. */
+  get transactionStatus(): string {
+    return this.session?.machine.transactionStatus ?? 'I';
+  }
+
+  /**
+   * Connects; fires with this connection. `input` is a libpq connection
+   * string (URI or key=value), a parameter object, or nothing (PG* variables).
+   * Fails with `AlreadyConnected` when connected; tries every host in turn
+   * and, when all fail, with `ConnectionFailed` listing each host's error.
+   */
+  connect(input?: string | ConnectInput): Deferred<this> {
+    this.detector?.setReconnectable(this, input);
+    if (!this.closed || this.connecting !== null) return fail(new AlreadyConnected());
+    const d = new Deferred<this>((dd) => this.abortConnect(dd));
+    this.connecting = d;
+    this.setState('connecting');
+    loadConfig(input, { env: this.options.env }).then(
+      (cfg) => this.connectHosts(d, cfg, cfg.tls ?? {}, 0, []),
+      (err: unknown) => this.connectFailed(d, err as Error),
+    );
+    return d;
+  }
+
+  /**
+   * Closes the connection. Idempotent; anything pending or queued fails with
+   * `ConnectionClosed`. The connection may be connected again later.
+   */
+  close(): void {
+    const error = new ConnectionClosed();
+    this.queue.failAll(error);
+    const session = this.session;
+    this.session = null;
+    this.executor = null;
+    if (this.connecting !== null) this.connecting.cancel();
+    if (session !== null && !session.closed) session.terminate();
+    this.queue.reset();
+    this.setState('closed');
+  }
+
+  // ---------------------------------------------------------------- queries
+
+  /** A new cursor (from the cursor factory), not holding the connection. */
+  cursor(): Cursor {
+    return this.cursorFactory(this, null);
+  }
+
+  /** Runs one statement; fires with its rows. Independent calls are pipelined. */
+  runQuery<R = Record<string, unknown>>(sql: string, params: readonly unknown[] = [], options: QueryOptions = {}): Deferred<R[]> {
+    return this.doit(() => this.query(sql, params, options, null)).addCallback((r) => r.rows as R[]);
+  }
+
+  /** Runs one statement; fires with undefined. */
+  runOperation(sql: string, params: readonly unknown[] = [], options: QueryOptions = {}): Deferred<void> {
+    return this.doit(() => this.query(sql, params, options, null)).addCallback((): void => undefined);
+  }
+
+  /**
+   * BEGIN; `fn(cursor, ...args)`; COMMIT; fires with fn's value. On any
+   * failure: ROLLBACK and the original error (`RollbackFailed` if the
+   * ROLLBACK fails too). Inside an interaction, a nested runInteraction on the
+   * same cursor's connection becomes a savepoint (see `cursor.runInteraction`).
+   */
+  runInteraction<R, A extends unknown[]>(fn: Interaction<R, A>, ...args: A): Deferred<R> {
+    return this.runInteractionWith({}, fn, ...args);
+  }
+
+  /** runInteraction with options: isolation level, read only, deferrable, retry. */
+  runInteractionWith<R, A extends unknown[]>(options: InteractionOptions, fn: Interaction<R, A>, ...args: A): Deferred<R> {
+    return this.doit(() => runInteraction(this, options, fn, args));
+  }
+
+  /** Cancels `d` (txpostgres' `conn.cancel(d)`): the same as `d.cancel()`. */
+  cancel(d: Deferred<unknown>): void {
+    d.cancel();
+  }
+
+  // ---------------------------------------------------------------- notifications
+
+  /** Adds a notify observer (a set: adding twice registers once). */
+  addNotifyObserver(fn: (n: Notification) => unknown): void {
+    this.observers.add(fn);
+  }
+
+  /** Removes a notify observer; unknown observers are ignored. */
+  removeNotifyObserver(fn: (n: Notification) => unknown): void {
+    this.observers.delete(fn);
+  }
+
+  /** A copy of the notify observers. */
+  getNotifyObservers(): Array<(n: Notification) => unknown> {
+    return [...this.observers];
+  }
+
+  /** Calls `fn` (outside the read handler) for every notification; returns the unsubscriber. */
+  onNotification(fn: (n: Notification) => void): () => void {
+    return addListener(this.notificationListeners, fn);
+  }
+
+  /** Calls `fn` for every server notice; returns the unsubscriber. */
+  onNotice(fn: (n: Diagnostic) => void): () => void {
+    return addListener(this.noticeListeners, fn);
+  }
+
+  /** Calls `fn` on every state change; returns the unsubscriber. */
+  onStateChange(fn: (s: ConnectionState, reason?: Error) => void): () => void {
+    return addListener(this.stateListeners, fn);
+  }
+
+  /** Calls `fn` when a session ends (null after close); returns the unsubscriber. */
+  onSessionLost(fn: (e: Error | null) => void): () => void {
+    return addListener(this.lostListeners, fn);
+  }
+
+  /** Sets the state and tells the listeners (the detector uses 'dead'/'reconnecting'). */
+  setState(state: ConnectionState, reason?: Error): void {
+    if (this._state === state) return;
+    this._state = state;
+    for (const fn of [...this.stateListeners]) fn(state, reason);
+  }
+
+  // ---------------------------------------------------------------- internals used by Cursor/interaction
+
+  /** Runs a request through the queue (shared) or on a lease; fires with the full result. */
+  query(sql: string, params: readonly unknown[], options: QueryOptions, lease: Lease | null): Deferred<QueryResult> {
+    if (this.closed) return fail(new ConnectionClosed());
+    const req: Request<QueryResult> = { d: null as never, running: false, cancelWanted: false, cancelSent: false, done: false };
+    const exec: ExecRequest = {
+      sql,
+      params,
+      simple: options.simple,
+      rowFactory: options.rowFactory ? resolveRowFactory(options.rowFactory) : this.rowFactory,
+      started: () => this.started(req),
+      done: (error, result) => this.finish(req, error, result, job),
+    };
+    const job: Job = {
+      exclusive: false,
+      run: () => this.send(exec, req, job),
+      fail: (e) => this.complete(req, e, null),
+    };
+    req.d = new Deferred<QueryResult>(() => this.cancelRequest(req, job));
+    if (lease !== null) this.send(exec, req, null, lease);
+    else this.queue.push(job);
+    return this.decorate(req.d, options);
+  }
+
+  /** Queues an exclusive job; fires with a Lease once the connection is held. */
+  acquire(): Deferred<Lease> {
+    if (this.closed) return fail(new ConnectionClosed());
+    let lease: Lease;
+    const job: Job = {
+      exclusive: true,
+      run: () => this.fire(d, null, lease),
+      fail: (e) => this.fire(d, e, null),
+    };
+    lease = {
+      connection: this,
+      depth: 0,
+      execute: (req) => this.executor!.execute(req),
+      release: () => this.queue.release(job),
+    };
+    const d = new Deferred<Lease>(() => {
+      this.queue.remove(job);
+    });
+    this.queue.push(job);
+    return d;
+  }
+
+  /** Runs `fn` under the detector when there is one (txpostgres' `_doit`). */
+  private doit<T>(fn: () => Deferred<T>): Deferred<T> {
+    return this.detector ? this.detector.callChecking(fn) : fn();
+  }
+
+  private send(exec: ExecRequest, req: Request<QueryResult>, job: Job | null, lease?: Lease): void {
+    if (this.executor === null) return this.finish(req, new ConnectionClosed(), null, job);
+    try {
+      if (lease) lease.execute(exec);
+      else this.executor.execute(exec);
+    } catch (e) {
+      this.finish(req, e as Error, null, job);
+    }
+  }
+
+  private decorate<T>(d: Deferred<T>, options: QueryOptions): Deferred<T> {
+    if (options.timeout !== undefined) addTimeout(d, options.timeout, this.reactor);
+    if (options.signal !== undefined) withAbortSignal(d, options.signal);
+    return d;
+  }
+
+  private started(req: Request<QueryResult>): void {
+    req.running = true;
+    if (req.cancelWanted && !req.cancelSent) this.sendCancel(req);
+  }
+
+  private cancelRequest(req: Request<QueryResult>, job: Job): void {
+    if (req.done) return;
+    if (this.queue.remove(job)) return;
+    req.cancelWanted = true;
+    if (req.running) this.sendCancel(req);
+  }
+
+  private finish(req: Request<QueryResult>, error: Error | null, result: QueryResult | null, job: Job | null): void {
+    if (req.done) return;
+    req.done = true;
+    if (job !== null) this.queue.finished();
+    if (error !== null && req.cancelSent && (error as { code?: string }).code === '57014') {
+      error = new CancelledError('the query was cancelled', { serverCancelled: true, cause: error });
+    }
+    this.complete(req, error, result);
+  }
+
+  private complete<T>(req: Request<T>, error: Error | null, value: T | null): void {
+    req.done = true;
+    this.fire(req.d, error, value);
+  }
+
+  /** Fires `d` from the reactor, never from inside the read handler. */
+  fire<T>(d: Deferred<T>, error: Error | null, value: T | null): void {
+    this.completions.push(() => {
+      if (d.called) return;
+      if (error !== null) d.errback(error);
+      else d.callback(value as T);
+    });
+    if (this.completionScheduled) return;
+    this.completionScheduled = true;
+    this.reactor.callSoon(() => this.runCompletions());
+  }
+
+  private runCompletions(): void {
+    this.completionScheduled = false;
+    const batch = this.completions;
+    this.completions = [];
+    for (const fn of batch) fn();
+  }
+
+  /** Sends a CancelRequest for the running statement over a new connection. */
+  private sendCancel(req: Request<QueryResult>): void {
+    const session = this.session;
+    if (session === null || this.endpoint === null || session.machine.backendKey === undefined) return;
+    req.cancelSent = true;
+    const bytes = session.machine.cancelRequest();
+    this.reactor.connect(this.endpoint, {
+      connectionMade: (t) => t.write(bytes),
+      dataReceived: () => undefined,
+      connectionLost: () => undefined,
+    });
+  }
+
+  // ---------------------------------------------------------------- connecting
+
+  private connectHosts(d: Deferred<this>, p: ConnectParams, tls: TlsFiles, i: number, errors: Error[]): void {
+    if (d.called) return;
+    if (i >= p.hosts.length) return this.connectFailed(d, errors.length === 1 ? errors[0] : new ConnectionFailed(errors));
+    const host = p.hosts[i];
+    this.openSession(p, host, tls).then(
+      () => this.connected(d, p, host),
+      (err: Error) => this.connectHosts(d, p, tls, i + 1, [...errors, err]),
+    );
+  }
+
+  private openSession(p: ConnectParams, host: HostSpec, tls: TlsFiles): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const machine = new ProtocolMachine(machineOptions(p, host, this.crypto, this.options));
+      let up = false;
+      const listener: SessionListener = {
+        ready: () => {
+          up = true;
+          timer?.cancel();
+          resolve();
+        },
+        notification: (pid, channel, payload) => this.notification(new Notification(channel, payload, pid)),
+        notice: (fields) => this.notice(Diagnostic.fromRaw(fields)),
+        lost: (error) => {
+          timer?.cancel();
+          if (!up) reject(error ?? new ConnectionClosed('the server closed the connection during startup'));
+          else this.sessionLost(session, error);
+        },
+      };
+      const session = new Session(machine, this.reactor, listener, sessionTls(p, host, tls, this.crypto));
+      const timeoutMs = p.connectTimeoutMs ?? this.options.connectTimeoutMs;
+      const timer = timeoutMs === undefined ? null : this.reactor.callLater(timeoutMs, () => session.abort(new ConnectTimeout(`timed out after ${timeoutMs} ms connecting to ${describeHost(host)}`)));
+      this.session = session;
+      this.endpoint = endpointOf(host);
+      this.reactor.connect(this.endpoint, session, {
+        timeoutMs,
+        keepAliveInitialDelayMs: p.keepalives ? p.keepalivesIdleMs ?? 60_000 : undefined,
+      });
+    });
+  }
+
+  private connected(d: Deferred<this>, p: ConnectParams, _host: HostSpec): void {
+    this.params = p;
+    this.executor = new Executor(this.session!, this.types);
+    this.connecting = null;
+    this.setState('ready');
+    this.fire(d, null, this);
+  }
+
+  private connectFailed(d: Deferred<this>, error: Error): void {
+    this.session = null;
+    this.executor = null;
+    this.connecting = null;
+    this.setState('closed', error);
+    this.fire(d, error, null);
+  }
+
+  private abortConnect(_d: Deferred<this>): void {
+    const session = this.session;
+    this.connecting = null;
+    this.session = null;
+    session?.abort(new CancelledError('the connection attempt was cancelled'));
+  }
+
+  /** A live session ended (server gone, protocol violation, terminate). */
+  private sessionLost(session: Session, error: Error | null): void {
+    if (this.session !== session) return;
+    this.session = null;
+    this.executor = null;
+    this.queue.reset();
+    const reason = error ?? new ConnectionClosed();
+    this.queue.failAll(reason);
+    this.setState('closed', reason);
+    for (const fn of [...this.lostListeners]) fn(error);
+    if (error !== null && this.detector) this.detector.checkForDeadConnection(error);
+  }
+
+  // ---------------------------------------------------------------- async messages
+
+  private notification(n: Notification): void {
+    this.notifyBacklog.push(n);
+    this.reactor.callSoon(() => {
+      for (const fn of [...this.notificationListeners]) fn(n);
+    });
+    if (!this.notifyRunning) {
+      this.notifyRunning = true;
+      this.reactor.callSoon(() => this.deliverNotifications());
+    }
+  }
+
+  /** Hands each notification to every observer in turn, awaiting Deferreds/Promises (txpostgres' cooperator). */
+  private deliverNotifications(): void {
+    const n = this.notifyBacklog.shift();
+    if (n === undefined) {
+      this.notifyRunning = false;
+      return;
+    }
+    const runs = [...this.observers].map((fn) => maybeDeferred(() => fn(n)).addErrback((e: unknown) => reportError(toError(e), undefined)));
+    if (runs.length === 0) return this.deliverNotifications();
+    let left = runs.length;
+    for (const r of runs) {
+      r.addBoth(() => {
+        if (--left === 0) this.reactor.callSoon(() => this.deliverNotifications());
+      });
+    }
+  }
+
+  private notice(n: Diagnostic): void {
+    if (this.noticeListeners.size === 0) return;
+    this.reactor.callSoon(() => {
+      for (const fn of [...this.noticeListeners]) fn(n);
+    });
+  }
+
+  /** The parameters of the last successful connect (used by reconnection). */
+  get connectParams(): ConnectParams | null {
+    return this.params;
+  }
+
+  /** Whether work is queued or running. */
+  get busy(): boolean {
+    return this.queue.busy;
+  }
+
+  /** Raises when the connection cannot run work (used by cursors). */
+  assertOpen(): void {
+    if (this.closed) throw new InterfaceError('the connection is closed', { code: 'ERR_CONNECTION_CLOSED' });
+  }
+}
+
+function resolveRowFactory(f: ConnectionOptions['rowFactory']): RowFactory {
+  if (f === undefined || f === 'object') return objectRowFactory;
+  if (f === 'tuple') return tupleRowFactory;
+  return f;
+}
+
+function addListener<F>(set: Set<F>, fn: F): () => void {
+  set.add(fn);
+  return () => set.delete(fn);
+}
+
+function describeHost(h: HostSpec): string {
+  return h.kind === 'unix' ? h.socketPath ?? h.host : `${h.host}:${h.port}`;
+}

@@ -1,0 +1,30 @@
+/**
+ * tspostgres: the public surface.
+ *
+ * This entry is the only place that wires a default reactor (a NodeReactor),
+ * so `new Connection()` just works; everything under `src/` takes its reactor
+ * by injection. Reactors themselves are exported from `tspostgres/reactor`,
+ * the sans-IO machine from `tspostgres/core`.
+ */
+import { NodeReactor } from '../reactor/node';
+import { setDefaultReactorFactory } from './defaults';
+
+setDefaultReactorFactory(() => new NodeReactor());
+
+export { Connection } from './connection';
+export type { ConnectionOptions, ConnectionState, QueryOptions, CursorFactory, Lease, DetectorLike } from './connection';
+export { Cursor, quoteIdent } from './cursor';
+export { ConnectionPool } from './pool';
+export type { PoolOptions, PoolStats } from './pool';
+export type { Interaction, InteractionOptions } from './interaction';
+export { Notification, NotificationGap } from './notification';
+export { objectRowFactory, tupleRowFactory } from './result';
+export type { QueryResult, Column, RowFactory } from './result';
+export { setDefaultReactorFactory, defaultReactor } from './defaults';
+export * from './defer';
+export * from './errors';
+export * from './types';
+export { backoffIterator, RetryingCall } from './retrying';
+export { parseDsn, resolveConfig } from './dsn';
+export { loadConfig } from './config';
+export { ProtocolMachine } from './core/machine';

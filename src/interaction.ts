@@ -1,0 +1,105 @@
+/**
+ * runInteraction: BEGIN; fn(cursor, ...args); COMMIT; or ROLLBACK.
+ *
+ * Theory of operation (txpostgres' `runInteraction`, adbapi's
+ * `_runInteraction`). The interaction first takes the connection
+ * exclusively (a {@link Lease}), so nothing else runs between its BEGIN and
+ * its COMMIT. Any failure (BEGIN, the function, a cancellation, COMMIT)
+ * leads to ROLLBACK and the *original* error; when the ROLLBACK fails too,
+ * the result is `RollbackFailed` carrying the connection and the original
+ * error. The steps form one Deferred chain, so cancelling the interaction's
+ * Deferred cancels whichever step is running, which then rolls back.
+ *
+ * Nested inside another interaction (through the cursor it was given), an
+ * interaction becomes a SAVEPOINT: released on success, rolled back to on
+ * failure. Opt-in retries rerun the whole interaction after a serialization
+ * failure or a deadlock (SQLSTATE 40001, 40P01), with bounded backoff.
+ */
+import type { Connection, Lease } from './connection';
+import type { Cursor } from './cursor';
+import { deferLater, Deferred, maybeDeferred, succeed } from './defer';
+import { reportError } from './defer/unhandled';
+import { toError } from './defer/failure';
+import { RollbackFailed } from './errors/base';
+
+/** The function run inside a transaction. */
+export type Interaction<R, A extends unknown[]> = (cursor: Cursor, ...args: A) => R | PromiseLike<R>;
+
+/** Transaction characteristics and retry policy. */
+export interface InteractionOptions {
+  isolationLevel?: 'serializable' | 'repeatable read' | 'read committed' | 'read uncommitted';
+  readOnly?: boolean;
+  deferrable?: boolean;
+  /** Rerun after 40001/40P01: up to `attempts` runs in all, waiting `delayMs` × 2^n (capped at 1 s) between. */
+  retry?: { attempts: number; delayMs?: number };
+}
+
+const RETRYABLE = new Set(['40001', '40P01']);
+let savepointCounter = 0;
+
+/** Runs `fn` in a transaction (or a savepoint when `lease` is given); see the file comment. */
+export function runInteraction<R, A extends unknown[]>(
+  conn: Connection,
+  options: InteractionOptions,
+  fn: Interaction<R, A>,
+  args: A,
+  lease?: Lease,
+): Deferred<R> {
+  const attempt = (n: number): Deferred<R> =>
+    once(conn, options, fn, args, lease).addErrback((e: Error) => {
+      const max = options.retry?.attempts ?? 1;
+      if (n + 1 >= max || !RETRYABLE.has((e as { code?: string }).code ?? '')) throw e;
+      return sleep(conn, backoff(options, n)).addCallback(() => attempt(n + 1));
+    });
+  return attempt(0);
+}
+
+/** One run: take the connection (or a savepoint), BEGIN, fn, COMMIT | ROLLBACK. */
+function once<R, A extends unknown[]>(conn: Connection, options: InteractionOptions, fn: Interaction<R, A>, args: A, outer?: Lease): Deferred<R> {
+  const acquired: Deferred<Lease> = outer ? succeed(outer) : conn.acquire();
+  return acquired.addCallback((lease: Lease) => {
+    const nested = outer !== undefined;
+    const sp = nested ? `tsp_sp_${++savepointCounter}` : '';
+    const cursor = conn.cursorFactory(conn, lease);
+    const begin = nested ? `SAVEPOINT ${sp}` : beginStatement(options);
+    const commit = nested ? `RELEASE SAVEPOINT ${sp}` : 'COMMIT';
+    const rollback = nested ? `ROLLBACK TO SAVEPOINT ${sp}` : 'ROLLBACK';
+    const run = cursor
+      .execute(begin)
+      .addCallback(() => maybeDeferred(() => fn(cursor, ...args)))
+      .addCallback((value: R) => cursor.execute(commit).addCallback(() => value))
+      .addErrback((original: Error) => rollbackAfter(conn, cursor, rollback, original));
+    if (!nested) run.addFinally(() => lease.release());
+    return run;
+  });
+}
+
+/** ROLLBACK, then the original error; RollbackFailed when ROLLBACK fails. */
+function rollbackAfter(conn: Connection, cursor: Cursor, rollback: string, original: Error): Deferred<never> {
+  return maybeDeferred(() => cursor.execute(rollback)).addCallbacks(
+    () => {
+      throw original;
+    },
+    (rollbackError: Error) => {
+      reportError(toError(rollbackError), undefined);
+      throw new RollbackFailed(conn, original, rollbackError);
+    },
+  );
+}
+
+/** The BEGIN statement for the options. */
+export function beginStatement(o: InteractionOptions): string {
+  const parts = ['BEGIN'];
+  if (o.isolationLevel) parts.push(`ISOLATION LEVEL ${o.isolationLevel.toUpperCase()}`);
+  if (o.readOnly !== undefined) parts.push(o.readOnly ? 'READ ONLY' : 'READ WRITE');
+  if (o.deferrable !== undefined) parts.push(o.deferrable ? 'DEFERRABLE' : 'NOT DEFERRABLE');
+  return parts.join(' ');
+}
+
+function backoff(o: InteractionOptions, n: number): number {
+  return Math.min((o.retry?.delayMs ?? 10) * 2 ** n, 1000);
+}
+
+function sleep(conn: Connection, ms: number): Deferred<undefined> {
+  return deferLater(conn.reactor, ms, () => undefined);
+}
