@@ -19,7 +19,7 @@ import { InterfaceError, ProtocolViolation } from '../errors/base';
 const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8');
 const INITIAL_CAPACITY = 1024;
-const ASCII_DECODE_LIMIT = 64;
+const ASCII_DECODE_LIMIT = 16; // measured: a JS loop beats TextDecoder below ~16 bytes
 
 /** Encodes `s` as UTF-8. */
 export function utf8Encode(s: string): Uint8Array {
