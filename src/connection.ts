@@ -25,7 +25,7 @@ import { nodeAuthCrypto } from './auth-crypto-node';
 import { loadConfig } from './config';
 import { ProtocolMachine } from './core/machine';
 import { defaultReactor } from './defaults';
-import { addTimeout, Deferred, fail, maybeDeferred, withAbortSignal } from './defer';
+import { addTimeout, CANCEL_PENDING, Deferred, fail, maybeDeferred, withAbortSignal } from './defer';
 import { toError } from './defer/failure';
 import { reportError } from './defer/unhandled';
 import type { ConnectInput, ConnectParams, HostSpec } from './dsn/params';
@@ -144,6 +144,7 @@ export class Connection {
   private readonly lostListeners = new Set<(e: Error | null) => void>();
   private completions: Array<() => void> = [];
   private completionScheduled = false;
+  private strayCancel = false;
 
   constructor(readonly options: ConnectionOptions = {}) {
     this.reactor = options.reactor ?? defaultReactor();
@@ -309,7 +310,7 @@ export class Connection {
       simple: options.simple,
       rowFactory: options.rowFactory ? resolveRowFactory(options.rowFactory) : this.rowFactory,
       started: () => this.started(req),
-      done: (error, result) => this.finish(req, error, result, job),
+      done: (error, result) => this.finish(req, error, result, job, exec),
     };
     const job: Job = {
       exclusive: false,
@@ -370,19 +371,31 @@ export class Connection {
     if (req.cancelWanted && !req.cancelSent) this.sendCancel(req);
   }
 
-  private cancelRequest(req: Request<QueryResult>, job: Job): void {
-    if (req.done) return;
-    if (this.queue.remove(job)) return;
+  /**
+   * The canceller of a query's Deferred. Queued: removed, and the Deferred
+   * fails at once. Sent: a CancelRequest now (running) or when it starts
+   * (pipelined behind others); the Deferred fails with CancelledError when
+   * the statement ends (`serverCancelled` tells whether the server stopped it).
+   */
+  private cancelRequest(req: Request<QueryResult>, job: Job): void | typeof CANCEL_PENDING {
+    if (req.done || this.queue.remove(job)) return;
     req.cancelWanted = true;
     if (req.running) this.sendCancel(req);
+    return CANCEL_PENDING;
   }
 
-  private finish(req: Request<QueryResult>, error: Error | null, result: QueryResult | null, job: Job | null): void {
+  private finish(req: Request<QueryResult>, error: Error | null, result: QueryResult | null, job: Job | null, exec?: ExecRequest): void {
     if (req.done) return;
+    const canceled = error !== null && (error as { code?: string }).code === '57014';
+    if (canceled && !req.cancelSent && this.strayCancel && exec !== undefined && job !== null) {
+      this.strayCancel = false; // our CancelRequest for the previous statement hit this one: run it again
+      return this.send(exec, req, job);
+    }
     req.done = true;
     if (job !== null) this.queue.finished();
-    if (error !== null && req.cancelSent && (error as { code?: string }).code === '57014') {
-      error = new CancelledError('the query was cancelled', { serverCancelled: true, cause: error });
+    if (req.cancelWanted) {
+      if (req.cancelSent && !canceled) this.strayCancel = true;
+      error = new CancelledError('the query was cancelled', { serverCancelled: canceled, cause: error ?? undefined });
     }
     this.complete(req, error, result);
   }

@@ -105,6 +105,7 @@ export class ConnectionPool {
         return this;
       },
       (e: Error) => {
+        this.closed = true; // members still connecting are closed as they arrive
         for (const m of [...this.members]) this.discard(m);
         throw e;
       },
@@ -242,6 +243,10 @@ export class ConnectionPool {
     return conn.connect(this.options.connect).addBoth((r: unknown) => {
       this.opening--;
       if (r instanceof Error) throw r;
+      if (this.closed) {
+        conn.close();
+        throw new PoolClosed();
+      }
       this.counters.connectionsOpened++;
       const m: Member = { conn, createdAt: this.reactor.now(), idleSince: this.reactor.now() };
       this.members.add(m);

@@ -22,7 +22,7 @@
  * out in one `transport.write`, flushed by a single `callSoon`.
  */
 import type { Reactor, TlsInfo, TlsOptions, Transport, TransportHandler } from '../reactor/interfaces';
-import { ConnectionLost } from './errors/base';
+import { ConnectionClosed, ConnectionLost } from './errors/base';
 import type { Command } from './core/commands';
 import type { MachineEvent } from './core/events';
 import type { ProtocolMachine } from './core/machine';
@@ -96,7 +96,10 @@ export class Session implements TransportHandler {
     if (wasIdle) this.inflight[this.head]?.started?.();
   }
 
-  /** Ends the session politely: Terminate, then close the transport. */
+  /**
+   * Ends the session politely: Terminate, then close the transport. Operations
+   * still in flight fail at once with `ConnectionClosed`.
+   */
   terminate(): void {
     if (this.ended || this.transport === null) return this.abort(null);
     try {
@@ -106,6 +109,7 @@ export class Session implements TransportHandler {
     }
     this.flush();
     this.transport.close();
+    this.end(null, new ConnectionClosed('the connection was closed while the operation was running'));
   }
 
   /** Ends the session at once (no Terminate). */
@@ -220,10 +224,10 @@ export class Session implements TransportHandler {
   }
 
   /** Ends the session once: aborts every operation in flight, tells the listener. */
-  private end(error: Error | null): void {
+  private end(error: Error | null, abortedWith?: Error): void {
     if (this.ended) return;
     this.ended = true;
-    const aborted = error ?? new ConnectionLost('the connection was closed');
+    const aborted = abortedWith ?? error ?? new ConnectionLost('the connection was closed');
     const pending = this.inflight.slice(this.head);
     this.inflight.length = 0;
     this.head = 0;

@@ -44,8 +44,17 @@ type AnyFn = (...args: never[]) => unknown;
 /** The value a callback may produce: a value, a Deferred or a Promise of it. */
 export type Chainable<U> = U | PromiseLike<U>;
 
-/** A function that cancels the work behind a Deferred; it may fire the Deferred itself. */
-export type Canceller<T> = (d: Deferred<T>) => void;
+/**
+ * Returned by a canceller that has started an asynchronous cancellation (a
+ * server-side CancelRequest, say) and promises to fire the Deferred itself
+ * when it completes. `cancel()` then does not fail the Deferred at once.
+ * This is our extension to Twisted, whose txpostgres raised a private
+ * `_CancelInProgress` from the canceller for the same purpose.
+ */
+export const CANCEL_PENDING: unique symbol = Symbol('CANCEL_PENDING');
+
+/** A function that cancels the work behind a Deferred; it may fire the Deferred itself, or return {@link CANCEL_PENDING}. */
+export type Canceller<T> = (d: Deferred<T>) => void | typeof CANCEL_PENDING;
 
 /**
  * A result that is not available yet, with callback chains, chaining,
@@ -209,6 +218,7 @@ export class Deferred<T> implements PromiseLike<T> {
 
   /**
    * Cancels the work. Before firing: runs the canceller; unless that fired the
+   * Deferred or returned {@link CANCEL_PENDING}, or that fired the
    * Deferred, it fails with `CancelledError`. While waiting on a chained
    * Deferred: cancels that one. After firing: does nothing. Never throws; a
    * throwing canceller's error becomes the `cause` of the `CancelledError`
@@ -219,6 +229,7 @@ export class Deferred<T> implements PromiseLike<T> {
       let thrown: unknown = undefined;
       if (this.canceller === undefined) this.suppressAlreadyCalled = true;
       else thrown = this.runCanceller();
+      if (thrown === CANCEL_PENDING) return;
       if (!this.fired) this.errback(new CancelledError(undefined, thrown === undefined ? undefined : { cause: thrown }));
       else if (thrown !== undefined) reportError(toError(thrown), this);
     } else if (this.chainedTo !== null) {
@@ -261,8 +272,8 @@ export class Deferred<T> implements PromiseLike<T> {
 
   private runCanceller(): unknown {
     try {
-      (this.canceller as unknown as Canceller<T>)(this);
-      return undefined;
+      const outcome = (this.canceller as unknown as Canceller<T>)(this);
+      return outcome === CANCEL_PENDING && !this.fired ? CANCEL_PENDING : undefined;
     } catch (e) {
       return e ?? new InterfaceError('canceller threw a nullish value');
     }

@@ -2,7 +2,7 @@
  * Deferreds: Twisted's callback chains, with `await` support.
  * See docs/guide/deferreds.md and docs/api/Deferred.md.
  */
-export { Deferred, type Canceller, type Chainable } from './deferred';
+export { Deferred, CANCEL_PENDING, type Canceller, type Chainable } from './deferred';
 export { NonErrorFailure } from './failure';
 export { succeed, fail, maybeDeferred } from './combinators';
 export { DeferredList, gatherResults, type DeferredListEntry, type DeferredListOptions, type ResultsOf } from './deferred-list';
