@@ -34,7 +34,8 @@ import { Diagnostic } from './errors/database';
 import { Executor, type ExecRequest } from './executor';
 import type { AuthCrypto } from './protocol/auth/crypto';
 import { objectRowFactory, tupleRowFactory, type QueryResult, type RowFactory } from './result';
-import { Session, type SessionListener } from './session';
+import { Session, type OpHandler, type SessionListener } from './session';
+import type { Command } from './core/commands';
 import { endpointOf, machineOptions, sessionTls, type TlsFiles } from './session-options';
 import { createDefaultRegistry, type TypeRegistry } from './types/registry';
 import { WorkQueue, type Job } from './work-queue';
@@ -94,6 +95,11 @@ export interface Lease {
   readonly connection: Connection;
   /** Runs a request now, bypassing the queue. */
   execute(req: ExecRequest): void;
+  /**
+   * Sends a raw protocol command on the held session (portals, COPY); each
+   * handler receives one operation's messages. Throws when closed.
+   */
+  send(command: Command, ...handlers: OpHandler[]): void;
   /** Gives the connection back. */
   release(): void;
   /** Savepoint depth of nested interactions on this lease. */
@@ -336,6 +342,10 @@ export class Connection {
       connection: this,
       depth: 0,
       execute: (req) => this.executor!.execute(req),
+      send: (command, ...handlers) => {
+        if (this.session === null) throw new ConnectionClosed();
+        this.session.send(command, ...handlers);
+      },
       release: () => this.queue.release(job),
     };
     const d = new Deferred<Lease>(() => {
