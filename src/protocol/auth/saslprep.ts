@@ -18,7 +18,10 @@
  */
 
 const NON_ASCII_SPACE = /[\u00A0\u1680\u2000-\u200B\u202F\u205F\u3000]/g;
+// The class lists code points one by one on purpose (RFC 3454 table B.1), combining marks included.
+// eslint-disable-next-line no-misleading-character-class
 const MAPPED_TO_NOTHING = /[\u00AD\u034F\u1806\u180B-\u180D\u200B-\u200D\u2060\uFE00-\uFE0F\uFEFF]/g;
+/* eslint-disable no-misleading-character-class -- built from RFC 3454 tables C.*, code point by code point; no grapheme is meant */
 const PROHIBITED = new RegExp(
   '[' +
     '\\u0000-\\u001F\\u007F-\\u009F' + // C.2.1, C.2.2 (C0, DEL, C1)
@@ -35,6 +38,7 @@ const PROHIBITED = new RegExp(
     '|\\p{Surrogate}', // C.5 (lone surrogates)
   'u',
 );
+/* eslint-enable no-misleading-character-class */
 const RAND_AL = /[\u0590-\u08FF\uFB1D-\uFDFF\uFE70-\uFEFF\u{10800}-\u{10FFF}\u{1E800}-\u{1EFFF}]/u;
 const RAND_AL_FIRST = /^[\u0590-\u08FF\uFB1D-\uFDFF\uFE70-\uFEFF\u{10800}-\u{10FFF}\u{1E800}-\u{1EFFF}]/u;
 const RAND_AL_LAST = /[\u0590-\u08FF\uFB1D-\uFDFF\uFE70-\uFEFF\u{10800}-\u{10FFF}\u{1E800}-\u{1EFFF}]$/u;
