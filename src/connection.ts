@@ -325,20 +325,22 @@ export class Connection {
     };
     req.d = new Deferred<QueryResult>(() => this.cancelRequest(req, job));
     if (lease !== null) this.send(exec, req, null, lease);
-    else this.queue.push(job);
+    else {
+      this.queue.push(job);
+      this.syncBusy();
+    }
     return this.decorate(req.d, options);
   }
 
   /** Queues an exclusive job; fires with a Lease once the connection is held. */
   acquire(): Deferred<Lease> {
     if (this.closed) return fail(new ConnectionClosed());
-    let lease: Lease;
     const job: Job = {
       exclusive: true,
       run: () => this.fire(d, null, lease),
       fail: (e) => this.fire(d, e, null),
     };
-    lease = {
+    const lease: Lease = {
       connection: this,
       depth: 0,
       execute: (req) => this.executor!.execute(req),
@@ -346,13 +348,24 @@ export class Connection {
         if (this.session === null) throw new ConnectionClosed();
         this.session.send(command, ...handlers);
       },
-      release: () => this.queue.release(job),
+      release: () => {
+        this.queue.release(job);
+        this.syncBusy();
+      },
     };
     const d = new Deferred<Lease>(() => {
       this.queue.remove(job);
+      this.syncBusy();
     });
     this.queue.push(job);
+    this.syncBusy();
     return d;
+  }
+
+  /** 'busy' while work is queued or running, 'ready' when the queue drains (only between those two). */
+  private syncBusy(): void {
+    if (this._state === 'ready' && this.queue.busy) this.setState('busy');
+    else if (this._state === 'busy' && !this.queue.busy) this.setState('ready');
   }
 
   /** Runs `fn` under the detector when there is one (txpostgres' `_doit`). */
@@ -388,7 +401,8 @@ export class Connection {
    * the statement ends (`serverCancelled` tells whether the server stopped it).
    */
   private cancelRequest(req: Request<QueryResult>, job: Job): void | typeof CANCEL_PENDING {
-    if (req.done || this.queue.remove(job)) return;
+    if (req.done) return;
+    if (this.queue.remove(job)) return this.syncBusy();
     req.cancelWanted = true;
     if (req.running) this.sendCancel(req);
     return CANCEL_PENDING;
@@ -402,7 +416,10 @@ export class Connection {
       return this.send(exec, req, job);
     }
     req.done = true;
-    if (job !== null) this.queue.finished();
+    if (job !== null) {
+      this.queue.finished();
+      this.syncBusy();
+    }
     if (req.cancelWanted) {
       if (req.cancelSent && !canceled) this.strayCancel = true;
       error = new CancelledError('the query was cancelled', { serverCancelled: canceled, cause: error ?? undefined });
