@@ -1,0 +1,112 @@
+/**
+ * `npm run bench`: tspostgres against node-postgres and postgres.js on one
+ * throwaway PostgreSQL server, then the micro-benchmarks.
+ *
+ * Theory of operation. A private cluster is started (scripts/pg-cluster.ts;
+ * fsync=off is its default, we add synchronous_commit=off). Each workload
+ * runs for every driver one after another on the same server; a failure for
+ * one driver is printed and recorded, and the run goes on. The table goes to
+ * stdout, bench/results/*.json and docs/guide/performance.md.
+ *
+ * Environment: BENCH_SECONDS (measured seconds per driver and workload,
+ * default 3), BENCH_WARMUP (default 1), BENCH_ONLY (comma-separated ids, e.g.
+ * "W1,W8,micro"), BENCH_STREAM_ROWS (default 1,000,000), BENCH_NOTIFY
+ * (default 5,000), BENCH_URL (use this server instead of starting one).
+ */
+import * as path from 'node:path';
+import { Client } from 'pg';
+import { startCluster, type Cluster } from '../scripts/pg-cluster';
+import { DRIVERS } from './lib/drivers';
+import { environment, environmentMarkdown } from './lib/env';
+import { MICRO_BENCHES, runMicro, type MicroResult } from './lib/micro';
+import { writeGuideSection, writeJson } from './lib/output';
+import { fmt, markdownNotes, markdownTable } from './lib/report';
+import { failed, type Measurement, type Workload } from './lib/result';
+import { notifyWorkload } from './workloads/notify';
+import { reconnectWorkload } from './workloads/reconnect';
+import { roundTripWorkloads } from './workloads/roundtrip';
+import { streamWorkload } from './workloads/stream';
+
+const ROOT = path.resolve(__dirname, '..');
+const num = (name: string, dflt: number): number => (process.env[name] ? Number(process.env[name]) : dflt);
+const only = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',').map((s) => s.trim())) : null;
+const wanted = (id: string): boolean => only === null || only.has(id);
+
+/** The server's version string. */
+async function serverVersion(url: string): Promise<string> {
+  const c = new Client({ connectionString: url });
+  await c.connect();
+  try {
+    return String((await c.query('SELECT version() AS v')).rows[0].v);
+  } finally {
+    await c.end();
+  }
+}
+
+/** Runs every driver on one workload, printing each line as it finishes. */
+async function runWorkload(w: Workload): Promise<Measurement[]> {
+  console.log(`\n${w.id}: ${w.title}`);
+  const out: Measurement[] = [];
+  for (const d of DRIVERS) {
+    const m = await w.run(d.name).catch((err: unknown) => failed(w.id, d.name, '', err));
+    const lat = m.p50Us !== undefined ? `  p50 ${fmt(m.p50Us)} µs  p99 ${fmt(m.p99Us)} µs` : '';
+    console.log(`  ${d.name.padEnd(12)} ${m.error ? `ERROR ${m.error}` : `${fmt(m.value)} ${m.unit}${lat}${m.note ? `  (${m.note})` : ''}`}`);
+    out.push(m);
+  }
+  return out;
+}
+
+/** Runs the micro-benchmarks in child processes and prints their output. */
+function runMicros(): MicroResult[] {
+  if (!wanted('micro')) return [];
+  return MICRO_BENCHES.map((file) => {
+    console.log(`\n== ${file}`);
+    const r = runMicro(ROOT, file);
+    console.log(r.output);
+    return r;
+  });
+}
+
+/** The Markdown of the whole run (environment, table, notes, skipped, micro). */
+function markdown(env: ReturnType<typeof environment>, ws: Workload[], ms: Measurement[], skipped: string[], micro: MicroResult[]): string {
+  const parts = [`Measured ${env.date.slice(0, 10)} by \`npm run bench\`:`, environmentMarkdown(env), markdownTable(ws, ms)];
+  const notes = [markdownNotes(ms), ...skipped.map((s) => `- ${s}`)].filter(Boolean).join('\n');
+  if (notes) parts.push(`Notes:\n\n${notes}`);
+  for (const m of micro) parts.push(`\`${m.file}\`${m.ok ? ` (${m.seconds.toFixed(1)} s)` : ''}:\n\n\`\`\`\n${m.output}\n\`\`\``);
+  return parts.join('\n\n');
+}
+
+async function main(): Promise<void> {
+  const measure = num('BENCH_SECONDS', 3);
+  const warmup = num('BENCH_WARMUP', 1);
+  const timing = { warmupMs: warmup * 1000, measureMs: measure * 1000 };
+  let cluster: Cluster | null = null;
+  const url = process.env.BENCH_URL ?? (cluster = await startCluster({ settings: { synchronous_commit: 'off' } })).url();
+  try {
+    const env = environment(await serverVersion(url), warmup, measure);
+    console.log(environmentMarkdown(env));
+    const all: Workload[] = [...roundTripWorkloads(url, timing), streamWorkload(url, num('BENCH_STREAM_ROWS', 1_000_000)),
+      notifyWorkload(url, num('BENCH_NOTIFY', 5000))];
+    const skipped: string[] = [];
+    const reconnect = reconnectWorkload(url, cluster);
+    if (reconnect.workload) all.push(reconnect.workload);
+    else skipped.push(reconnect.skipped);
+    const ws = all.filter((w) => wanted(w.id));
+    const ms: Measurement[] = [];
+    for (const w of ws) ms.push(...(await runWorkload(w)));
+    for (const s of skipped) console.log(`\n${s}`);
+    const micro = runMicros();
+    const md = markdown(env, ws, ms, skipped, micro);
+    console.log(`\n${markdownTable(ws, ms)}\n`);
+    const dated = writeJson(ROOT, { environment: env, measurements: ms, skipped, micro });
+    const guide = only === null && writeGuideSection(ROOT, md);
+    console.log(`results: ${path.relative(ROOT, dated)}${guide ? ', docs/guide/performance.md' : ''}`);
+  } finally {
+    await cluster?.destroy();
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exitCode = 1;
+});

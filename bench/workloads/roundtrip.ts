@@ -1,0 +1,75 @@
+/**
+ * Round-trip workloads W1, W2a, W2b, W3 and D1 (bench/README and
+ * reference/peers.md section 2.4): closed loops of one statement over one or
+ * more connections, with or without several queries in flight per connection.
+ */
+import { DRIVERS, type BenchClient, type DriverName } from '../lib/drivers';
+import { closedLoop, type LoopTiming } from '../lib/loop';
+import type { Measurement, Workload } from '../lib/result';
+
+/** The shape of one round-trip workload. */
+export interface RoundTripSpec {
+  readonly id: string;
+  readonly title: string;
+  /** Connections opened. */
+  readonly connections: number;
+  /** Closed loops per connection (queries in flight on each). */
+  readonly inFlight: number;
+  readonly sql: string;
+  readonly params: readonly unknown[];
+  /** 'q/s' reports queries, 'rows/s' rows. */
+  readonly unit: 'q/s' | 'rows/s';
+}
+
+/** pgbench's 1-pg_type query: 12 columns, two parameters. */
+export const PG_TYPE_SQL =
+  'SELECT typname, typnamespace, typowner, typlen, typbyval, typcategory, typispreferred, typisdefined, ' +
+  'typdelim, typrelid, typelem, typarray FROM pg_type WHERE typtypmod = $1 AND typisdefined = $2';
+
+/** 10,000 rows of int4, int8, float8, text, bool, timestamptz, numeric, uuid, date, jsonb. */
+export const MIXED_SQL =
+  "SELECT i::int4 AS a, (i::int8 * 1000003) AS b, (i * 1.5)::float8 AS c, 'row number ' || i AS d, " +
+  "(i % 2 = 0) AS e, timestamptz '2024-01-01 00:00:00+00' + i * interval '1 second' AS f, " +
+  '(i * 1.25)::numeric(12,2) AS g, md5(i::text)::uuid AS h, ' +
+  "date '2024-01-01' + (i % 365) AS j, jsonb_build_object('i', i) AS k FROM generate_series(1, $1::int) AS i";
+
+/** The round-trip workloads of the report. */
+export const ROUND_TRIPS: readonly RoundTripSpec[] = [
+  { id: 'W1', title: 'SELECT 1, 1 connection, awaited', connections: 1, inFlight: 1, sql: 'SELECT 1', params: [], unit: 'q/s' },
+  { id: 'W2a', title: 'SELECT 1, 10 connections, each awaited', connections: 10, inFlight: 1, sql: 'SELECT 1', params: [], unit: 'q/s' },
+  { id: 'W2b', title: 'SELECT 1, 1 connection, 10 in flight', connections: 1, inFlight: 10, sql: 'SELECT 1', params: [], unit: 'q/s' },
+  { id: 'W3', title: 'pgbench 1-pg_type (12 cols, $1/$2), 1 connection, awaited', connections: 1, inFlight: 1, sql: PG_TYPE_SQL, params: [-1, true], unit: 'rows/s' },
+  { id: 'D1', title: '10,000-row mixed-type result, 1 connection, awaited', connections: 1, inFlight: 1, sql: MIXED_SQL, params: [10_000], unit: 'rows/s' },
+];
+
+/** Opens `n` clients of a driver. */
+async function openClients(driver: DriverName, url: string, n: number): Promise<BenchClient[]> {
+  const d = DRIVERS.find((x) => x.name === driver)!;
+  const clients: BenchClient[] = [];
+  try {
+    for (let i = 0; i < n; i++) clients.push(await d.connect(url));
+    return clients;
+  } catch (err) {
+    await Promise.allSettled(clients.map((c) => c.close()));
+    throw err;
+  }
+}
+
+/** Runs one round-trip spec for one driver. */
+export async function runRoundTrip(spec: RoundTripSpec, driver: DriverName, url: string, timing: LoopTiming): Promise<Measurement> {
+  const clients = await openClients(driver, url, spec.connections);
+  try {
+    const op = async (w: number): Promise<number> => (await clients[w % clients.length].query(spec.sql, spec.params)).length;
+    const r = await closedLoop(op, spec.connections * spec.inFlight, timing);
+    const value = spec.unit === 'q/s' ? r.opsPerSec : r.unitsPerSec;
+    const note = spec.unit === 'rows/s' ? `${Math.round(r.opsPerSec)} q/s` : undefined;
+    return { workload: spec.id, driver, unit: spec.unit, value, p50Us: r.p50Us, p99Us: r.p99Us, note };
+  } finally {
+    await Promise.allSettled(clients.map((c) => c.close()));
+  }
+}
+
+/** The round-trip workloads bound to a server and timing. */
+export function roundTripWorkloads(url: string, timing: LoopTiming): Workload[] {
+  return ROUND_TRIPS.map((spec) => ({ id: spec.id, title: spec.title, run: (driver) => runRoundTrip(spec, driver, url, timing) }));
+}
