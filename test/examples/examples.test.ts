@@ -48,7 +48,7 @@ afterAll(async () => {
 
 /** Runs one example with DATABASE_URL set; resolves with its exit code and output. */
 function run(file: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  const env = { ...process.env, DATABASE_URL: db.url() };
+  const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: db.url() };
   delete env.PGCA_FILE;
   return new Promise((resolve) => {
     execFile(process.execPath, ['-r', './scripts/register-ts.js', path.join('examples', file)], { cwd: ROOT, env, timeout: 60_000 },
