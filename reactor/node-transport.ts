@@ -45,15 +45,15 @@ function toBuffer(value: string | Uint8Array): string | Buffer {
 export function nodeTlsOptions(options: TlsOptions, socket: net.Socket | import('node:stream').Duplex, defaultHost?: string): tls.ConnectionOptions {
   const servername = options.servername ?? defaultHost;
   const ca = options.ca === undefined ? undefined : (Array.isArray(options.ca) ? options.ca : [options.ca]).map(toBuffer);
-  return {
-    socket,
-    servername: servername !== undefined && net.isIP(servername) === 0 ? servername : undefined,
-    rejectUnauthorized: options.rejectUnauthorized ?? true,
-    ca,
-    cert: options.cert === undefined ? undefined : toBuffer(options.cert),
-    key: options.key === undefined ? undefined : toBuffer(options.key),
-    checkServerIdentity: options.checkServerIdentity as tls.ConnectionOptions['checkServerIdentity'],
-  };
+  const out: tls.ConnectionOptions = { socket, rejectUnauthorized: options.rejectUnauthorized ?? true };
+  // node:tls treats a key that is present but undefined as set (an undefined
+  // checkServerIdentity even fails an internal assertion): only set what is given.
+  if (servername !== undefined && net.isIP(servername) === 0) out.servername = servername;
+  if (ca !== undefined) out.ca = ca;
+  if (options.cert !== undefined) out.cert = toBuffer(options.cert);
+  if (options.key !== undefined) out.key = toBuffer(options.key);
+  if (options.checkServerIdentity !== undefined) out.checkServerIdentity = options.checkServerIdentity as tls.ConnectionOptions['checkServerIdentity'];
+  return out;
 }
 
 /** Reads the negotiated facts off a connected TLS socket. */

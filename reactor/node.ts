@@ -29,7 +29,7 @@ export interface NodeReactorOptions extends NodeTimeOptions {
 export interface NodeListener {
   /** The bound endpoint; for TCP, `port` is the actual port (useful with port 0). */
   readonly endpoint: Endpoint;
-  /** Stops accepting and resolves once the server is closed (open connections stay open). */
+  /** Stops accepting, aborts the connections still open, and resolves once the server is closed. */
   close(): Promise<void>;
 }
 
@@ -93,14 +93,23 @@ export class NodeReactor implements Reactor {
    * connection gets a new handler from `factory`, then `connectionMade`.
    */
   listen(endpoint: Endpoint, factory: () => TransportHandler): Promise<NodeListener> {
+    const open = new Set<NodeTransport>();
     const server = net.createServer({ allowHalfOpen: true, noDelay: true }, (socket) => {
-      new NodeTransport(socket, factory(), describeEndpoint(endpoint)).connectionMade();
+      const transport = new NodeTransport(socket, factory(), describeEndpoint(endpoint));
+      open.add(transport);
+      socket.once('close', () => open.delete(transport));
+      transport.connectionMade();
     });
+    const close = (): Promise<void> => {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      for (const transport of open) transport.abort();
+      return closed;
+    };
     return new Promise((resolve, reject) => {
       server.once('error', reject);
       const onListening = (): void => {
         server.off('error', reject);
-        resolve({ endpoint: boundEndpoint(server, endpoint), close: () => closeServer(server) });
+        resolve({ endpoint: boundEndpoint(server, endpoint), close });
       };
       if (endpoint.kind === 'unix') server.listen(endpoint.path, onListening);
       else server.listen(endpoint.port, endpoint.host, onListening);
@@ -123,8 +132,4 @@ function boundEndpoint(server: net.Server, endpoint: Endpoint): Endpoint {
   const address = server.address();
   if (endpoint.kind === 'unix' || address === null || typeof address === 'string') return endpoint;
   return { kind: 'tcp', host: endpoint.host, port: address.port };
-}
-
-function closeServer(server: net.Server): Promise<void> {
-  return new Promise((resolve) => server.close(() => resolve()));
 }
