@@ -63,26 +63,10 @@ export function namedFields(raw: Readonly<Record<string, string>>): DiagnosticFi
 }
 
 /** A server notice (NoticeResponse) or the diagnostic part of an error, with every field named. */
-export class Diagnostic implements DiagnosticFields {
-  severity?: string;
-  severityNonLocalized?: string;
-  sqlstate?: string;
-  message?: string;
-  detail?: string;
-  hint?: string;
-  position?: string;
-  internalPosition?: string;
-  internalQuery?: string;
-  where?: string;
-  schema?: string;
-  table?: string;
-  column?: string;
-  dataType?: string;
-  constraint?: string;
-  file?: string;
-  line?: string;
-  routine?: string;
-
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type, @typescript-eslint/no-unsafe-declaration-merging
+export interface Diagnostic extends DiagnosticFields {}
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
+export class Diagnostic {
   constructor(fields: DiagnosticFields) {
     Object.assign(this, fields);
   }
@@ -97,26 +81,13 @@ export class Diagnostic implements DiagnosticFields {
  * An error reported by the server (ErrorResponse). `code` and `sqlstate` are
  * the SQLSTATE; every other field of the response is a property.
  */
-export class DatabaseError extends Error implements DiagnosticFields {
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type, @typescript-eslint/no-unsafe-declaration-merging
+export interface DatabaseError extends Omit<DiagnosticFields, 'message' | 'sqlstate'> {}
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
+export class DatabaseError extends Error {
   /** The SQLSTATE, e.g. '23505'. */
   readonly code: string;
   readonly sqlstate: string;
-  severity?: string;
-  severityNonLocalized?: string;
-  detail?: string;
-  hint?: string;
-  position?: string;
-  internalPosition?: string;
-  internalQuery?: string;
-  where?: string;
-  schema?: string;
-  table?: string;
-  column?: string;
-  dataType?: string;
-  constraint?: string;
-  file?: string;
-  line?: string;
-  routine?: string;
   /** The SQL text of the statement that failed, when known (never its parameters). */
   query?: string;
 
