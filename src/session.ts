@@ -66,6 +66,7 @@ export class Session implements TransportHandler {
   private head = 0;
   private flushScheduled = false;
   private ended = false;
+  private abortReason: Error | null = null;
 
   constructor(
     readonly machine: ProtocolMachine,
@@ -114,6 +115,7 @@ export class Session implements TransportHandler {
 
   /** Ends the session at once (no Terminate). */
   abort(reason: Error | null): void {
+    this.abortReason = reason;
     if (this.transport !== null) this.transport.abort(reason ?? undefined);
     else this.end(reason ?? new ConnectionLost('the connection attempt was aborted'));
   }
@@ -134,6 +136,7 @@ export class Session implements TransportHandler {
 
   connectionLost(reason: Error | null): void {
     if (this.ended) return;
+    if (this.abortReason !== null) return this.end(this.abortReason); // our own abort: its reason is the story
     this.machine.receiveEof();
     this.drain(reason);
     this.end(reason ?? new ConnectionLost());
