@@ -66,6 +66,10 @@ export interface DetectorLike {
   setReconnectable(reconnectable: Connection, ...args: unknown[]): void;
   callChecking<T>(fn: () => Deferred<T>): Deferred<T>;
   checkForDeadConnection(error: unknown): unknown;
+  /** While true the detector drives the state; the connection's own transitions are held back. */
+  holdsState?(): boolean;
+  /** Told at the start of every `close()` (a user close stops reconnection). */
+  connectionClosed?(connection: Connection): void;
 }
 
 /** Options of a {@link Connection}. */
@@ -199,7 +203,7 @@ export class Connection {
     if (!this.closed || this.connecting !== null) return fail(new AlreadyConnected());
     const d = new Deferred<this>((dd) => this.abortConnect(dd));
     this.connecting = d;
-    this.setState('connecting');
+    this.transition('connecting');
     loadConfig(input, { env: this.options.env }).then(
       (cfg) => this.connectHosts(d, cfg, cfg.tls ?? {}, 0, []),
       (err: unknown) => this.connectFailed(d, err as Error),
@@ -212,6 +216,7 @@ export class Connection {
    * `ConnectionClosed`. The connection may be connected again later.
    */
   close(): void {
+    this.detector?.connectionClosed?.(this);
     const error = new ConnectionClosed();
     this.queue.failAll(error);
     const session = this.session;
@@ -220,7 +225,7 @@ export class Connection {
     if (this.connecting !== null) this.connecting.cancel();
     if (session !== null && !session.closed) session.terminate();
     this.queue.reset();
-    this.setState('closed');
+    this.transition('closed');
   }
 
   // ---------------------------------------------------------------- queries
@@ -299,7 +304,7 @@ export class Connection {
 
   /** Sets the state and tells the listeners (the detector uses 'dead'/'reconnecting'). */
   setState(state: ConnectionState, reason?: Error): void {
-    if (this._state === state) return;
+    if (this._state === state && (state !== 'reconnecting' || reason === undefined)) return;
     this._state = state;
     for (const fn of [...this.stateListeners]) fn(state, reason);
   }
@@ -510,7 +515,7 @@ export class Connection {
     this.params = p;
     this.executor = new Executor(this.session!, this.types);
     this.connecting = null;
-    this.setState('ready');
+    this.transition('ready');
     this.fire(d, null, this);
   }
 
@@ -518,7 +523,7 @@ export class Connection {
     this.session = null;
     this.executor = null;
     this.connecting = null;
-    this.setState('closed', error);
+    this.transition('closed', error);
     this.fire(d, error, null);
   }
 
@@ -537,9 +542,24 @@ export class Connection {
     this.queue.reset();
     const reason = error ?? new ConnectionClosed();
     this.queue.failAll(reason);
-    this.setState('closed', reason);
-    for (const fn of [...this.lostListeners]) fn(error);
     if (error !== null && this.detector) this.detector.checkForDeadConnection(error);
+    this.transition('closed', reason);
+    for (const fn of [...this.lostListeners]) fn(error);
+  }
+
+  /** A state change of the connection's own, unless the detector drives the state now. */
+  private transition(state: ConnectionState, reason?: Error): void {
+    if (this.detector?.holdsState?.() === true) return;
+    this.setState(state, reason);
+  }
+
+  /**
+   * Ends the live session at once with `error` (no Terminate): in-flight and
+   * queued work fails, and the loss reaches the detector. Used by liveness
+   * checks (heartbeat, operation deadlines). Nothing happens without a session.
+   */
+  abortSession(error: Error): void {
+    if (this.session !== null && !this.session.closed) this.session.abort(error);
   }
 
   // ---------------------------------------------------------------- async messages

@@ -203,13 +203,32 @@ export class ConnectionPool {
     return this.wait();
   }
 
+  /** The first usable idle member; members whose detector is reconnecting them stay idle, others are replaced. */
   private takeIdle(): Member | null {
-    while (this.idle.length > 0) {
-      const m = this.idle.shift()!;
+    for (let i = 0; i < this.idle.length; ) {
+      const m = this.idle[i];
+      if (this.recovering(m)) {
+        i++;
+        continue;
+      }
+      this.idle.splice(i, 1);
       if (this.usable(m)) return m;
       this.replace(m);
     }
     return null;
+  }
+
+  /** A member out of rotation while its detector reconnects it. */
+  private recovering(m: Member): boolean {
+    return m.conn.detector !== undefined && (m.conn.state === 'dead' || m.conn.state === 'reconnecting');
+  }
+
+  /** A member came back to 'ready': an idle one is handed to the first waiter. */
+  private recovered(m: Member): void {
+    const i = this.idle.indexOf(m);
+    if (i < 0 || this.waiters.length === 0) return;
+    this.idle.splice(i, 1);
+    this.putIdle(m);
   }
 
   private wait(): Deferred<Member> {
@@ -261,6 +280,9 @@ export class ConnectionPool {
 
   /** A member that loses its session while idle is replaced; never an unhandled error. */
   private watch(m: Member): void {
+    m.conn.onStateChange((state) => {
+      if (state === 'ready' && this.members.has(m)) this.recovered(m);
+    });
     m.conn.onSessionLost((error) => {
       if (error === null || !this.members.has(m)) return;
       this.counters.connectionsLost++;
