@@ -297,6 +297,8 @@ export class ProtocolMachine {
         break;
       case 'NegotiateProtocolVersion':
         return; // we ask for 3.0 with no _pq_ options: nothing to adjust
+      case 'NoticeResponse':
+        break; // legal in every state after the startup packet; never an authentication request
       default:
         if (this._state === 'authenticating') return this.authenticate(msg as AuthenticationMessage);
     }
