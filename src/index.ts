@@ -9,6 +9,8 @@
 import { NodeReactor } from '../reactor/node';
 import { setDefaultReactorFactory } from './defaults';
 
+import './rx/install';
+
 setDefaultReactorFactory(() => new NodeReactor());
 
 export { Connection } from './connection';
@@ -25,6 +27,17 @@ export * from './defer';
 export * from './errors';
 export * from './types';
 export { backoffIterator, RetryingCall } from './retrying';
+export { DeadConnectionDetector } from './detector';
+export type { DetectorOptions, Reconnectable, RecoveryHandler } from './detector';
+export { defaultDeathChecker, HeartbeatTimeout, OperationDeadlineExceeded, DEATH_CODES, DEATH_SQLSTATES } from './death';
+export type { DeathChecker } from './death';
+export { Heartbeat } from './heartbeat';
+export type { HeartbeatOptions } from './heartbeat';
 export { parseDsn, resolveConfig } from './dsn';
 export { loadConfig } from './config';
 export { ProtocolMachine } from './core/machine';
+export * from './rx';
+export { RowStream, queryStream, queryIterator } from './stream';
+export type { StreamOptions } from './stream';
+export { CopyAborted, encodeCopyRow, parseCopyRow, copyToCallback } from './copy';
+export type { CopyChunk } from './copy';

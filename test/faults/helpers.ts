@@ -1,0 +1,119 @@
+/**
+ * Shared pieces of the real-fault tests: a connection with a detector and a
+ * listen() subscription, polling on real events with a deadline, and a
+ * check that every Deferred a test made has settled.
+ */
+import type { Subscription } from 'rxjs';
+import { Connection } from '../../src/index';
+import type { Deferred } from '../../src/defer';
+import { DeadConnectionDetector, type DetectorOptions } from '../../src/detector';
+import { Notification, NotificationGap } from '../../src/notification';
+import { listen } from '../../src/rx/listen';
+
+/** Resolves once `cond()` holds, polling every 10 ms; rejects after `ms`. */
+export async function until(cond: () => boolean, ms = 10_000, what = 'condition'): Promise<void> {
+  const start = Date.now();
+  while (!cond()) {
+    if (Date.now() - start > ms) throw new Error(`${what} not reached within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/** A connection under test: its detector, the states it went through, what its listen() got. */
+export interface Watched {
+  conn: Connection;
+  detector: DeadConnectionDetector;
+  states: string[];
+  received: Array<Notification | NotificationGap>;
+  /** Every Deferred handed out by {@link track}. */
+  tracked: Array<Deferred<unknown>>;
+  track<T>(d: Deferred<T>): Deferred<T>;
+  close(): void;
+}
+
+/** Connects with a detector (short schedule by default) and subscribes `listen(channel)`. */
+export async function watched(url: string, channel: string, options: DetectorOptions = {}, connectTimeoutMs = 2000): Promise<Watched> {
+  const detector = new DeadConnectionDetector({ reconnectionIterator: () => shortSchedule(), ...options });
+  const conn = new Connection({ detector, connectTimeoutMs });
+  await conn.connect(url);
+  const states: string[] = [];
+  conn.onStateChange((s, reason) => states.push(reason ? `${s}: ${reason.message}` : s));
+  const received: Array<Notification | NotificationGap> = [];
+  const sub: Subscription = listen(conn, channel).subscribe((n) => received.push(n));
+  await until(() => conn.state === 'ready' && !conn.busy, 5000, 'LISTEN');
+  const tracked: Array<Deferred<unknown>> = [];
+  return {
+    conn,
+    detector,
+    states,
+    received,
+    tracked,
+    track<T>(d: Deferred<T>): Deferred<T> {
+      tracked.push(d as Deferred<unknown>);
+      return d;
+    },
+    close() {
+      sub.unsubscribe();
+      conn.close();
+    },
+  };
+}
+
+/** 300 ms between attempts, 100 attempts: room to observe the outage, bounded. */
+export function* shortSchedule(): Generator<number> {
+  for (let i = 0; i < 100; i++) yield 300;
+}
+
+/** Fails with the error of `d`, or null when it succeeded; times out after `ms`. */
+export async function errorOf(d: PromiseLike<unknown>, ms = 5000): Promise<Error | null> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`still pending after ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([Promise.resolve(d).then(() => null, (e: Error) => e), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Asserts the outage behaviour: a call fails fast with ConnectionDead. Returns how long it took (ms). */
+export async function deadCallMs(w: Watched): Promise<number> {
+  const start = Date.now();
+  const e = await errorOf(w.track(w.conn.runQuery('SELECT 1')));
+  expect(e).toMatchObject({ code: 'ERR_CONNECTION_DEAD' });
+  return Date.now() - start;
+}
+
+/** After recovery: the subscription was re-LISTENed, a gap came first, then a NOTIFY arrives. */
+export async function expectListenWorks(w: Watched, channel: string, notify: (payload: string) => Promise<unknown>): Promise<void> {
+  await until(() => w.conn.state === 'ready' && w.received.some((n) => n instanceof NotificationGap), 15_000, 'recovery with a gap');
+  const payload = `after-${Date.now()}`;
+  await until(() => !w.conn.busy, 5000, 'idle after re-LISTEN');
+  // the re-LISTEN may still be on its way: notify until one arrives
+  const deadline = Date.now() + 10_000;
+  while (!w.received.some((n) => n instanceof Notification && n.payload === payload)) {
+    if (Date.now() > deadline) throw new Error('no notification after recovery');
+    await notify(payload);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const gap = w.received.findIndex((n) => n instanceof NotificationGap);
+  const first = w.received.findIndex((n) => n instanceof Notification && n.payload === payload);
+  expect(gap).toBeLessThan(first);
+  expect((w.received[gap] as NotificationGap).channel).toBe(channel);
+}
+
+/** Every tracked Deferred has fired. */
+export function expectNothingPending(w: Watched): void {
+  expect(w.tracked.filter((d) => !d.called)).toHaveLength(0);
+}
+
+/** The states went ... -> dead -> reconnecting ... -> ready, with no 'closed' or 'connecting' in between. */
+export function expectOutageStates(states: string[]): void {
+  const dead = states.findIndex((s) => s.startsWith('dead'));
+  expect(dead).toBeGreaterThanOrEqual(0);
+  const after = states.slice(dead + 1);
+  const ready = after.indexOf('ready');
+  expect(ready).toBeGreaterThan(0);
+  expect(after.slice(0, ready).every((s) => s.startsWith('reconnecting'))).toBe(true);
+}
