@@ -102,13 +102,18 @@ export class TimerQueue {
   popDue(time: number): { fn: () => void; time: number } | undefined {
     const top = this.heap[0];
     if (top === undefined || top.time > time) return undefined;
-    this.remove(top);
+    this.unlink(top);
     top.finish();
     return top;
   }
 
   /** Removes a timer (cancel). */
   remove(timer: Timer): void {
+    this.unlink(timer);
+    this.onChange();
+  }
+
+  private unlink(timer: Timer): void {
     const i = timer.index;
     if (i < 0) return;
     const last = this.heap.pop() as Timer;
@@ -118,12 +123,11 @@ export class TimerQueue {
       last.index = i;
       this.siftDown(this.siftUp(i));
     }
-    this.onChange();
   }
 
   /** Moves a timer to a new due time; it counts as newly scheduled for FIFO purposes. */
   reschedule(timer: Timer, time: number): void {
-    this.remove(timer);
+    this.unlink(timer);
     timer.time = time;
     timer.seq = this.seq++;
     this.insert(timer);
