@@ -128,6 +128,27 @@ describe('listen(channel)', () => {
   });
 });
 
+describe('listen(channel) with a detector driving the states', () => {
+  it('treats dead -> reconnecting -> ready as an outage: re-LISTEN, one gap, onListen again', async () => {
+    const c = new Connection();
+    await c.connect(db.url());
+    const values: Array<Notification | NotificationGap> = [];
+    let listens = 0;
+    listen(c, 'det', { onListen: () => listens++ }).subscribe((v) => values.push(v));
+    await until(() => listens === 1);
+    c.setState('dead', new Error('probe failed'));
+    c.setState('reconnecting');
+    c.setState('ready');
+    await until(() => listens === 2);
+    expect(values).toHaveLength(1);
+    expect(values[0]).toBeInstanceOf(NotificationGap);
+    await sender.runOperation("NOTIFY det, 'x'");
+    await until(() => values.length === 2);
+    expect((values[1] as Notification).payload).toBe('x');
+    c.close();
+  });
+});
+
 describe('notifications$ and notices$', () => {
   it('notifications$ emits everything the connection receives', async () => {
     await conn.runOperation('LISTEN any1');
