@@ -349,10 +349,10 @@ describe('commands illegal in the current state', () => {
   it.each([
     ['a query before start()', (m: ProtocolMachine) => m, { type: 'simpleQuery', sql: 'SELECT 1' }],
     ['a query while authenticating', (m: ProtocolMachine) => { m.start(); m.dataToSend(); return m; }, { type: 'simpleQuery', sql: 'SELECT 1' }],
-    ['copyDone while ready', (m: ProtocolMachine) => readyMachine(), { type: 'copyDone' }],
-    ['copyFail while ready', (m: ProtocolMachine) => readyMachine(), { type: 'copyFail', message: 'x' }],
-    ['a Query message inside a batch', (m: ProtocolMachine) => readyMachine(), { type: 'batch', messages: [{ type: 'Sync' }, { type: 'Query', sql: 'SELECT 1' }] }],
-    ['a StartupMessage inside a batch', (m: ProtocolMachine) => readyMachine(), { type: 'batch', messages: [{ type: 'StartupMessage', parameters: {} }] }],
+    ['copyDone while ready', () => readyMachine(), { type: 'copyDone' }],
+    ['copyFail while ready', () => readyMachine(), { type: 'copyFail', message: 'x' }],
+    ['a Query message inside a batch', () => readyMachine(), { type: 'batch', messages: [{ type: 'Sync' }, { type: 'Query', sql: 'SELECT 1' }] }],
+    ['a StartupMessage inside a batch', () => readyMachine(), { type: 'batch', messages: [{ type: 'StartupMessage', parameters: {} }] }],
   ] as const)('refuses %s with InterfaceError before any byte is queued', (_name, setup, command) => {
     const m = setup(new ProtocolMachine({ user: 'u', crypto: nodeAuthCrypto }));
     const state = m.state;
