@@ -1,0 +1,35 @@
+/**
+ * `tspostgres/reactor`: the reactors and what they are made of.
+ *
+ * - {@link NodeReactor}: production, on Node's event loop (TCP, unix sockets, TLS).
+ * - {@link WebSocketReactor}: the byte stream over a WebSocket to a ws-to-TCP
+ *   relay ({@link startWsProxy}, or the `tspostgres-ws-proxy` bin).
+ * - {@link VirtualReactor}: deterministic, for tests: a virtual {@link Clock},
+ *   in-memory {@link MemoryLink}s, recorded {@link ConnectAttempt}s.
+ */
+export type {
+  ConnectOptions, Connector, DelayedCall, Endpoint, Reactor, ReactorConnect, ReactorTime,
+  TlsInfo, TlsOptions, Transport, TransportHandler,
+} from './interfaces';
+export {
+  ReactorError, ConnectionRefused, ConnectTimeout, ConnectFailed, ConnectCancelled,
+  ConnectionReset, TransportError, TlsError, RelayForbidden, describeEndpoint,
+} from './errors';
+export type { ReactorErrorOptions } from './errors';
+export { NodeReactor } from './node';
+export type { NodeReactorOptions, NodeListener } from './node';
+export { NodeTime, MAX_MICROTASK_HOPS } from './node-time';
+export type { NodeTimeOptions } from './node-time';
+export { Clock } from './clock';
+export type { ClockOptions } from './clock';
+export { VirtualReactor, ConnectAttempt, MAX_FLUSH_ROUNDS } from './virtual';
+export type { VirtualReactorOptions, ConnectAttemptState } from './virtual';
+export { MemoryLink, MemoryTransport } from './memory-link';
+export type { LinkSide } from './memory-link';
+export { WebSocketReactor, relayQuery } from './websocket';
+export type { WebSocketReactorOptions, WebSocketConstructor, WebSocketLike } from './websocket';
+export { startWsProxy, isAllowed } from './ws-proxy';
+export type { WsProxy, WsProxyOptions, RelayAllow } from './ws-proxy';
+export { CloseCode, MSG_CONNECTED, MSG_EOF, parseTarget, targetQuery } from './ws-protocol';
+export type { RelayTarget } from './ws-protocol';
+export { certificateSignatureHash } from './tls-info';
