@@ -9,8 +9,9 @@
  * stdout, bench/results/*.json and docs/guide/performance.md.
  *
  * Environment: BENCH_SECONDS (measured seconds per driver and workload,
- * default 3), BENCH_WARMUP (default 1), BENCH_ONLY (comma-separated ids, e.g.
- * "W1,W8,micro"), BENCH_STREAM_ROWS (default 1,000,000), BENCH_NOTIFY
+ * default 2), BENCH_WARMUP (default 0.5), BENCH_REPEAT (interleaved repetitions of
+ * the round-trip workloads, median kept; default 3), BENCH_ONLY (comma-separated ids, e.g.
+ * "W1,W8,micro"), BENCH_DRIVERS (e.g. "tspostgres,pg"), BENCH_STREAM_ROWS (default 1,000,000), BENCH_NOTIFY
  * (default 5,000), BENCH_URL (use this server instead of starting one).
  */
 import * as path from 'node:path';
@@ -27,9 +28,13 @@ import { reconnectWorkload } from './workloads/reconnect';
 import { roundTripWorkloads } from './workloads/roundtrip';
 import { streamWorkload } from './workloads/stream';
 
+process.noDeprecation = true; // pg warns on every queued query in W2b; that queueing is what we measure
+
 const ROOT = path.resolve(__dirname, '..');
 const num = (name: string, dflt: number): number => (process.env[name] ? Number(process.env[name]) : dflt);
 const only = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',').map((s) => s.trim())) : null;
+const drivers = process.env.BENCH_DRIVERS ? new Set(process.env.BENCH_DRIVERS.split(',').map((s) => s.trim())) : null;
+const REPEAT = num('BENCH_REPEAT', 3);
 const wanted = (id: string): boolean => only === null || only.has(id);
 
 /** The server's version string. */
@@ -43,17 +48,41 @@ async function serverVersion(url: string): Promise<string> {
   }
 }
 
-/** Runs every driver on one workload, printing each line as it finishes. */
+/** The measurement of median value among `runs` (failures sort last), noting every run's value. */
+function median(runs: Measurement[]): Measurement {
+  if (runs.length === 1) return runs[0];
+  const ok = runs.filter((m) => !m.error).sort((a, b) => a.value - b.value);
+  if (ok.length === 0) return runs[0];
+  const mid = ok[Math.floor(ok.length / 2)];
+  const all = `median of ${runs.length}: ${runs.map((m) => (m.error ? 'error' : fmt(m.value))).join(', ')}`;
+  return { ...mid, note: mid.note ? `${mid.note}; ${all}` : all };
+}
+
+/** Prints one measurement line. */
+function printLine(m: Measurement, rep: string): void {
+  const lat = m.p50Us !== undefined ? `  p50 ${fmt(m.p50Us)} µs  p99 ${fmt(m.p99Us)} µs` : '';
+  console.log(`  ${m.driver.padEnd(12)}${rep} ${m.error ? `ERROR ${m.error}` : `${fmt(m.value)} ${m.unit}${lat}${m.note ? `  (${m.note})` : ''}`}`);
+}
+
+/**
+ * Runs every driver on one workload, printing each line as it finishes. A
+ * repeatable workload runs the drivers in turn BENCH_REPEAT times
+ * (interleaved, so a noisy moment hurts every driver alike) and keeps each
+ * driver's median.
+ */
 async function runWorkload(w: Workload): Promise<Measurement[]> {
   console.log(`\n${w.id}: ${w.title}`);
-  const out: Measurement[] = [];
-  for (const d of DRIVERS) {
-    const m = await w.run(d.name).catch((err: unknown) => failed(w.id, d.name, '', err));
-    const lat = m.p50Us !== undefined ? `  p50 ${fmt(m.p50Us)} µs  p99 ${fmt(m.p99Us)} µs` : '';
-    console.log(`  ${d.name.padEnd(12)} ${m.error ? `ERROR ${m.error}` : `${fmt(m.value)} ${m.unit}${lat}${m.note ? `  (${m.note})` : ''}`}`);
-    out.push(m);
+  const ds = DRIVERS.filter((x) => drivers === null || drivers.has(x.name));
+  const reps = w.repeatable ? REPEAT : 1;
+  const runs = new Map<string, Measurement[]>(ds.map((d) => [d.name, []]));
+  for (let r = 1; r <= reps; r++) {
+    for (const d of ds) {
+      const m = await w.run(d.name).catch((err: unknown) => failed(w.id, d.name, '', err));
+      printLine(m, reps > 1 ? ` #${r}` : '');
+      runs.get(d.name)!.push(m);
+    }
   }
-  return out;
+  return ds.map((d) => median(runs.get(d.name)!));
 }
 
 /** Runs the micro-benchmarks in child processes and prints their output. */
@@ -77,8 +106,8 @@ function markdown(env: ReturnType<typeof environment>, ws: Workload[], ms: Measu
 }
 
 async function main(): Promise<void> {
-  const measure = num('BENCH_SECONDS', 3);
-  const warmup = num('BENCH_WARMUP', 1);
+  const measure = num('BENCH_SECONDS', 2);
+  const warmup = num('BENCH_WARMUP', 0.5);
   const timing = { warmupMs: warmup * 1000, measureMs: measure * 1000 };
   let cluster: Cluster | null = null;
   const url = process.env.BENCH_URL ?? (cluster = await startCluster({ settings: { synchronous_commit: 'off' } })).url();
@@ -99,7 +128,7 @@ async function main(): Promise<void> {
     const md = markdown(env, ws, ms, skipped, micro);
     console.log(`\n${markdownTable(ws, ms)}\n`);
     const dated = writeJson(ROOT, { environment: env, measurements: ms, skipped, micro });
-    const guide = only === null && writeGuideSection(ROOT, md);
+    const guide = only === null && drivers === null && writeGuideSection(ROOT, md);
     console.log(`results: ${path.relative(ROOT, dated)}${guide ? ', docs/guide/performance.md' : ''}`);
   } finally {
     await cluster?.destroy();

@@ -28,6 +28,6 @@ export function environment(postgres: string, warmupSeconds: number, measureSeco
 export function environmentMarkdown(e: BenchEnvironment): string {
   return [
     `- Date: ${e.date}`, `- Node ${e.node} on ${e.platform}, ${e.cpus} CPU(s): ${e.cpuModel}`,
-    `- Server: ${e.postgres}`, `- Each workload per driver: ${e.warmupSeconds} s warm-up + ${e.measureSeconds} s measured`,
+    `- Server: ${e.postgres}`, `- Each workload per driver: ${e.warmupSeconds} s warm-up + ${e.measureSeconds} s measured; round trips (W1-W3, D1) alternate the drivers 3 times (BENCH_REPEAT) and report the median`,
   ].join('\n');
 }

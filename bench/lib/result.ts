@@ -25,6 +25,8 @@ export interface Measurement {
 export interface Workload {
   readonly id: string;
   readonly title: string;
+  /** Runs are short and repeatable: the runner alternates drivers BENCH_REPEAT times and keeps the median. */
+  readonly repeatable?: boolean;
   run(driverName: DriverName): Promise<Measurement>;
 }
 

@@ -71,5 +71,5 @@ export async function runRoundTrip(spec: RoundTripSpec, driver: DriverName, url:
 
 /** The round-trip workloads bound to a server and timing. */
 export function roundTripWorkloads(url: string, timing: LoopTiming): Workload[] {
-  return ROUND_TRIPS.map((spec) => ({ id: spec.id, title: spec.title, run: (driver) => runRoundTrip(spec, driver, url, timing) }));
+  return ROUND_TRIPS.map((spec) => ({ id: spec.id, title: spec.title, repeatable: true, run: (driver) => runRoundTrip(spec, driver, url, timing) }));
 }

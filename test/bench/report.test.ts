@@ -1,0 +1,33 @@
+import { fmt, markdownNotes, markdownTable, ratio } from '../../bench/lib/report';
+import type { Measurement, Workload } from '../../bench/lib/result';
+
+const w1: Workload = { id: 'W1', title: 'SELECT 1', run: () => Promise.reject(new Error('not run')) };
+const m = (driver: Measurement['driver'], value: number, extra: Partial<Measurement> = {}): Measurement =>
+  ({ workload: 'W1', driver, unit: 'q/s', value, ...extra });
+
+describe('bench report', () => {
+  it('formats large numbers with separators and small ones with decimals', () => {
+    expect(fmt(12345.6)).toBe('12,346');
+    expect(fmt(12.34)).toBe('12.3');
+    expect(fmt(1.234)).toBe('1.23');
+    expect(fmt(NaN)).toBe('–');
+  });
+
+  it('gives ours/other for throughput and other/ours when lower is better', () => {
+    expect(ratio(m('tspostgres', 300), m('pg', 200))).toBe('1.50×');
+    expect(ratio(m('tspostgres', 10, { lowerIsBetter: true }), m('pg', 20, { lowerIsBetter: true }))).toBe('2.00×');
+    expect(ratio(m('tspostgres', NaN), m('pg', 20))).toBe('–');
+  });
+
+  it('puts every driver, both ratios and latencies in one row per workload', () => {
+    const table = markdownTable([w1], [m('tspostgres', 200, { p50Us: 50, p99Us: 90 }), m('pg', 100), m('postgres.js', 400)]);
+    const row = table.split('\n')[2];
+    expect(row).toBe('| W1 | SELECT 1 | q/s | 200 | 100 | 400 | 2.00× | 0.50× | 50.0 / 90.0 | – | – |');
+  });
+
+  it('marks a failed driver as an error and lists the message in the notes', () => {
+    const failed = m('pg', NaN, { error: 'Error: boom' });
+    expect(markdownTable([w1], [failed])).toContain('| error |');
+    expect(markdownNotes([failed])).toBe('- W1 pg: **error** Error: boom');
+  });
+});
