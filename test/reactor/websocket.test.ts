@@ -88,7 +88,6 @@ describe('WebSocketReactor', () => {
   });
 
   it('works with an injected WebSocket constructor that delivers ArrayBuffers', async () => {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const WsImpl = require('ws') as new (url: string) => { binaryType: string };
     const seen: string[] = [];
     class BrowserLike extends (WsImpl as unknown as new (url: string) => object) {
