@@ -49,6 +49,8 @@ export class MemoryTransport implements Transport {
   lost = false;
   /** Options passed to the last `startTls` call on this side. */
   tlsOptions: TlsOptions | undefined;
+  /** The keepalive delay set with setKeepAlive, or undefined when off. */
+  keepAlive: number | undefined;
 
   constructor(private readonly link: MemoryLink, readonly side: LinkSide, readonly handler: TransportHandler) {}
 
@@ -97,9 +99,6 @@ export class MemoryTransport implements Transport {
   setKeepAlive(enable: boolean, initialDelayMs?: number): void {
     this.keepAlive = enable ? (initialDelayMs ?? 0) : undefined;
   }
-
-  /** The keepalive delay set with setKeepAlive, or undefined when off. */
-  keepAlive: number | undefined;
 
   /** The number of events waiting for delivery. */
   get pendingEvents(): number {

@@ -56,6 +56,7 @@ export class WsTransport implements Transport {
   private connected = false;
   private closing = false;
   private lost = false;
+  private lostDelivered = false;
   private paused = false;
   private queue: Inbound[] = [];
   private error: unknown;
@@ -206,8 +207,6 @@ export class WsTransport implements Transport {
     while (!this.paused && this.queue.length > 0 && !this.lostDelivered) this.deliver(this.queue.shift() as Inbound);
   }
 
-  private lostDelivered = false;
-
   private deliver(event: Inbound): void {
     if (event.kind === 'data') this.guard(() => this.handler.dataReceived(event.bytes));
     else if (event.kind === 'eof') this.peerEof();
@@ -266,7 +265,7 @@ export class WsTransport implements Transport {
     if (this.paused) socket.pause();
     return new Promise((resolve, reject) => {
       socket.once('secureConnect', () => resolve(nodeTls.tlsInfoOf(socket)));
-      socket.once('error', (cause: Error) => {
+      socket.on('error', (cause: Error) => {
         const error = new TlsError(`TLS handshake with ${this.target} failed: ${cause.message}`, { cause });
         reject(error);
         this.lose(error);
