@@ -271,6 +271,23 @@ export function describeReactorConformance(name: string, makeEnv: () => Promise<
       expect(at.c).toBeGreaterThanOrEqual(30);
     });
 
+    it('runs a callSoon scheduled inside dataReceived only after the handler has returned', async () => {
+      const endpoint = await env.listen(echo);
+      const order: string[] = [];
+      const client = new Recorder({
+        data: () => {
+          env.reactor.callSoon(() => order.push('soon'));
+          order.push('handler returning');
+        },
+      });
+      await connectTo(endpoint, client);
+      client.transport?.write(bytes('x'));
+      await env.runUntil(() => order.length === 2);
+      expect(order).toEqual(['handler returning', 'soon']);
+      client.transport?.abort();
+      await env.runUntil(() => client.isLost);
+    });
+
     it('runs callSoon calls queued by a callSoon call after the current batch, in order', async () => {
       const order: string[] = [];
       env.reactor.callSoon(() => {
