@@ -422,7 +422,7 @@ export class Connection {
     }
     req.done = true;
     if (job !== null) {
-      this.queue.finished();
+      this.queue.finished(job);
       this.syncBusy();
     }
     if (req.cancelWanted) {

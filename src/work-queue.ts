@@ -29,7 +29,7 @@ export interface Job {
 /** The FIFO of jobs of one connection; see the file comment. */
 export class WorkQueue {
   private readonly queue: Job[] = [];
-  private sharedRunning = 0;
+  private readonly sharedRunning = new Set<Job>();
   private holder: Job | null = null;
 
   /** Jobs waiting to start. */
@@ -39,7 +39,7 @@ export class WorkQueue {
 
   /** Whether anything runs or waits. */
   get busy(): boolean {
-    return this.sharedRunning > 0 || this.holder !== null || this.queue.length > 0;
+    return this.sharedRunning.size > 0 || this.holder !== null || this.queue.length > 0;
   }
 
   /** Appends a job and starts what may start. */
@@ -57,9 +57,9 @@ export class WorkQueue {
     return true;
   }
 
-  /** A shared job completed. */
-  finished(): void {
-    this.sharedRunning--;
+  /** A shared job completed (a job of a session already reset is ignored). */
+  finished(job: Job): void {
+    if (!this.sharedRunning.delete(job)) return;
     this.pump();
   }
 
@@ -78,7 +78,7 @@ export class WorkQueue {
 
   /** Resets the bookkeeping of running work (the session they ran on is gone). */
   reset(): void {
-    this.sharedRunning = 0;
+    this.sharedRunning.clear();
     this.holder = null;
   }
 
@@ -87,10 +87,10 @@ export class WorkQueue {
     while (this.queue.length > 0 && this.holder === null) {
       const job = this.queue[0];
       if (job.exclusive) {
-        if (this.sharedRunning > 0) return;
+        if (this.sharedRunning.size > 0) return;
         this.holder = job;
       } else {
-        this.sharedRunning++;
+        this.sharedRunning.add(job);
       }
       this.queue.shift();
       job.run();
