@@ -20,9 +20,7 @@
  *
  * Run directly: `DATABASE_URL=... node -r ./scripts/register-ts.js examples/worker.ts`.
  */
-import { Connection, DeadConnectionDetector, type Cursor, type Deferred } from '../src/index';
-import { Notification, NotificationGap } from '../src/notification';
-import { listen } from '../src/rx/listen';
+import { Connection, DeadConnectionDetector, Notification, NotificationGap, type Cursor, type Deferred } from '../src/index';
 
 /** One job row. */
 export interface Job {
@@ -134,7 +132,7 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
     if (!stopped) drain().catch((e: Error) => log(`worker: drain failed (${e.name}: ${e.message}); retrying on the next poll`));
   };
 
-  const sub = listen(conn, 'jobs').subscribe((n) => {
+  const sub = conn.listen('jobs').subscribe((n) => {
     if (n instanceof NotificationGap) log(`worker: notifications may have been missed for ${n.to - n.from} ms; draining`);
     if (n instanceof Notification || n instanceof NotificationGap) kick();
   });
