@@ -17,7 +17,7 @@
  */
 import type { Connection, Lease } from './connection';
 import type { Cursor } from './cursor';
-import { deferLater, Deferred, maybeDeferred, succeed } from './defer';
+import { deferLater, Deferred, fail, maybeDeferred, succeed } from './defer';
 import { reportError } from './defer/unhandled';
 import { toError } from './defer/failure';
 import { RollbackFailed } from './errors/base';
@@ -74,8 +74,13 @@ function once<R, A extends unknown[]>(conn: Connection, options: InteractionOpti
   });
 }
 
-/** ROLLBACK, then the original error; RollbackFailed when ROLLBACK fails. */
+/**
+ * ROLLBACK, then the original error; RollbackFailed when ROLLBACK fails.
+ * When the session is already gone there is nothing to roll back (the server
+ * ended the transaction with the session): the original error, unchanged.
+ */
 function rollbackAfter(conn: Connection, cursor: Cursor, rollback: string, original: Error): Deferred<never> {
+  if (conn.closed) return fail(original);
   return maybeDeferred(() => cursor.execute(rollback)).addCallbacks(
     () => {
       throw original;

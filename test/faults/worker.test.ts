@@ -6,6 +6,7 @@
 import { Client } from 'pg';
 import { enqueue, startWorker, type Worker } from '../../examples/worker';
 import { Connection } from '../../src/index';
+import { captureUnhandledFailures } from '../../src/defer';
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy';
 import { adminQuery, createTestDatabase, type TestDatabase } from '../support/server';
 import { until } from './helpers';
@@ -30,7 +31,8 @@ afterAll(async () => {
 const FAULTS = ['terminate', 'rst', 'stall', 'terminate', 'rst', 'stall'] as const;
 
 describe('the example worker under mixed faults', () => {
-  it(`does every job exactly once through ${FAULTS.length} faults`, async () => {
+  it(`does every job exactly once through ${FAULTS.length} faults, with no unhandled failure`, async () => {
+    const unhandled = captureUnhandledFailures();
     const via = new URL(db.url());
     via.host = `${proxy.host}:${proxy.port}`;
     worker = await startWorker({
@@ -68,5 +70,8 @@ describe('the example worker under mixed faults', () => {
     expect(Number(rows[0].open)).toBe(0);
     expect(new Set(worker.done).size).toBe(worker.done.length);
     expect(worker.done.length).toBe(enqueued);
+    unhandled.flush();
+    unhandled.restore();
+    expect(unhandled.failures.map(String)).toEqual([]);
   }, 60_000);
 });
