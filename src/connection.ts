@@ -116,6 +116,7 @@ interface Request<T> {
   cancelWanted: boolean;
   cancelSent: boolean;
   done: boolean;
+  retries?: number;
 }
 
 /**
@@ -154,7 +155,8 @@ export class Connection {
   private readonly lostListeners = new Set<(e: Error | null) => void>();
   private completions: Array<() => void> = [];
   private completionScheduled = false;
-  private strayCancel = false;
+  /** Reactor time of our last CancelRequest (-Infinity: none yet). */
+  private lastCancelAt = -Infinity;
 
   constructor(readonly options: ConnectionOptions = {}) {
     this.reactor = options.reactor ?? defaultReactor();
@@ -416,8 +418,8 @@ export class Connection {
   private finish(req: Request<QueryResult>, error: Error | null, result: QueryResult | null, job: Job | null, exec?: ExecRequest): void {
     if (req.done) return;
     const canceled = error !== null && (error as { code?: string }).code === '57014';
-    if (canceled && !req.cancelSent && this.strayCancel && exec !== undefined && job !== null) {
-      this.strayCancel = false; // our CancelRequest for the previous statement hit this one: run it again
+    if (canceled && !req.cancelWanted && this.collateral(req) && exec !== undefined && job !== null) {
+      req.retries = (req.retries ?? 0) + 1; // a CancelRequest meant for a neighbour hit this one: run it again
       return this.send(exec, req, job);
     }
     req.done = true;
@@ -426,7 +428,6 @@ export class Connection {
       this.syncBusy();
     }
     if (req.cancelWanted) {
-      if (req.cancelSent && !canceled) this.strayCancel = true;
       error = new CancelledError('the query was cancelled', { serverCancelled: canceled, cause: error ?? undefined });
     }
     this.complete(req, error, result);
@@ -456,11 +457,22 @@ export class Connection {
     for (const fn of batch) fn();
   }
 
+  /**
+   * A CancelRequest lands on whatever the backend runs when it arrives; one
+   * of ours sent in the last second that missed its target may hit the next
+   * statement of the pipeline. Such a statement (autocommit, not asked to
+   * cancel) is run again, at most 3 times.
+   */
+  private collateral(req: Request<QueryResult>): boolean {
+    return this.reactor.now() - this.lastCancelAt < 1000 && (req.retries ?? 0) < 3;
+  }
+
   /** Sends a CancelRequest for the running statement over a new connection. */
   private sendCancel(req: Request<QueryResult>): void {
     const session = this.session;
     if (session === null || this.endpoint === null || session.machine.backendKey === undefined) return;
     req.cancelSent = true;
+    this.lastCancelAt = this.reactor.now();
     const bytes = session.machine.cancelRequest();
     this.reactor.connect(this.endpoint, {
       connectionMade: (t) => t.write(bytes),

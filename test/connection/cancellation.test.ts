@@ -105,4 +105,17 @@ describe('cancellation', () => {
     expect((await first)[0].v).toBe(1);
     await expect(second).rejects.toBeInstanceOf(CancelledError);
   });
+
+  it('runs again a statement hit by a CancelRequest meant for its neighbour', async () => {
+    for (let i = 0; i < 5; i++) {
+      const running = conn.runQuery('SELECT pg_sleep(30)');
+      const next = conn.runQuery('SELECT 1 AS queued');
+      await waitUntilRunning(conn.processId!);
+      running.cancel();
+      next.cancel(); // sent already: gets its CancelRequest when it runs, and may finish before it lands
+      await Promise.all([running.then(() => 0, () => 0), next.then(() => 0, () => 0)]);
+      const t = await conn.runQuery('SELECT pg_sleep(30)', [], { timeout: 150 }).then(() => null, (e: unknown) => e);
+      expect(t).toBeInstanceOf(TimeoutError);
+    }
+  });
 });
