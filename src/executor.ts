@@ -21,10 +21,14 @@
 import { InterfaceError } from './errors/base';
 import { databaseErrorFrom } from './errors/sqlstate.generated';
 import type { BackendMessage, FieldDescription, FormatCode, FrontendMessage } from './protocol/messages';
-import type { Column, QueryResult, RowFactory } from './result';
-import { ResultCollector } from './result';
+import type { Column, QueryResult, RowFactory, RowShape } from './result';
+import { ResultCollector, rowShape } from './result';
 import type { OpHandler, Session } from './session';
 import type { TypeRegistry } from './types/registry';
+
+const EXECUTE: FrontendMessage = { type: 'Execute', portal: '', maxRows: 0 };
+const SYNC: FrontendMessage = { type: 'Sync' };
+const NO_PARAMS: Array<string | Uint8Array | null> = [];
 
 /** Statements kept prepared per connection. */
 export const MAX_STATEMENTS = 256;
@@ -35,6 +39,10 @@ interface Statement {
   fields: FieldDescription[] | null;
   ready: boolean;
   waiters: Array<(error: Error | null) => void>;
+  /** Formats of a Bind, computed once the statement is described. */
+  formats?: { params: FormatCode[]; results: FormatCode[] };
+  /** The row shape of the last row factory used. */
+  shape?: RowShape;
 }
 
 /** One request to execute a statement. */
@@ -85,14 +93,14 @@ export class Executor {
     this.remember(req.sql, st);
     if (req.params.length === 0) return this.prepareAndRun(req, st, [parse, describe]);
     const op = this.describeOp(req, st);
-    this.session.send({ type: 'batch', messages: [...this.closes(), parse, describe, { type: 'Sync' }] }, op);
+    this.session.send({ type: 'batch', messages: [...this.closes(), parse, describe, SYNC] }, op);
   }
 
   /** No parameters: Parse, Describe, Bind, Execute and Sync in one write. */
   private prepareAndRun(req: ExecRequest, st: Statement, head: FrontendMessage[]): void {
     const bind: FrontendMessage = { type: 'Bind', portal: '', statement: st.name, paramFormats: [], params: [], resultFormats: [0] };
     const collector = this.collector(req, null, st, [0]);
-    const messages = [...this.closes(), ...head, bind, { type: 'Execute', portal: '', maxRows: 0 } as const, { type: 'Sync' } as const];
+    const messages = [...this.closes(), ...head, bind, EXECUTE, SYNC];
     this.session.send({ type: 'batch', messages }, collector);
   }
 
@@ -132,10 +140,28 @@ export class Executor {
   }
 
   private bindExecute(req: ExecRequest, st: Statement, bind: FrontendMessage): void {
-    const formats = (bind as { resultFormats: FormatCode[] }).resultFormats;
-    const columns = st.fields === null ? null : st.fields.map((f, i): Column => ({ ...f, format: formats[i] ?? 0 }));
-    const messages: FrontendMessage[] = [...this.closes(), bind, { type: 'Execute', portal: '', maxRows: 0 }, { type: 'Sync' }];
-    this.session.send({ type: 'batch', messages }, this.collector(req, columns, undefined));
+    const messages: FrontendMessage[] = [...this.closes(), bind, EXECUTE, SYNC];
+    this.session.send({ type: 'batch', messages }, this.collector(req, this.shapeOf(st, req.rowFactory), undefined));
+  }
+
+  /** The row shape of a described statement for `rowFactory`, cached on the statement. */
+  private shapeOf(st: Statement, rowFactory: RowFactory): RowShape | null {
+    if (st.fields === null) return null;
+    if (st.shape?.rowFactory === rowFactory) return st.shape;
+    const results = this.formatsOf(st).results;
+    const columns = st.fields.map((f, i): Column => ({ ...f, format: results[i] ?? 0 }));
+    st.shape = rowShape(columns, this.registry, rowFactory);
+    return st.shape;
+  }
+
+  private formatsOf(st: Statement): { params: FormatCode[]; results: FormatCode[] } {
+    if (st.formats) return st.formats;
+    const r = this.registry;
+    st.formats = {
+      params: (st.paramTypes ?? []).map((oid) => r.paramFormat(oid)),
+      results: (st.fields ?? []).map((f) => r.resultFormat(f.typeOid)),
+    };
+    return st.formats;
   }
 
   /** Encodes the parameters for the described types; throws InterfaceError on a bad value. */
@@ -148,18 +174,17 @@ export class Executor {
       );
     }
     const r = this.registry;
-    const params = types.map((oid, i) => r.encodeParam(req.params[i], oid));
-    const paramFormats = types.map((oid) => r.paramFormat(oid));
-    const resultFormats = (st.fields ?? []).map((f) => r.resultFormat(f.typeOid));
-    return { type: 'Bind', portal: '', statement: st.name, paramFormats, params, resultFormats };
+    const params = types.length === 0 ? NO_PARAMS : types.map((oid, i) => r.encodeParam(req.params[i], oid));
+    const formats = this.formatsOf(st);
+    return { type: 'Bind', portal: '', statement: st.name, paramFormats: formats.params, params, resultFormats: formats.results };
   }
 
-  private collector(req: ExecRequest, columns: Column[] | null, st: Statement | undefined, formats?: FormatCode[]): OpHandler {
+  private collector(req: ExecRequest, shape: RowShape | null, st: Statement | undefined, formats?: FormatCode[]): OpHandler {
     const c = new ResultCollector({
       registry: this.registry,
       rowFactory: req.rowFactory,
       sql: req.sql,
-      columns,
+      shape,
       onRow: req.onRow,
       resultFormats: formats ? () => formats : undefined,
       describe: st ? (msg) => this.describeInto(st, msg) : undefined,

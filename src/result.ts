@@ -65,14 +65,28 @@ export function rowCountOf(tag: string | null): number {
   return Number.isInteger(n) ? n : -1;
 }
 
+/** How to turn the DataRows of one column list into rows: computed once per statement and row factory. */
+export interface RowShape {
+  readonly columns: Column[];
+  readonly decoders: Array<(b: Uint8Array) => unknown>;
+  readonly build: (values: unknown[]) => unknown;
+  readonly rowFactory: RowFactory;
+}
+
+/** Computes the {@link RowShape} of `columns`. */
+export function rowShape(columns: Column[], registry: TypeRegistry, rowFactory: RowFactory): RowShape {
+  const decoders = columns.map((c) => registry.decoder(c.typeOid, c.format));
+  return { columns, decoders, build: rowFactory(columns), rowFactory };
+}
+
 /** Options of a {@link ResultCollector}. */
 export interface CollectorOptions {
   registry: TypeRegistry;
   rowFactory: RowFactory;
   /** The SQL text, for error context. */
   sql: string;
-  /** Columns known in advance (a cached statement executed without Describe), with the formats requested. */
-  columns?: Column[] | null;
+  /** The row shape known in advance (a cached statement executed without Describe). */
+  shape?: RowShape | null;
   /** Called with each RowDescription/ParameterDescription, for the statement cache. */
   describe?: (msg: BackendMessage) => void;
   /** Called once with the result or the error. */
@@ -94,7 +108,7 @@ export class ResultCollector implements OpHandler {
   private build: ((values: unknown[]) => unknown) | null = null;
 
   constructor(private readonly o: CollectorOptions) {
-    if (o.columns) this.setColumns(o.columns);
+    if (o.shape) this.setShape(o.shape);
   }
 
   message(msg: BackendMessage): void {
@@ -103,7 +117,7 @@ export class ResultCollector implements OpHandler {
         return this.row(msg.fields);
       case 'RowDescription':
         this.o.describe?.(msg);
-        return this.setColumns(this.columnsOf(msg.fields));
+        return this.setShape(rowShape(this.columnsOf(msg.fields), this.o.registry, this.o.rowFactory));
       case 'CommandComplete':
         this.command = msg.tag;
         return;
@@ -156,10 +170,10 @@ export class ResultCollector implements OpHandler {
     return fields.map((f, i) => ({ ...f, format: formats ? (formats.length === 1 ? formats[0] : formats[i] ?? 0) : f.format }));
   }
 
-  private setColumns(columns: Column[]): void {
-    this.columns = columns;
+  private setShape(shape: RowShape): void {
+    this.columns = shape.columns;
     this.rows = [];
-    this.decoders = columns.map((c) => this.o.registry.decoder(c.typeOid, c.format));
-    this.build = this.o.rowFactory(columns);
+    this.decoders = shape.decoders;
+    this.build = shape.build;
   }
 }
