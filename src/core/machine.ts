@@ -78,6 +78,7 @@ export class ProtocolMachine {
   private ops: OpKind[] = [];
   private opHead = 0;
   private copySyncOwed = false;
+  private unsynced = false;
   private auth: Authenticator | null = null;
   private fatal: Error | null = null;
   private _tls = false;
@@ -327,7 +328,7 @@ export class ProtocolMachine {
       this.ops.length = 0;
       this.opHead = 0;
     }
-    if (this._state !== 'terminating') this._state = this.pendingOperations > 0 ? 'busy' : 'ready';
+    if (this._state !== 'terminating') this._state = this.pendingOperations > 0 || this.unsynced ? 'busy' : 'ready';
     this.events.push(msg);
   }
 
@@ -351,7 +352,11 @@ export class ProtocolMachine {
     for (const m of messages) {
       this.write(m);
       if (m.type === 'Sync') this.pushOp('extended');
+      // Messages after the last Sync (e.g. Parse + Flush) are answered before
+      // any ReadyForQuery: the session stays busy until a Sync closes them.
+      this.unsynced = m.type !== 'Sync';
     }
+    if (this.unsynced && this._state === 'ready') this._state = 'busy';
   }
 
   private endCopyIn(msg: FrontendMessage): void {
@@ -362,6 +367,7 @@ export class ProtocolMachine {
   }
 
   private pushOp(kind: OpKind): void {
+    this.unsynced = false;
     this.ops.push(kind);
     if (this._state === 'ready') this._state = 'busy';
   }

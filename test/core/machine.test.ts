@@ -152,6 +152,20 @@ const extendedBatch = (sql: string): FrontendMessage[] => [
 ];
 
 describe('queries', () => {
+  it('stays busy after a batch that ends in Flush, accepts its replies, and is ready after the later Sync', () => {
+    const m = readyMachine();
+    m.send({ type: 'batch', messages: [{ type: 'Parse', name: 's1', sql: 'SELECT 1', paramTypes: [] }, { type: 'Flush' }] });
+    expect(m.state).toBe('busy');
+    expect(m.pendingOperations).toBe(0);
+    m.receiveData(be({ type: 'ParseComplete' }));
+    expect(drainTypes(m)).toEqual(['ParseComplete']);
+    expect(m.state).toBe('busy');
+    m.send({ type: 'batch', messages: [{ type: 'Sync' }] });
+    m.receiveData(be({ type: 'ReadyForQuery', status: 'I' }));
+    expect(drainTypes(m)).toEqual(['ReadyForQuery']);
+    expect(m.state).toBe('ready');
+  });
+
   it('runs a simple query: busy until its ReadyForQuery, then ready', () => {
     const m = readyMachine();
     m.send({ type: 'simpleQuery', sql: 'SELECT 1' });
