@@ -15,6 +15,7 @@
  */
 import * as net from 'node:net';
 import type { ConnectOptions, Connector, DelayedCall, Endpoint, Reactor, TransportHandler } from './interfaces';
+import { TimeDelegate } from './time-delegate';
 import { ConnectCancelled, ConnectTimeout, describeEndpoint } from './errors';
 import { NodeTime, type NodeTimeOptions } from './node-time';
 import { NodeTransport } from './node-transport';
@@ -40,28 +41,14 @@ export interface NodeListener {
  * const reactor = new NodeReactor();
  * reactor.connect({ kind: 'tcp', host: '::1', port: 5432 }, handler, { timeoutMs: 5000 });
  */
-export class NodeReactor implements Reactor {
-  private readonly time: NodeTime;
+export class NodeReactor extends TimeDelegate implements Reactor {
+  protected readonly time: NodeTime;
   private readonly lookup: net.LookupFunction | undefined;
 
   constructor(options: NodeReactorOptions = {}) {
+    super();
     this.time = new NodeTime(options);
     this.lookup = options.lookup;
-  }
-
-  /** Monotonic ms (`performance.now()`). */
-  now(): number {
-    return this.time.now();
-  }
-
-  /** Runs `fn` after `delayMs`, in (time, scheduling) order. */
-  callLater(delayMs: number, fn: () => void): DelayedCall {
-    return this.time.callLater(delayMs, fn);
-  }
-
-  /** Runs `fn` after the current stack unwinds, in a microtask batch; never a timer tick. */
-  callSoon(fn: () => void): void {
-    this.time.callSoon(fn);
   }
 
   /**

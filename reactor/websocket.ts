@@ -15,6 +15,7 @@
  * to any {@link ReactorTime} (a {@link NodeTime} by default).
  */
 import type { ConnectOptions, Connector, DelayedCall, Endpoint, Reactor, ReactorTime, TransportHandler } from './interfaces';
+import { TimeDelegate } from './time-delegate';
 import { ConnectCancelled, ConnectTimeout, describeEndpoint } from './errors';
 import { NodeTime } from './node-time';
 import { WsTransport, type WebSocketLike } from './websocket-transport';
@@ -59,30 +60,16 @@ function defaultWebSocket(): WebSocketConstructor {
  * @example
  * const reactor = new WebSocketReactor({ url: (e) => `wss://relay.example/${relayQuery(e)}` });
  */
-export class WebSocketReactor implements Reactor {
-  private readonly time: ReactorTime;
+export class WebSocketReactor extends TimeDelegate implements Reactor {
+  protected readonly time: ReactorTime;
   private readonly WebSocket: WebSocketConstructor;
   private readonly isDefaultWs: boolean;
 
   constructor(private readonly options: WebSocketReactorOptions) {
+    super();
     this.time = options.time ?? new NodeTime();
     this.isDefaultWs = options.WebSocket === undefined;
     this.WebSocket = options.WebSocket ?? defaultWebSocket();
-  }
-
-  /** The delegated clock's time (ms). */
-  now(): number {
-    return this.time.now();
-  }
-
-  /** Delegates to the clock. */
-  callLater(delayMs: number, fn: () => void): DelayedCall {
-    return this.time.callLater(delayMs, fn);
-  }
-
-  /** Delegates to the clock. */
-  callSoon(fn: () => void): void {
-    this.time.callSoon(fn);
   }
 
   /**
