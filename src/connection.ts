@@ -29,7 +29,7 @@ import { addTimeout, CANCEL_PENDING, Deferred, fail, maybeDeferred, withAbortSig
 import { toError } from './defer/failure';
 import { reportError } from './defer/unhandled';
 import type { ConnectInput, ConnectParams, HostSpec } from './dsn/params';
-import { AlreadyConnected, CancelledError, ConnectionClosed, ConnectionFailed, ConnectTimeout, InterfaceError } from './errors/base';
+import { AlreadyConnected, CancelledError, ConnectionClosed, ConnectionFailed, ConnectTimeout } from './errors/base';
 import { Diagnostic } from './errors/database';
 import { Executor, type ExecRequest } from './executor';
 import type { AuthCrypto } from './protocol/auth/crypto';
@@ -488,7 +488,7 @@ export class Connection {
     if (i >= p.hosts.length) return this.connectFailed(d, errors.length === 1 ? errors[0] : new ConnectionFailed(errors));
     const host = p.hosts[i];
     this.openSession(p, host, tls).then(
-      () => this.connected(d, p, host),
+      () => this.connected(d, p),
       (err: Error) => this.connectHosts(d, p, tls, i + 1, [...errors, err]),
     );
   }
@@ -523,7 +523,7 @@ export class Connection {
     });
   }
 
-  private connected(d: Deferred<this>, p: ConnectParams, _host: HostSpec): void {
+  private connected(d: Deferred<this>, p: ConnectParams): void {
     this.params = p;
     this.executor = new Executor(this.session!, this.types);
     this.connecting = null;
@@ -621,10 +621,6 @@ export class Connection {
     return this.queue.busy;
   }
 
-  /** Raises when the connection cannot run work (used by cursors). */
-  assertOpen(): void {
-    if (this.closed) throw new InterfaceError('the connection is closed', { code: 'ERR_CONNECTION_CLOSED' });
-  }
 }
 
 function resolveRowFactory(f: ConnectionOptions['rowFactory']): RowFactory {
