@@ -24,7 +24,7 @@ import { writeGuideSection, writeJson } from './lib/output';
 import { fmt, markdownNotes, markdownTable } from './lib/report';
 import { failed, type Measurement, type Workload } from './lib/result';
 import { notifyWorkload } from './workloads/notify';
-import { reconnectWorkload } from './workloads/reconnect';
+import { reconnectWorkload, restartWorkloads } from './workloads/reconnect';
 import { roundTripWorkloads } from './workloads/roundtrip';
 import { streamWorkload } from './workloads/stream';
 
@@ -35,7 +35,8 @@ const num = (name: string, dflt: number): number => (process.env[name] ? Number(
 const only = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',').map((s) => s.trim())) : null;
 const drivers = process.env.BENCH_DRIVERS ? new Set(process.env.BENCH_DRIVERS.split(',').map((s) => s.trim())) : null;
 const REPEAT = num('BENCH_REPEAT', 3);
-const wanted = (id: string): boolean => only === null || only.has(id);
+/** BENCH_ONLY names an id or a family: 'W10' selects W10-terminate, W10-sigstop, ...; 'W9b' also W9b-listen. */
+const wanted = (id: string): boolean => only === null || only.has(id) || only.has(id.split('-')[0]);
 
 /** The server's version string. */
 async function serverVersion(url: string): Promise<string> {
@@ -120,6 +121,11 @@ async function main(): Promise<void> {
     const reconnect = reconnectWorkload(url, cluster);
     if (reconnect.workload) all.push(reconnect.workload);
     else skipped.push(reconnect.skipped);
+    if (reconnect.workload) {
+      const restart = restartWorkloads(url, cluster);
+      all.push(...restart.workloads);
+      skipped.push(...restart.skipped);
+    }
     const ws = all.filter((w) => wanted(w.id));
     const ms: Measurement[] = [];
     for (const w of ws) ms.push(...(await runWorkload(w)));

@@ -35,7 +35,7 @@ function row(w: Workload, ms: readonly Measurement[]): string {
   const by = (d: DriverName): Measurement | undefined => ms.find((m) => m.workload === w.id && m.driver === d);
   const [o, p, j] = ORDER.map(by);
   const unit = (o ?? p ?? j)?.unit ?? '';
-  const cells = [w.id, w.title, unit, ...ORDER.map((d) => (by(d)?.error ? 'error' : fmt(by(d)?.value))),
+  const cells = [w.id, w.title, unit, ...ORDER.map((d) => (by(d)?.error ? 'error' : by(d)?.display ?? fmt(by(d)?.value))),
     ratio(o, p), ratio(o, j), ...ORDER.map((d) => latency(by(d)))];
   return `| ${cells.join(' | ')} |`;
 }

@@ -17,6 +17,8 @@ export interface Measurement {
   readonly p99Us?: number;
   /** Extra facts, e.g. peak RSS growth or notifications lost. */
   readonly note?: string;
+  /** Shown instead of the number in the table (e.g. '> 15 s (never)'). */
+  readonly display?: string;
   /** Set when the workload failed for this driver. */
   readonly error?: string;
 }

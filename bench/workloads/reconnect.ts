@@ -9,14 +9,23 @@
  * before that call we probe with `SELECT pg_backend_pid()` every millisecond
  * until it succeeds on a new backend. The median of several repetitions is
  * reported (lower is better). Only run when src/detector.ts exists.
+ *
+ * W9b stops the private server for 1 s and starts it again: ms from "ready"
+ * (as `Cluster.start` sees it, polled every 25 ms) to the first answered query
+ * and to LISTEN confirmed again. W10 times how long each driver takes to
+ * notice a fault: ours an idle connection with a 1000/1000 ms heartbeat
+ * (state 'dead'), pg and postgres.js a query sent right after the fault
+ * (pg also its idle 'error'/'end' events), capped at 15 s.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Client, Pool } from 'pg';
+import createSubscriber from 'pg-listen';
 import postgres from 'postgres';
 import type { Cluster } from '../../scripts/pg-cluster';
 import type { DriverName } from '../lib/drivers';
 import type { Measurement, Workload } from '../lib/result';
+import { startStallProxy } from '../lib/stall-proxy';
 
 const PID_SQL = 'SELECT pg_backend_pid() AS pid';
 
@@ -96,5 +105,221 @@ export function reconnectWorkload(url: string, _cluster: Cluster | null, reps = 
     return { workload: null, skipped: 'W9/W10 (reconnection) skipped: src/detector.ts (DeadConnectionDetector) does not exist yet' };
   }
   const workload = { id: 'W9', title: 'reconnect after pg_terminate_backend (idle), median of 5', run: (d: DriverName) => runReconnect(d, url, reps) };
-  return { workload, skipped: 'W9b/W9c (server restart, pool) and W10 (dead-connection detection) not benchmarked yet' };
+  return { workload, skipped: 'W9c (reconnection of a pool) not benchmarked yet' };
+}
+
+// ------------------------------------------------------------------ W9b: server restart
+
+/** A self-healing handle with a LISTEN that comes back: `probe()` runs SELECT 1, `listens` counts confirmations. */
+interface Listening {
+  probe(): Promise<unknown>;
+  readonly listens: number;
+  close(): Promise<void>;
+}
+
+/** A constant 100 ms retry for ours and pg-listen, so the schedules compare. */
+function* every100ms(): Generator<number> {
+  for (;;) yield 100;
+}
+
+/** Ours: a DeadConnectionDetector (100 ms retries) and `conn.listen` with `onListen`. */
+async function listeningOurs(url: string): Promise<Listening> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { Connection, DeadConnectionDetector } = require('../../src/index') as typeof import('../../src/index');
+  const conn = new Connection({ detector: new DeadConnectionDetector({ reconnectionIterator: every100ms }), connectTimeoutMs: 2000 });
+  await conn.connect(url);
+  const h = { listens: 0 };
+  const sub = conn.listen('w9b', { onListen: () => h.listens++ }).subscribe(() => undefined);
+  return Object.assign(h, { probe: () => Promise.resolve(conn.runQuery('SELECT 1')), close: async () => (sub.unsubscribe(), conn.close()) });
+}
+
+/** pg: a Pool of one for queries, pg-listen (100 ms retries) for LISTEN; its 'connected' comes after re-LISTEN. */
+async function listeningPg(url: string): Promise<Listening> {
+  const pool = new Pool({ connectionString: url, max: 1 });
+  pool.on('error', () => undefined);
+  const subscriber = createSubscriber({ connectionString: url }, { retryInterval: 100, retryTimeout: 60_000 });
+  subscriber.events.on('error', () => undefined);
+  const h = { listens: 0 };
+  subscriber.events.on('connected', () => h.listens++);
+  await subscriber.connect();
+  await subscriber.listenTo('w9b');
+  h.listens++;
+  return Object.assign(h, { probe: () => pool.query('SELECT 1'), close: async () => (await subscriber.close(), await pool.end()) });
+}
+
+/** postgres.js: max 1; `listen(channel, fn, onlisten)` calls onlisten on every (re)LISTEN. */
+async function listeningPostgresJs(url: string): Promise<Listening> {
+  const sql = postgres(url, { max: 1, onnotice: () => undefined });
+  const h = { listens: 0 };
+  await sql.listen('w9b', () => undefined, () => h.listens++);
+  return Object.assign(h, { probe: () => sql`SELECT 1`, close: () => sql.end({ timeout: 1 }) });
+}
+
+const listeners: Record<DriverName, (url: string) => Promise<Listening>> = {
+  tspostgres: listeningOurs, pg: listeningPg, 'postgres.js': listeningPostgresJs,
+};
+
+/** Resolves with ms from `t0` once `cond()` holds (polled every ms), or NaN after 15 s. */
+async function msUntil(t0: number, cond: () => boolean | Promise<boolean>): Promise<number> {
+  while (!(await cond())) {
+    if (performance.now() - t0 > 15_000) return NaN;
+    await pause(1);
+  }
+  return performance.now() - t0;
+}
+
+/** One restart: stop, 1 s down, start; ms from "ready" to the first answered query and to LISTEN confirmed again. */
+async function restartOnce(h: Listening, cluster: Cluster): Promise<[number, number]> {
+  const before = h.listens;
+  await cluster.stop();
+  await pause(1000);
+  await cluster.start();
+  const t0 = performance.now();
+  return Promise.all([
+    msUntil(t0, () => h.probe().then(() => true, () => false)),
+    msUntil(t0, () => h.listens > before),
+  ]);
+}
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const list = (xs: number[]): string => xs.map((t) => (Number.isNaN(t) ? '>15000' : t.toFixed(0))).join(', ');
+const w9bListen = new Map<DriverName, Measurement>();
+
+/** W9b for one driver: `reps` restarts; the LISTEN measurement is kept for W9b-listen. */
+export async function runRestart(driver: DriverName, cluster: Cluster, reps: number): Promise<Measurement> {
+  const h = await listeners[driver](cluster.url());
+  try {
+    const q: number[] = [];
+    const l: number[] = [];
+    for (let i = 0; i < reps; i++) {
+      const [a, b] = await restartOnce(h, cluster);
+      q.push(a);
+      l.push(b);
+    }
+    const base = { driver, unit: 'ms', lowerIsBetter: true } as const;
+    w9bListen.set(driver, { ...base, workload: 'W9b-listen', value: median(l), note: `ms from server ready to LISTEN confirmed: ${list(l)}` });
+    return { ...base, workload: 'W9b', value: median(q), note: `ms from server ready to first answered query: ${list(q)}` };
+  } finally {
+    await h.close();
+  }
+}
+
+// ------------------------------------------------------------------ W10: time to declare dead
+
+/** The faults of W10. */
+type DeathFault = 'terminate' | 'restart' | 'blackhole' | 'sigstop';
+const CAP_MS = 15_000;
+
+/** A connection of one driver that tells when it noticed the fault. */
+interface Noticing {
+  readonly pid: number;
+  /** Called right after the fault: resolves when the driver reports it (error event, failed or re-routed query, 'dead'). */
+  noticed(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Ours: idle, heartbeat 1000/1000 ms; noticed = state 'dead'. */
+async function noticingOurs(url: string): Promise<Noticing> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { Connection, DeadConnectionDetector } = require('../../src/index') as typeof import('../../src/index');
+  const detector = new DeadConnectionDetector({ heartbeat: { intervalMs: 1000, timeoutMs: 1000 }, reconnectionIterator: every100ms });
+  const conn = new Connection({ detector, connectTimeoutMs: 2000 });
+  await conn.connect(url);
+  const dead = new Promise<void>((resolve) => conn.onStateChange((s) => s === 'dead' && resolve()));
+  return { pid: conn.processId!, noticed: () => dead, close: async () => conn.close() };
+}
+
+/** pg: one Client; noticed = its 'error' or 'end' event, or a SELECT 1 sent right after the fault settling. */
+async function noticingPg(url: string): Promise<Noticing> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  const event = new Promise<void>((resolve) => {
+    client.on('error', () => resolve());
+    client.on('end', () => resolve());
+  });
+  return {
+    pid: (client as unknown as { processID: number }).processID,
+    noticed: () => Promise.race([event, client.query('SELECT 1').then(() => undefined, () => undefined)]),
+    close: () => Promise.race([client.end().catch(() => undefined), pause(1000)]),
+  };
+}
+
+/** postgres.js: max 1; noticed = a SELECT 1 sent right after the fault settling (error, or answered by a new backend). */
+async function noticingPostgresJs(url: string): Promise<Noticing> {
+  const sql = postgres(url, { max: 1, onnotice: () => undefined });
+  const pid = Number((await sql.unsafe(PID_SQL))[0].pid);
+  return {
+    pid,
+    noticed: () => sql`SELECT 1`.then(() => undefined, () => undefined),
+    close: () => Promise.race([sql.end({ timeout: 1 }), pause(2000)]).then(() => undefined),
+  };
+}
+
+const noticers: Record<DriverName, (url: string) => Promise<Noticing>> = {
+  tspostgres: noticingOurs, pg: noticingPg, 'postgres.js': noticingPostgresJs,
+};
+
+/** One W10 case: ms from the fault to the driver noticing it, NaN when not within 15 s. */
+export async function runDeath(driver: DriverName, fault: DeathFault, url: string, cluster: Cluster | null): Promise<Measurement> {
+  const target = fault === 'restart' ? cluster!.url() : url;
+  const proxy = fault === 'blackhole' ? await startStallProxy(new URL(target).hostname, Number(new URL(target).port)) : null;
+  const via = new URL(target);
+  if (proxy) via.host = `127.0.0.1:${proxy.port}`;
+  const h = await noticers[driver](via.toString());
+  let stopped = false;
+  try {
+    const t0 = performance.now();
+    if (fault === 'terminate') await terminate(url, h.pid);
+    if (fault === 'restart') {
+      stopped = true;
+      void cluster!.stop();
+    }
+    if (fault === 'blackhole') proxy!.stalled = true;
+    if (fault === 'sigstop') process.kill(h.pid, 'SIGSTOP');
+    let timer: NodeJS.Timeout | undefined;
+    const capped = new Promise<void>((r) => (timer = setTimeout(r, CAP_MS)));
+    const ms = await Promise.race([h.noticed().then(() => performance.now() - t0), capped.then(() => NaN)]);
+    clearTimeout(timer);
+    const base = { workload: `W10-${fault}`, driver, unit: 'ms', lowerIsBetter: true } as const;
+    if (Number.isNaN(ms)) return { ...base, value: NaN, display: '> 15 s (never)', note: '> 15 s (never): the driver did not notice within 15 s' };
+    return { ...base, value: ms };
+  } finally {
+    if (fault === 'sigstop') process.kill(h.pid, 'SIGCONT');
+    if (proxy) proxy.stalled = false;
+    if (stopped) {
+      await cluster!.stop();
+      await cluster!.start();
+    }
+    await h.close();
+    await proxy?.close();
+  }
+}
+
+/** pg_terminate_backend(pid) from an admin connection. */
+async function terminate(url: string, pid: number): Promise<void> {
+  const admin = new Client({ connectionString: url });
+  await admin.connect();
+  try {
+    await admin.query('SELECT pg_terminate_backend($1)', [pid]);
+  } finally {
+    await admin.end();
+  }
+}
+
+/** W9b (restart, first query), W9b-listen (restart, LISTEN again) and W10-* (time to declare dead), or why skipped. */
+export function restartWorkloads(url: string, cluster: Cluster | null, reps = 3): { workloads: Workload[]; skipped: string[] } {
+  const skipped: string[] = [];
+  const workloads: Workload[] = [];
+  if (cluster === null) skipped.push('W9b and W10-restart skipped: they need the private server (no BENCH_URL)');
+  else {
+    workloads.push({ id: 'W9b', title: `server restart (1 s down): first query after ready, median of ${reps}`, run: (d) => runRestart(d, cluster, reps) });
+    workloads.push({ id: 'W9b-listen', title: `server restart (1 s down): LISTEN active again after ready, median of ${reps}`,
+      run: async (d) => w9bListen.get(d) ?? (await runRestart(d, cluster, reps), w9bListen.get(d)!) });
+  }
+  const faults: DeathFault[] = cluster === null ? ['terminate', 'blackhole', 'sigstop'] : ['terminate', 'restart', 'blackhole', 'sigstop'];
+  const what: Record<DeathFault, string> = {
+    terminate: 'pg_terminate_backend', restart: 'server restart (fast shutdown)', blackhole: 'blackholed link (stall proxy)', sigstop: 'backend frozen (SIGSTOP)',
+  };
+  for (const f of faults) workloads.push({ id: `W10-${f}`, title: `time to declare dead: ${what[f]}`, run: (d) => runDeath(d, f, url, cluster) });
+  return { workloads, skipped };
 }
