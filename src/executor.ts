@@ -93,14 +93,14 @@ export class Executor {
     this.remember(req.sql, st);
     if (req.params.length === 0) return this.prepareAndRun(req, st, [parse, describe]);
     const op = this.describeOp(req, st);
-    this.session.send({ type: 'batch', messages: [...this.closes(), parse, describe, SYNC] }, op);
+    this.session.send({ type: 'batch', messages: this.batch(parse, describe, SYNC) }, op);
   }
 
   /** No parameters: Parse, Describe, Bind, Execute and Sync in one write. */
   private prepareAndRun(req: ExecRequest, st: Statement, head: FrontendMessage[]): void {
     const bind: FrontendMessage = { type: 'Bind', portal: '', statement: st.name, paramFormats: [], params: [], resultFormats: [0] };
     const collector = this.collector(req, null, st, [0]);
-    const messages = [...this.closes(), ...head, bind, EXECUTE, SYNC];
+    const messages = this.batch(...head, bind, EXECUTE, SYNC);
     this.session.send({ type: 'batch', messages }, collector);
   }
 
@@ -140,7 +140,7 @@ export class Executor {
   }
 
   private bindExecute(req: ExecRequest, st: Statement, bind: FrontendMessage): void {
-    const messages: FrontendMessage[] = [...this.closes(), bind, EXECUTE, SYNC];
+    const messages = this.batch(bind, EXECUTE, SYNC);
     this.session.send({ type: 'batch', messages }, this.collector(req, this.shapeOf(st, req.rowFactory), undefined));
   }
 
@@ -246,12 +246,12 @@ export class Executor {
     this.statements.set(sql, st);
   }
 
-  /** Close messages for evicted statements, sent ahead of the next batch. */
-  private closes(): FrontendMessage[] {
-    if (this.closeQueue.length === 0) return [];
-    const out = this.closeQueue.map((name): FrontendMessage => ({ type: 'Close', target: 'S', name }));
+  /** `messages`, preceded by Close messages for statements evicted since the last batch. */
+  private batch(...messages: FrontendMessage[]): FrontendMessage[] {
+    if (this.closeQueue.length === 0) return messages;
+    const closes = this.closeQueue.map((name): FrontendMessage => ({ type: 'Close', target: 'S', name }));
     this.closeQueue = [];
-    return out;
+    return [...closes, ...messages];
   }
 }
 
