@@ -9,14 +9,35 @@ import type { Deferred } from '../../src/defer';
 import { DeadConnectionDetector, type DetectorOptions } from '../../src/detector';
 import { Notification, NotificationGap } from '../../src/notification';
 import { listen } from '../../src/rx/listen';
+import { startFaultProxy, type FaultProxy } from '../support/fault-proxy';
+import { testServer } from '../support/server';
+import { until } from '../support/until';
 
-/** Resolves once `cond()` holds, polling every 10 ms; rejects after `ms`. */
-export async function until(cond: () => boolean, ms = 10_000, what = 'condition'): Promise<void> {
-  const start = Date.now();
-  while (!cond()) {
-    if (Date.now() - start > ms) throw new Error(`${what} not reached within ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
+export { until } from '../support/until';
+
+/**
+ * A fault proxy in front of the test server for the whole file (started in
+ * beforeAll, closed in afterAll), and the server URL routed through it.
+ */
+export function useFaultProxy(): { readonly proxy: FaultProxy; viaProxy(): string } {
+  let proxy: FaultProxy | undefined;
+  beforeAll(async () => {
+    const { host, port } = testServer();
+    proxy = await startFaultProxy({ targetHost: host, targetPort: port });
+  });
+  afterAll(async () => {
+    await proxy?.close();
+  });
+  return {
+    get proxy(): FaultProxy {
+      return proxy!;
+    },
+    viaProxy(): string {
+      const u = new URL(testServer().url);
+      u.host = `${proxy!.host}:${proxy!.port}`;
+      return u.toString();
+    },
+  };
 }
 
 /** A connection under test: its detector, the states it went through, what its listen() got. */

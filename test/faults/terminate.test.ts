@@ -1,29 +1,15 @@
 /** Real fault: the backend is killed with pg_terminate_backend (SQLSTATE 57P01) through the fault proxy. */
-import { adminQuery, testServer } from '../support/server';
-import { startFaultProxy, type FaultProxy } from '../support/fault-proxy';
-import { deadCallMs, errorOf, expectListenWorks, expectOutageStates, expectNothingPending, until, watched, type Watched } from './helpers';
+import { adminQuery } from '../support/server';
+import { deadCallMs, errorOf, expectListenWorks, expectOutageStates, expectNothingPending, until, watched, type Watched, useFaultProxy } from './helpers';
 
-let proxy: FaultProxy;
 let w: Watched | undefined;
 
-beforeAll(async () => {
-  const { host, port } = testServer();
-  proxy = await startFaultProxy({ targetHost: host, targetPort: port });
-});
+const link = useFaultProxy();
 afterEach(() => w?.close());
-afterAll(async () => {
-  await proxy.close();
-});
-
-function viaProxy(): string {
-  const u = new URL(testServer().url);
-  u.host = `${proxy.host}:${proxy.port}`;
-  return u.toString();
-}
 
 describe('fault: pg_terminate_backend', () => {
   it('fails the call in flight, fails calls fast with ConnectionDead, reconnects by itself and LISTENs again', async () => {
-    w = await watched(viaProxy(), 'fault_terminate');
+    w = await watched(link.viaProxy(), 'fault_terminate');
     const pid = w.conn.processId!;
     const inFlight = w.track(w.conn.runQuery('SELECT pg_sleep(30)'));
     await until(() => w!.conn.busy);
@@ -40,7 +26,7 @@ describe('fault: pg_terminate_backend', () => {
   });
 
   it('recovers from a termination while idle (the death comes with the end of the session)', async () => {
-    w = await watched(viaProxy(), 'fault_terminate_idle');
+    w = await watched(link.viaProxy(), 'fault_terminate_idle');
     const pid = w.conn.processId!;
     await adminQuery('SELECT pg_terminate_backend($1)', [pid]);
     await until(() => w!.detector.connectionIsDead, 5000, 'death');

@@ -7,25 +7,10 @@ import { Connection, Notification, NotificationGap } from '../../src/index';
 import { listen, listenedChannels } from '../../src/rx/listen';
 import { notices$, notifications$ } from '../../src/rx/notifications';
 import { state$, stateChanges$, type StateChange } from '../../src/rx/state';
-import { adminQuery, createTestDatabase, type TestDatabase } from '../support/server';
-import { take, until } from './helpers';
+import { adminQuery } from '../support/server';
+import { take, until, useNotifyPair } from './helpers';
 
-let db: TestDatabase;
-let conn: Connection;
-let sender: Connection;
-
-beforeAll(async () => {
-  db = await createTestDatabase('rxlisten');
-  conn = new Connection();
-  sender = new Connection();
-  await conn.connect(db.url());
-  await sender.connect(db.url());
-});
-afterAll(async () => {
-  conn.close();
-  sender.close();
-  await db.drop();
-});
+const t = useNotifyPair('rxlisten');
 
 async function listening(c: Connection): Promise<string[]> {
   const rows = await c.runQuery<{ ch: string }>('SELECT pg_listening_channels() AS ch ORDER BY 1');
@@ -35,25 +20,25 @@ async function listening(c: Connection): Promise<string[]> {
 describe('listen(channel)', () => {
   it('LISTENs on the first subscription and UNLISTENs when the last subscriber leaves', async () => {
     const confirmed: string[] = [];
-    const a = listen(conn, 'jobs', { onListen: (c) => confirmed.push(c) }).subscribe();
-    const b = listen(conn, 'jobs').subscribe();
+    const a = listen(t.conn, 'jobs', { onListen: (c) => confirmed.push(c) }).subscribe();
+    const b = listen(t.conn, 'jobs').subscribe();
     await until(() => confirmed.length === 1);
-    expect(await listening(conn)).toEqual(['jobs']);
+    expect(await listening(t.conn)).toEqual(['jobs']);
     a.unsubscribe();
-    expect(await listening(conn)).toEqual(['jobs']);
+    expect(await listening(t.conn)).toEqual(['jobs']);
     b.unsubscribe();
-    expect(await listening(conn)).toEqual([]);
-    expect(listenedChannels(conn)).toEqual([]);
+    expect(await listening(t.conn)).toEqual([]);
+    expect(listenedChannels(t.conn)).toEqual([]);
   });
 
   it('emits only the notifications of its own channel, for several channels at once', async () => {
     const a: string[] = [];
     const b: string[] = [];
-    const sa = listen(conn, 'chan_a').subscribe((n) => a.push((n as Notification).payload));
-    const sb = listen(conn, 'chan_b').subscribe((n) => b.push((n as Notification).payload));
-    await until(() => listenedChannels(conn).length === 2);
-    await conn.runQuery('SELECT 1');
-    await sender.runOperation("NOTIFY chan_a, 'a1'; NOTIFY chan_b, 'b1'; NOTIFY chan_c, 'c1'; NOTIFY chan_a, 'a2'", [], { simple: true });
+    const sa = listen(t.conn, 'chan_a').subscribe((n) => a.push((n as Notification).payload));
+    const sb = listen(t.conn, 'chan_b').subscribe((n) => b.push((n as Notification).payload));
+    await until(() => listenedChannels(t.conn).length === 2);
+    await t.conn.runQuery('SELECT 1');
+    await t.sender.runOperation("NOTIFY chan_a, 'a1'; NOTIFY chan_b, 'b1'; NOTIFY chan_c, 'c1'; NOTIFY chan_a, 'a2'", [], { simple: true });
     await until(() => a.length === 2 && b.length === 1);
     expect(a).toEqual(['a1', 'a2']);
     expect(b).toEqual(['b1']);
@@ -63,37 +48,37 @@ describe('listen(channel)', () => {
 
   it('quotes channel names safely (mixed case, spaces, quotes)', async () => {
     const name = 'Odd "chan"; DROP TABLE x';
-    const got = take(listen(conn, name), 1);
-    await until(() => listenedChannels(conn).includes(name));
-    await conn.runQuery('SELECT 1');
-    await sender.runOperation('SELECT pg_notify($1, $2)', [name, 'ok']);
+    const got = take(listen(t.conn, name), 1);
+    await until(() => listenedChannels(t.conn).includes(name));
+    await t.conn.runQuery('SELECT 1');
+    await t.sender.runOperation('SELECT pg_notify($1, $2)', [name, 'ok']);
     const [n] = await got;
     expect((n as Notification).channel).toBe(name);
-    expect(await listening(conn)).toEqual([]);
+    expect(await listening(t.conn)).toEqual([]);
   });
 
   it('delivers from the listening session itself', async () => {
-    const got = take(listen(conn, 'self'), 1);
-    await conn.runQuery('SELECT 1');
-    await conn.runOperation("NOTIFY self, 'me'");
+    const got = take(listen(t.conn, 'self'), 1);
+    await t.conn.runQuery('SELECT 1');
+    await t.conn.runOperation("NOTIFY self, 'me'");
     const [n] = (await got) as Notification[];
-    expect(n.pid).toBe(conn.processId);
+    expect(n.pid).toBe(t.conn.processId);
   });
 
   it('receives a burst of 10,000 notifications complete and in order', async () => {
-    const got = take(listen(conn, 'burst'), 10000, 20000);
-    await conn.runQuery('SELECT 1');
-    await sender.runOperation("SELECT pg_notify('burst', i::text) FROM generate_series(0, 9999) i");
+    const got = take(listen(t.conn, 'burst'), 10000, 20000);
+    await t.conn.runQuery('SELECT 1');
+    await t.sender.runOperation("SELECT pg_notify('burst', i::text) FROM generate_series(0, 9999) i");
     const ns = (await got) as Notification[];
     expect(ns.map((n) => Number(n.payload))).toEqual(Array.from({ length: 10000 }, (_, i) => i));
-    expect(await listening(conn)).toEqual([]);
+    expect(await listening(t.conn)).toEqual([]);
   });
 
   it('errors the subscriber when LISTEN fails, and completes subscribers on close()', async () => {
     const c = new Connection();
     const err = await new Promise<unknown>((resolve) => listen(c, 'x').subscribe({ error: resolve }));
     expect((err as Error).name).toBe('ConnectionClosed');
-    await c.connect(db.url());
+    await c.connect(t.db.url());
     const done = new Promise<void>((resolve) => listen(c, 'x').subscribe({ complete: resolve }));
     await c.runQuery('SELECT 1');
     c.close();
@@ -102,7 +87,7 @@ describe('listen(channel)', () => {
 
   it('re-LISTENs after an unexpected loss and emits one gap before the next notification', async () => {
     const c = new Connection();
-    await c.connect(db.url());
+    await c.connect(t.db.url());
     const values: Array<Notification | NotificationGap> = [];
     const quiet: Array<Notification | NotificationGap> = [];
     const confirmed: number[] = [];
@@ -112,10 +97,10 @@ describe('listen(channel)', () => {
     const lostAt = c.reactor.now();
     await adminQuery('SELECT pg_terminate_backend($1)', [c.processId]);
     await until(() => c.state === 'closed');
-    await c.connect(db.url());
+    await c.connect(t.db.url());
     await until(() => confirmed.length === 2);
     expect(await listening(c)).toEqual(['gappy']);
-    await sender.runOperation("NOTIFY gappy, 'after'");
+    await t.sender.runOperation("NOTIFY gappy, 'after'");
     await until(() => values.length === 2 && quiet.length === 1);
     const gap = values[0] as NotificationGap;
     expect(gap).toBeInstanceOf(NotificationGap);
@@ -131,7 +116,7 @@ describe('listen(channel)', () => {
 describe('listen(channel) with a detector driving the states', () => {
   it('treats dead -> reconnecting -> ready as an outage: re-LISTEN, one gap, onListen again', async () => {
     const c = new Connection();
-    await c.connect(db.url());
+    await c.connect(t.db.url());
     const values: Array<Notification | NotificationGap> = [];
     let listens = 0;
     listen(c, 'det', { onListen: () => listens++ }).subscribe((v) => values.push(v));
@@ -142,7 +127,7 @@ describe('listen(channel) with a detector driving the states', () => {
     await until(() => listens === 2);
     expect(values).toHaveLength(1);
     expect(values[0]).toBeInstanceOf(NotificationGap);
-    await sender.runOperation("NOTIFY det, 'x'");
+    await t.sender.runOperation("NOTIFY det, 'x'");
     await until(() => values.length === 2);
     expect((values[1] as Notification).payload).toBe('x');
     c.close();
@@ -151,17 +136,17 @@ describe('listen(channel) with a detector driving the states', () => {
 
 describe('notifications$ and notices$', () => {
   it('notifications$ emits everything the connection receives', async () => {
-    await conn.runOperation('LISTEN any1');
-    await conn.runOperation('LISTEN any2');
-    const got = take(notifications$(conn), 2);
-    await sender.runOperation("NOTIFY any1, 'x'; NOTIFY any2, 'y'", [], { simple: true });
+    await t.conn.runOperation('LISTEN any1');
+    await t.conn.runOperation('LISTEN any2');
+    const got = take(notifications$(t.conn), 2);
+    await t.sender.runOperation("NOTIFY any1, 'x'; NOTIFY any2, 'y'", [], { simple: true });
     expect((await got).map((n) => `${n.channel}:${n.payload}`)).toEqual(['any1:x', 'any2:y']);
-    await conn.runOperation('UNLISTEN *');
+    await t.conn.runOperation('UNLISTEN *');
   });
 
   it('notices$ emits every NoticeResponse as a Diagnostic with its fields', async () => {
-    const got = take(notices$(conn), 1);
-    await conn.runOperation(
+    const got = take(notices$(t.conn), 1);
+    await t.conn.runOperation(
       "DO $$ BEGIN RAISE NOTICE 'careful' USING DETAIL = 'some detail', HINT = 'a hint', ERRCODE = '01000'; END $$",
     );
     const [d] = await got;
@@ -180,7 +165,7 @@ describe('state$', () => {
     const changes: StateChange[] = [];
     state$(c).subscribe((s) => states.push(s));
     stateChanges$(c).subscribe((s) => changes.push(s));
-    await c.connect(db.url());
+    await c.connect(t.db.url());
     await c.runQuery('SELECT 1');
     await until(() => states[states.length - 1] === 'ready');
     await adminQuery('SELECT pg_terminate_backend($1)', [c.processId]);

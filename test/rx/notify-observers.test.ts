@@ -4,28 +4,12 @@
  * second connection sends the notifies.
  */
 import { Connection, Deferred, Notification, captureUnhandledFailures } from '../../src/index';
-import { createTestDatabase, type TestDatabase } from '../support/server';
-import { until } from './helpers';
+import { until, useNotifyPair } from './helpers';
 
-let db: TestDatabase;
-let conn: Connection;
-let sender: Connection;
-
-beforeAll(async () => {
-  db = await createTestDatabase('rxnotify');
-  conn = new Connection();
-  sender = new Connection();
-  await conn.connect(db.url());
-  await sender.connect(db.url());
-});
-afterAll(async () => {
-  conn.close();
-  sender.close();
-  await db.drop();
-});
+const t = useNotifyPair('rxnotify');
 afterEach(async () => {
-  for (const o of conn.getNotifyObservers()) conn.removeNotifyObserver(o);
-  await conn.runOperation('UNLISTEN *');
+  for (const o of t.conn.getNotifyObservers()) t.conn.removeNotifyObserver(o);
+  await t.conn.runOperation('UNLISTEN *');
 });
 
 describe('TxPostgresNotifyObserversTestCase', () => {
@@ -51,54 +35,54 @@ describe('TxPostgresNotifyObserversTestCase', () => {
 describe('TxPostgresNotifyTestCase', () => {
   it('delivers a NOTIFY from another session with its channel (test_simpleNotify)', async () => {
     const got: Notification[] = [];
-    conn.addNotifyObserver((n) => void got.push(n));
-    await conn.runOperation('LISTEN txpostgres_test');
-    await sender.runOperation("NOTIFY txpostgres_test, 'hi'");
+    t.conn.addNotifyObserver((n) => void got.push(n));
+    await t.conn.runOperation('LISTEN txpostgres_test');
+    await t.sender.runOperation("NOTIFY txpostgres_test, 'hi'");
     await until(() => got.length === 1);
     expect(got[0]).toBeInstanceOf(Notification);
     expect(got[0].channel).toBe('txpostgres_test');
     expect(got[0].payload).toBe('hi');
-    expect(got[0].pid).toBe(sender.processId);
+    expect(got[0].pid).toBe(t.sender.processId);
   });
 
   it('delivers a NOTIFY sent by the listening session itself (test_simpleNotifySameConnection)', async () => {
     const got: Notification[] = [];
-    conn.addNotifyObserver((n) => void got.push(n));
-    await conn.runOperation('LISTEN txpostgres_test');
-    await conn.runOperation('NOTIFY txpostgres_test');
+    t.conn.addNotifyObserver((n) => void got.push(n));
+    await t.conn.runOperation('LISTEN txpostgres_test');
+    await t.conn.runOperation('NOTIFY txpostgres_test');
     await until(() => got.length === 1);
     expect(got[0].channel).toBe('txpostgres_test');
-    expect(got[0].pid).toBe(conn.processId);
+    expect(got[0].pid).toBe(t.conn.processId);
   });
 
   it('delivers nothing more after UNLISTEN (test_listenUnlisten)', async () => {
     const got: Notification[] = [];
-    conn.addNotifyObserver((n) => void got.push(n));
-    await conn.runOperation('LISTEN txpostgres_test');
-    await conn.runOperation('UNLISTEN txpostgres_test');
-    await sender.runOperation('NOTIFY txpostgres_test');
-    await conn.runOperation('LISTEN other_channel');
-    await sender.runOperation('NOTIFY other_channel');
+    t.conn.addNotifyObserver((n) => void got.push(n));
+    await t.conn.runOperation('LISTEN txpostgres_test');
+    await t.conn.runOperation('UNLISTEN txpostgres_test');
+    await t.sender.runOperation('NOTIFY txpostgres_test');
+    await t.conn.runOperation('LISTEN other_channel');
+    await t.sender.runOperation('NOTIFY other_channel');
     await until(() => got.length === 1);
     expect(got.map((n) => n.channel)).toEqual(['other_channel']);
   });
 
   it('delivers three notifies three times (test_multipleNotifies)', async () => {
     const got: Notification[] = [];
-    conn.addNotifyObserver((n) => void got.push(n));
-    await conn.runOperation('LISTEN txpostgres_test');
-    for (let i = 0; i < 3; i++) await sender.runOperation('NOTIFY txpostgres_test');
+    t.conn.addNotifyObserver((n) => void got.push(n));
+    await t.conn.runOperation('LISTEN txpostgres_test');
+    for (let i = 0; i < 3; i++) await t.sender.runOperation('NOTIFY txpostgres_test');
     await until(() => got.length >= 3);
-    await conn.runQuery('SELECT 1');
+    await t.conn.runQuery('SELECT 1');
     expect(got).toHaveLength(3);
   });
 
   it('delivers ten notifies of one statement in order (test_notifyDeliveryOrder)', async () => {
     const got: string[] = [];
-    conn.addNotifyObserver((n) => void got.push(n.payload));
-    await conn.runOperation('LISTEN txpostgres_test');
+    t.conn.addNotifyObserver((n) => void got.push(n.payload));
+    await t.conn.runOperation('LISTEN txpostgres_test');
     const sql = Array.from({ length: 10 }, (_, i) => `NOTIFY txpostgres_test, '${i}'`).join('; ');
-    await sender.runOperation(sql, [], { simple: true });
+    await t.sender.runOperation(sql, [], { simple: true });
     await until(() => got.length === 10);
     expect(got).toEqual(['0', '1', '2', '3', '4', '5', '6', '7', '8', '9']);
   });
@@ -107,13 +91,13 @@ describe('TxPostgresNotifyTestCase', () => {
     const a: Notification[] = [];
     const b: Notification[] = [];
     const oa = (n: Notification): void => void a.push(n);
-    conn.addNotifyObserver(oa);
-    conn.addNotifyObserver((n) => void b.push(n));
-    await conn.runOperation('LISTEN txpostgres_test');
-    await sender.runOperation('NOTIFY txpostgres_test');
+    t.conn.addNotifyObserver(oa);
+    t.conn.addNotifyObserver((n) => void b.push(n));
+    await t.conn.runOperation('LISTEN txpostgres_test');
+    await t.sender.runOperation('NOTIFY txpostgres_test');
     await until(() => a.length === 1 && b.length === 1);
-    conn.removeNotifyObserver(oa);
-    await sender.runOperation('NOTIFY txpostgres_test');
+    t.conn.removeNotifyObserver(oa);
+    await t.sender.runOperation('NOTIFY txpostgres_test');
     await until(() => b.length === 2);
     expect(a).toHaveLength(1);
   });
@@ -122,13 +106,13 @@ describe('TxPostgresNotifyTestCase', () => {
     const captured = captureUnhandledFailures();
     try {
       const b: Notification[] = [];
-      conn.addNotifyObserver(() => {
+      t.conn.addNotifyObserver(() => {
         throw new Error('observer failed');
       });
-      conn.addNotifyObserver((n) => void b.push(n));
-      await conn.runOperation('LISTEN txpostgres_test');
-      await sender.runOperation('NOTIFY txpostgres_test');
-      await sender.runOperation('NOTIFY txpostgres_test');
+      t.conn.addNotifyObserver((n) => void b.push(n));
+      await t.conn.runOperation('LISTEN txpostgres_test');
+      await t.sender.runOperation('NOTIFY txpostgres_test');
+      await t.sender.runOperation('NOTIFY txpostgres_test');
       await until(() => b.length === 2);
       await until(() => captured.flush().length === 2);
       expect(captured.flush().map((e) => e.message)).toEqual(['observer failed', 'observer failed']);
@@ -140,16 +124,16 @@ describe('TxPostgresNotifyTestCase', () => {
   it('waits for an observer’s Deferred before the next notify (test_observerReturnsDeferred)', async () => {
     const events: string[] = [];
     const pending: Array<Deferred<void>> = [];
-    conn.addNotifyObserver((n) => {
+    t.conn.addNotifyObserver((n) => {
       events.push(`start ${n.payload}`);
       const d = new Deferred<void>();
       pending.push(d);
       return d.addCallback(() => void events.push(`end ${n.payload}`));
     });
-    await conn.runOperation('LISTEN txpostgres_test');
-    await sender.runOperation("NOTIFY txpostgres_test, '1'; NOTIFY txpostgres_test, '2'", [], { simple: true });
+    await t.conn.runOperation('LISTEN txpostgres_test');
+    await t.sender.runOperation("NOTIFY txpostgres_test, '1'; NOTIFY txpostgres_test, '2'", [], { simple: true });
     await until(() => pending.length === 1);
-    await conn.runQuery('SELECT 1'); // the second notify has surely arrived by now
+    await t.conn.runQuery('SELECT 1'); // the second notify has surely arrived by now
     expect(events).toEqual(['start 1']);
     pending[0].callback(undefined);
     await until(() => pending.length === 2);
@@ -162,10 +146,10 @@ describe('TxPostgresNotifyTestCase', () => {
     const captured = captureUnhandledFailures();
     try {
       const b: Notification[] = [];
-      conn.addNotifyObserver(() => failing());
-      conn.addNotifyObserver((n) => void b.push(n));
-      await conn.runOperation('LISTEN txpostgres_test');
-      await sender.runOperation('NOTIFY txpostgres_test');
+      t.conn.addNotifyObserver(() => failing());
+      t.conn.addNotifyObserver((n) => void b.push(n));
+      await t.conn.runOperation('LISTEN txpostgres_test');
+      await t.sender.runOperation('NOTIFY txpostgres_test');
       await until(() => b.length === 1 && captured.flush().length === 1);
       expect(captured.flush()[0].message).toBe('deferred failed');
     } finally {
@@ -175,13 +159,13 @@ describe('TxPostgresNotifyTestCase', () => {
 
   it('delivers no duplicates when an observer runs its own query (test_notifyWithSubsequentQuery)', async () => {
     const got: string[] = [];
-    conn.addNotifyObserver((n) => conn.runQuery('SELECT 1').addCallback(() => void got.push(n.payload)));
-    await conn.runOperation('LISTEN txpostgres_test');
+    t.conn.addNotifyObserver((n) => t.conn.runQuery('SELECT 1').addCallback(() => void got.push(n.payload)));
+    await t.conn.runOperation('LISTEN txpostgres_test');
     const sql = Array.from({ length: 10 }, (_, i) => `NOTIFY txpostgres_test, '${i}'`).join('; ');
-    await sender.runOperation(sql, [], { simple: true });
+    await t.sender.runOperation(sql, [], { simple: true });
     await until(() => got.length >= 10);
-    await conn.runQuery('SELECT 1');
-    await conn.runQuery('SELECT 1');
+    await t.conn.runQuery('SELECT 1');
+    await t.conn.runQuery('SELECT 1');
     expect(got).toEqual(['0', '1', '2', '3', '4', '5', '6', '7', '8', '9']);
   });
 });
