@@ -106,8 +106,6 @@ export interface Lease {
   send(command: Command, ...handlers: OpHandler[]): void;
   /** Gives the connection back. */
   release(): void;
-  /** Savepoint depth of nested interactions on this lease. */
-  depth: number;
 }
 
 interface Request<T> {
@@ -349,8 +347,10 @@ export class Connection {
     };
     const lease: Lease = {
       connection: this,
-      depth: 0,
-      execute: (req) => this.executor!.execute(req),
+      execute: (req) => {
+        if (this.executor === null) throw new ConnectionClosed();
+        this.executor.execute(req);
+      },
       send: (command, ...handlers) => {
         if (this.session === null) throw new ConnectionClosed();
         this.session.send(command, ...handlers);
