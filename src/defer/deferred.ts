@@ -250,6 +250,35 @@ export class Deferred<T> implements PromiseLike<T> {
     return p.then(onFulfilled, onRejected);
   }
 
+  /**
+   * `Promise.prototype.catch` for a Deferred: `d.catch(fn)` is
+   * `d.then(undefined, fn)`. Like {@link Deferred.then} it observes the
+   * result at this point of the chain without consuming it (later callbacks
+   * still get it) and counts as handling a failure; it returns a new Promise
+   * of `fn`'s result, or of the value when the Deferred succeeds.
+   *
+   * @example
+   * conn.runQuery('SELECT 1').catch((e: Error) => log(e));
+   */
+  catch<R = never>(
+    onRejected?: ((reason: any) => R | PromiseLike<R>) | null, // eslint-disable-line @typescript-eslint/no-explicit-any
+  ): Promise<T | R> {
+    return this.then(undefined, onRejected);
+  }
+
+  /**
+   * `Promise.prototype.finally` for a Deferred: observes the result at this
+   * point of the chain without consuming it (like {@link Deferred.then}, so a
+   * failure counts as handled), calls `onFinally()` with no argument on
+   * either outcome, and returns a Promise that settles like the Deferred once
+   * a Promise returned by `onFinally` has settled; a throw or rejection in
+   * `onFinally` rejects it instead. The Twisted-style link that changes the
+   * Deferred's own chain is {@link Deferred.addFinally}.
+   */
+  finally(onFinally?: (() => void | PromiseLike<unknown>) | null): Promise<T> {
+    return this.then().finally(onFinally);
+  }
+
   /** Appends one link (internal); `extra` is args, RAW, or a waiting Deferred for CONTINUE. */
   private link<U>(onValue: unknown, onError: unknown, extra: Extra): Deferred<U> {
     if (this.held !== null) this.releaseHeld();
