@@ -29,7 +29,10 @@ import { addTimeout, CANCEL_PENDING, Deferred, fail, maybeDeferred, withAbortSig
 import { toError } from './defer/failure';
 import { reportError } from './defer/unhandled';
 import type { ConnectInput, ConnectParams, HostSpec } from './dsn/params';
-import { AlreadyConnected, CancelledError, ConnectionClosed, ConnectionFailed, ConnectTimeout } from './errors/base';
+import { AlreadyConnected, CancelledError, ConnectionClosed, ConnectionFailed, ConnectionLost, ConnectTimeout } from './errors/base';
+import { DatabaseError } from './errors/database';
+import { CompletionOrder } from './completion-order';
+import { invalidQuery } from './query-validation';
 import { Diagnostic } from './errors/database';
 import { Executor, type ExecRequest } from './executor';
 import type { AuthCrypto } from './protocol/auth/crypto';
@@ -37,7 +40,7 @@ import { objectRowFactory, tupleRowFactory, type QueryResult, type RowFactory } 
 import { Session, type OpHandler, type SessionListener } from './session';
 import type { Command } from './core/commands';
 import { endpointOf, machineOptions, sessionTls, type TlsFiles } from './session-options';
-import { createDefaultRegistry, type TypeRegistry } from './types/registry';
+import { TypeRegistry } from './types/registry';
 import { WorkQueue, type Job } from './work-queue';
 import { Cursor } from './cursor';
 import { runInteraction, type InteractionOptions, type Interaction } from './interaction';
@@ -56,6 +59,8 @@ export interface QueryOptions {
   rowFactory?: RowFactory | 'object' | 'tuple';
   /** Use the simple Query protocol (no parameters; several statements allowed). */
   simple?: boolean;
+  /** Types for this call only (a cursor's own registry); the connection's by default. */
+  types?: TypeRegistry;
 }
 
 /** Builds cursors; override to use a Cursor subclass. */
@@ -82,7 +87,11 @@ export interface ConnectionOptions {
   rowFactory?: RowFactory | 'object' | 'tuple';
   /** Builds the cursors of `cursor()` and of interactions. */
   cursorFactory?: CursorFactory;
-  /** The type registry to clone for this connection (defaults to the built-ins). */
+  /**
+   * The type registry to clone for this connection (defaults to
+   * `TypeRegistry.default()`, so global registrations made before the
+   * connection was created apply to it).
+   */
   types?: TypeRegistry;
   /** Crypto for SCRAM and MD5 (defaults to node:crypto). */
   crypto?: AuthCrypto;
@@ -106,10 +115,18 @@ export interface Lease {
   send(command: Command, ...handlers: OpHandler[]): void;
   /** Gives the connection back. */
   release(): void;
+  /** The server errors of the statements run on this lease, in the order they happened. */
+  readonly errors: readonly Error[];
+  /** The call order of the lease's own statements (independent of the connection's queue). */
+  readonly order: CompletionOrder;
 }
 
 interface Request<T> {
   d: Deferred<T>;
+  /** Its place in the call order of the connection or of its lease. */
+  order: CompletionOrder;
+  ticket: number;
+  lease: Lease | null;
   running: boolean;
   cancelWanted: boolean;
   cancelSent: boolean;
@@ -150,6 +167,13 @@ export class Connection {
   private readonly notificationListeners = new Set<(n: Notification) => void>();
   private readonly noticeListeners = new Set<(n: Diagnostic) => void>();
   private readonly stateListeners = new Set<(s: ConnectionState, reason?: Error) => void>();
+  /** State transitions not yet told to every listener, oldest first. */
+  private readonly stateBacklog: Array<[ConnectionState, Error | undefined]> = [];
+  private tellingState = false;
+  /** Call order of the connection's queued requests. */
+  private readonly order = new CompletionOrder();
+  /** Why the last session ended, when the server or the link ended it (not `close()`). */
+  private lostWith: Error | null = null;
   private readonly lostListeners = new Set<(e: Error | null) => void>();
   private completions: Array<() => void> = [];
   private completionScheduled = false;
@@ -159,7 +183,7 @@ export class Connection {
   constructor(readonly options: ConnectionOptions = {}) {
     this.reactor = options.reactor ?? defaultReactor();
     this.detector = options.detector;
-    this.types = (options.types ?? createDefaultRegistry()).clone();
+    this.types = (options.types ?? TypeRegistry.default()).clone();
     this.rowFactory = resolveRowFactory(options.rowFactory);
     this.cursorFactory = options.cursorFactory ?? ((conn, lease) => new Cursor(conn, lease));
     this.crypto = options.crypto ?? nodeAuthCrypto;
@@ -217,6 +241,7 @@ export class Connection {
    */
   close(): void {
     this.detector?.connectionClosed?.(this);
+    this.lostWith = null;
     const error = new ConnectionClosed();
     this.queue.failAll(error);
     const session = this.session;
@@ -302,24 +327,52 @@ export class Connection {
     return addListener(this.lostListeners, fn);
   }
 
-  /** Sets the state and tells the listeners (the detector uses 'dead'/'reconnecting'). */
+  /**
+   * Sets the state and tells the listeners (the detector uses
+   * 'dead'/'reconnecting'). Every listener sees every transition, in the
+   * order they happened: a transition made by a listener while the others
+   * are being told waits until they all have been.
+   */
   setState(state: ConnectionState, reason?: Error): void {
     if (this._state === state && (state !== 'reconnecting' || reason === undefined)) return;
     this._state = state;
-    for (const fn of [...this.stateListeners]) fn(state, reason);
+    this.stateBacklog.push([state, reason]);
+    if (this.tellingState) return;
+    this.tellingState = true;
+    try {
+      for (let next = this.stateBacklog.shift(); next !== undefined; next = this.stateBacklog.shift()) {
+        for (const fn of [...this.stateListeners]) fn(next[0], next[1]);
+      }
+    } finally {
+      this.tellingState = false;
+      this.stateBacklog.length = 0;
+    }
   }
 
   // ---------------------------------------------------------------- internals used by Cursor/interaction
 
   /** Runs a request through the queue (shared) or on a lease; fires with the full result. */
+  /**
+   * Runs a request through the queue (shared) or on a lease; fires with the
+   * full result, in call order. The call is validated first (see
+   * `query-validation.ts`): an invalid one fails, in its turn, having sent
+   * and cached nothing.
+   */
   query(sql: string, params: readonly unknown[], options: QueryOptions, lease: Lease | null): Deferred<QueryResult> {
-    if (this.closed) return fail(new ConnectionClosed());
-    const req: Request<QueryResult> = { d: null as never, running: false, cancelWanted: false, cancelSent: false, done: false };
+    const order = lease?.order ?? this.order;
+    const req: Request<QueryResult> = { d: null as never, order, ticket: order.take(), lease, running: false, cancelWanted: false, cancelSent: false, done: false };
+    const refused = invalidQuery(sql, params, options) ?? (this.closed ? this.closedError() : null);
+    if (refused !== null) {
+      req.d = new Deferred<QueryResult>();
+      this.complete(req, refused, null);
+      return req.d;
+    }
     const exec: ExecRequest = {
       sql,
       params,
       simple: options.simple,
       rowFactory: options.rowFactory ? resolveRowFactory(options.rowFactory) : this.rowFactory,
+      registry: options.types,
       started: () => this.started(req),
       done: (error, result) => this.finish(req, error, result, job, exec),
     };
@@ -337,9 +390,15 @@ export class Connection {
     return this.decorate(req.d, options);
   }
 
+  /** The error of a call made without a session: `ConnectionLost` (with its cause) when the server ended it, else `ConnectionClosed`. */
+  private closedError(): Error {
+    if (this.lostWith === null) return new ConnectionClosed();
+    return new ConnectionLost('the connection to the server was lost earlier; connect again', { cause: this.lostWith });
+  }
+
   /** Queues an exclusive job; fires with a Lease once the connection is held. */
   acquire(): Deferred<Lease> {
-    if (this.closed) return fail(new ConnectionClosed());
+    if (this.closed) return fail(this.closedError());
     const job: Job = {
       exclusive: true,
       run: () => this.fire(d, null, lease),
@@ -359,6 +418,8 @@ export class Connection {
         this.queue.release(job);
         this.syncBusy();
       },
+      errors: [],
+      order: new CompletionOrder(),
     };
     const d = new Deferred<Lease>(() => {
       this.queue.remove(job);
@@ -409,7 +470,11 @@ export class Connection {
    */
   private cancelRequest(req: Request<QueryResult>, job: Job): void | typeof CANCEL_PENDING {
     if (req.done) return;
-    if (this.queue.remove(job)) return this.syncBusy();
+    if (this.queue.remove(job)) {
+      req.done = true;
+      req.order.skip(req.ticket);
+      return this.syncBusy();
+    }
     req.cancelWanted = true;
     if (req.running) this.sendCancel(req);
     return CANCEL_PENDING;
@@ -422,7 +487,7 @@ export class Connection {
       req.retries = (req.retries ?? 0) + 1; // a CancelRequest meant for a neighbour hit this one: run it again
       return this.send(exec, req, job);
     }
-    req.done = true;
+    if (error instanceof DatabaseError && req.lease !== null) (req.lease.errors as Error[]).push(error);
     if (job !== null) {
       this.queue.finished(job);
       this.syncBusy();
@@ -433,9 +498,11 @@ export class Connection {
     this.complete(req, error, result);
   }
 
+  /** Ends a request: its Deferred fires from the reactor, after every request called before it. */
   private complete<T>(req: Request<T>, error: Error | null, value: T | null): void {
+    if (req.done) return;
     req.done = true;
-    this.fire(req.d, error, value);
+    req.order.deliver(req.ticket, () => this.fire(req.d, error, value));
   }
 
   /** Fires `d` from the reactor, never from inside the read handler. */
@@ -485,7 +552,7 @@ export class Connection {
 
   private connectHosts(d: Deferred<this>, p: ConnectParams, tls: TlsFiles, i: number, errors: Error[]): void {
     if (d.called) return;
-    if (i >= p.hosts.length) return this.connectFailed(d, errors.length === 1 ? errors[0] : new ConnectionFailed(errors));
+    if (i >= p.hosts.length) return this.connectFailed(d, connectError(errors));
     const host = p.hosts[i];
     this.openSession(p, host, tls).then(
       () => this.connected(d, p),
@@ -507,7 +574,7 @@ export class Connection {
         notice: (fields) => this.notice(Diagnostic.fromRaw(fields)),
         lost: (error) => {
           timer?.cancel();
-          if (!up) reject(error ?? new ConnectionClosed('the server closed the connection during startup'));
+          if (!up) reject(hostError(host, error));
           else this.sessionLost(session, error);
         },
       };
@@ -525,6 +592,7 @@ export class Connection {
 
   private connected(d: Deferred<this>, p: ConnectParams): void {
     this.params = p;
+    this.lostWith = null;
     this.executor = new Executor(this.session!, this.types);
     this.connecting = null;
     this.transition('ready');
@@ -553,6 +621,7 @@ export class Connection {
     this.executor = null;
     this.queue.reset();
     const reason = error ?? new ConnectionClosed();
+    this.lostWith = error;
     this.queue.failAll(reason);
     if (error !== null && this.detector) this.detector.checkForDeadConnection(error);
     this.transition('closed', reason);
@@ -632,6 +701,23 @@ function resolveRowFactory(f: ConnectionOptions['rowFactory']): RowFactory {
 function addListener<F>(set: Set<F>, fn: F): () => void {
   set.add(fn);
   return () => set.delete(fn);
+}
+
+/**
+ * What connecting failed with: the server's own verdict (a DatabaseError such
+ * as 28P01) or a ConnectTimeout when there was one host; otherwise a
+ * `ConnectionFailed` listing each host's error (one host included).
+ */
+function connectError(errors: Error[]): Error {
+  if (errors.length === 1 && (errors[0] instanceof DatabaseError || errors[0] instanceof ConnectTimeout)) return errors[0];
+  return new ConnectionFailed(errors);
+}
+
+/** One host's connect failure: the transport's own error (refused, reset, TLS) rather than a "lost" wrapper. */
+function hostError(host: HostSpec, error: Error | null): Error {
+  if (error === null) return new ConnectionLost(`${describeHost(host)} closed the connection during startup`);
+  if (error instanceof ConnectionLost && error.cause instanceof Error) return error.cause;
+  return error;
 }
 
 function describeHost(h: HostSpec): string {

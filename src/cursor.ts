@@ -13,6 +13,7 @@ import { Deferred, gatherResults } from './defer';
 import { InterfaceError } from './errors/base';
 import { runInteraction, type Interaction, type InteractionOptions } from './interaction';
 import type { Column, QueryResult } from './result';
+import type { TypeRegistry } from './types/registry';
 
 /** A cursor over one connection; see the file comment. */
 export class Cursor {
@@ -21,6 +22,7 @@ export class Cursor {
   private position = 0;
   private result: QueryResult | null = null;
   private _closed = false;
+  private ownTypes: TypeRegistry | null = null;
 
   /**
    * @param connection the connection the cursor runs on
@@ -46,6 +48,15 @@ export class Cursor {
     return this.result?.command ?? null;
   }
 
+  /**
+   * This cursor's own types (psycopg2's per-cursor scope): a clone of the
+   * connection's registry, made on first access; registrations on it
+   * (`registerType(record, cursor)`) apply to this cursor's statements only.
+   */
+  get types(): TypeRegistry {
+    return (this.ownTypes ??= this.connection.types.clone());
+  }
+
   /** Whether `close()` was called. */
   get closed(): boolean {
     return this._closed;
@@ -55,14 +66,14 @@ export class Cursor {
   execute(sql: string, params: readonly unknown[] = [], options: QueryOptions = {}): Deferred<this> {
     const early = this.check();
     if (early) return early;
-    return this.connection.query(sql, params, options, this.lease).addCallback((r) => this.take(r));
+    return this.connection.query(sql, params, this.withTypes(options), this.lease).addCallback((r) => this.take(r));
   }
 
   /** Runs one statement once per parameter list, all pipelined; fires with this cursor (the last result kept). */
   executemany(sql: string, paramsList: ReadonlyArray<readonly unknown[]>, options: QueryOptions = {}): Deferred<this> {
     const early = this.check();
     if (early) return early;
-    const runs = paramsList.map((p) => this.connection.query(sql, p, options, this.lease));
+    const runs = paramsList.map((p) => this.connection.query(sql, p, this.withTypes(options), this.lease));
     return gatherResults(runs as Deferred<unknown>[], true).addCallback((all: unknown[]) => {
       const results = all as QueryResult[];
       const last = results[results.length - 1];
@@ -119,6 +130,12 @@ export class Cursor {
   runInteractionWith<R, A extends unknown[]>(options: InteractionOptions, fn: Interaction<R, A>, ...args: A): Deferred<R> {
     if (this.lease === null) return this.connection.runInteractionWith(options, fn, ...args);
     return runInteraction(this.connection, options, fn, args, this.lease);
+  }
+
+  /** `options` with this cursor's own types, when it has any. */
+  private withTypes(options: QueryOptions): QueryOptions {
+    if (this.ownTypes === null || typeof options !== 'object' || options === null || options.types !== undefined) return options;
+    return { ...options, types: this.ownTypes };
   }
 
   private take(r: QueryResult): this {

@@ -14,7 +14,8 @@
  *   {@link OperationDeadlineExceeded});
  * - the server said so: SQLSTATE class 08 (connection exception) or
  *   57P01 admin_shutdown, 57P02 crash_shutdown, 57P03 cannot_connect_now;
- * - a `RollbackFailed` whose rollback error (or original error) is a death.
+ * - a `RollbackFailed` whose rollback error (or original error) is a death;
+ * - a `ConnectionFailed` (connecting failed) holding a host error that is a death.
  *
  * Everything else is not a death: a user `close()` (`ConnectionClosed`), a
  * deadlock (40P01), a serialization failure (40001), constraint violations
@@ -81,6 +82,7 @@ export function defaultDeathChecker(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   const code = (error as { code?: unknown }).code;
   if (code === 'ERR_ROLLBACK_FAILED') return rollbackFailedIsDeath(error);
+  if (code === 'ERR_CONNECTION_FAILED') return ((error as { errors?: unknown[] }).errors ?? []).some(defaultDeathChecker);
   const sqlstate = (error as { sqlstate?: unknown }).sqlstate;
   if (typeof sqlstate === 'string') return sqlstate.startsWith('08') || DEATH_SQLSTATES.has(sqlstate);
   return typeof code === 'string' && DEATH_CODES.has(code);

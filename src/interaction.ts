@@ -14,6 +14,14 @@
  * interaction becomes a SAVEPOINT: released on success, rolled back to on
  * failure. Opt-in retries rerun the whole interaction after a serialization
  * failure or a deadlock (SQLSTATE 40001, 40P01), with bounded backoff.
+ *
+ * Success means the server committed. A statement of the block may fail and
+ * the function may catch the error (or never await it) and return: the
+ * transaction is then in the failed state, and the server answers COMMIT
+ * with the tag `ROLLBACK` (or RELEASE SAVEPOINT with 25P02). The block then
+ * fails with {@link InFailedSqlTransaction} (SQLSTATE 25P02) whose `cause`
+ * is the block's first server error (recorded on the lease), never with the
+ * function's value.
  */
 import type { Connection, Lease } from './connection';
 import type { Cursor } from './cursor';
@@ -21,6 +29,7 @@ import { deferLater, Deferred, fail, maybeDeferred, succeed } from './defer';
 import { reportError } from './defer/unhandled';
 import { toError } from './defer/failure';
 import { RollbackFailed } from './errors/base';
+import { InFailedSqlTransaction } from './errors/sqlstate.generated';
 
 /** The function run inside a transaction. */
 export type Interaction<R, A extends unknown[]> = (cursor: Cursor, ...args: A) => R | PromiseLike<R>;
@@ -48,7 +57,7 @@ export function runInteraction<R, A extends unknown[]>(
   const attempt = (n: number): Deferred<R> =>
     once(conn, options, fn, args, lease).addErrback((e: Error) => {
       const max = options.retry?.attempts ?? 1;
-      if (n + 1 >= max || !RETRYABLE.has((e as { code?: string }).code ?? '')) throw e;
+      if (n + 1 >= max || !retryable(e)) throw e;
       return sleep(conn, backoff(options, n)).addCallback(() => attempt(n + 1));
     });
   return attempt(0);
@@ -64,14 +73,46 @@ function once<R, A extends unknown[]>(conn: Connection, options: InteractionOpti
     const begin = nested ? `SAVEPOINT ${sp}` : beginStatement(options);
     const commit = nested ? `RELEASE SAVEPOINT ${sp}` : 'COMMIT';
     const rollback = nested ? `ROLLBACK TO SAVEPOINT ${sp}` : 'ROLLBACK';
+    const firstError = lease.errors.length;
+    const blockFailed = (serverError?: Error): Error => inFailedTransaction(lease.errors[firstError] ?? serverError, nested);
     const run = cursor
       .execute(begin)
       .addCallback(() => maybeDeferred(() => fn(cursor, ...args)))
-      .addCallback((value: R) => cursor.execute(commit).addCallback(() => value))
-      .addErrback((original: Error) => rollbackAfter(conn, cursor, rollback, original));
+      .addCallbacks(
+        (value: R) =>
+          cursor.execute(commit).addCallbacks(
+            (c) => {
+              if (c.statusmessage === 'ROLLBACK') throw blockFailed(); // the server ended the transaction: nothing to roll back
+              return value;
+            },
+            (e: Error) => rollbackAfter(conn, cursor, rollback, nested && isInFailed(e) ? blockFailed(e) : e),
+          ),
+        (original: Error) => rollbackAfter(conn, cursor, rollback, original),
+      );
     if (!nested) run.addFinally(() => lease.release());
     return run;
   });
+}
+
+/** The error of a block the server did not commit: 25P02, caused by the block's first error. */
+function inFailedTransaction(first: Error | undefined, nested: boolean): InFailedSqlTransaction {
+  const what = nested ? 'the savepoint block' : 'the transaction';
+  const why = first === undefined ? '' : `: ${first.message}`;
+  return new InFailedSqlTransaction(
+    { sqlstate: '25P02', severity: 'ERROR', message: `${what} was rolled back by the server, since a statement in it failed${why}` },
+    { cause: first },
+  );
+}
+
+function isInFailed(e: Error): boolean {
+  return (e as { code?: string }).code === '25P02';
+}
+
+/** A serialization failure or deadlock, itself or as the first error of a block the server rolled back. */
+function retryable(e: Error): boolean {
+  const code = (e as { code?: string }).code ?? '';
+  if (RETRYABLE.has(code)) return true;
+  return code === '25P02' && e.cause instanceof Error && RETRYABLE.has((e.cause as { code?: string }).code ?? '');
 }
 
 /**

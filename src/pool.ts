@@ -21,14 +21,14 @@
 import type { Reactor } from '../reactor/interfaces';
 import { Connection, type ConnectionOptions, type DetectorLike, type QueryOptions } from './connection';
 import { defaultReactor } from './defaults';
-import { Deferred, DeferredList, fail, maybeDeferred, succeed } from './defer';
+import { Deferred, DeferredList, fail, FirstError, maybeDeferred, succeed } from './defer';
 import type { ConnectInput } from './dsn/params';
 import { InterfaceError, PoolClosed, PoolTimeout } from './errors/base';
 import type { Interaction, InteractionOptions } from './interaction';
 
 /** Options of a {@link ConnectionPool}. */
 export interface PoolOptions {
-  /** Connections opened by `start()` and kept open (default 3, txpostgres' default). */
+  /** Connections opened by `start()` and kept open (default 3, txpostgres' default, but never more than `max`). */
   min?: number;
   /** Most connections at once (default `min`). */
   max?: number;
@@ -90,12 +90,12 @@ export class ConnectionPool {
   private idleTimer: { cancel(): void } | null = null;
 
   constructor(readonly options: PoolOptions = {}) {
-    this.min = options.min ?? 3;
+    this.min = options.min ?? Math.min(3, options.max ?? 3);
     this.max = Math.max(options.max ?? this.min, this.min);
     this.reactor = options.reactor ?? options.connectionOptions?.reactor ?? defaultReactor();
   }
 
-  /** Opens `min` connections; fires with the pool, or fails with the first error (others are closed). */
+  /** Opens `min` connections; fires with the pool, or fails with the first connect error itself (the others are closed). */
   start(): Deferred<this> {
     const opens = Array.from({ length: this.min }, () => this.open());
     return new DeferredList(opens, { fireOnOneErrback: true, consumeErrors: true }).addCallbacks(
@@ -107,7 +107,7 @@ export class ConnectionPool {
       (e: Error) => {
         this.closed = true; // members still connecting are closed as they arrive
         for (const m of [...this.members]) this.discard(m);
-        throw e;
+        throw e instanceof FirstError ? e.subFailure : e;
       },
     );
   }

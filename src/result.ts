@@ -89,8 +89,8 @@ export interface CollectorOptions {
   shape?: RowShape | null;
   /** Called with each RowDescription/ParameterDescription, for the statement cache. */
   describe?: (msg: BackendMessage) => void;
-  /** Called once with the result or the error. */
-  done: (error: Error | null, result: QueryResult | null) => void;
+  /** Called once with the result or the error; `status` is the transaction status after the operation (absent when the session ended). */
+  done: (error: Error | null, result: QueryResult | null, status?: TransactionStatus) => void;
   /** Called for each row instead of collecting it (streaming). */
   onRow?: (row: unknown) => void;
   /** Requested result formats for a statement-level RowDescription (which reports text). */
@@ -137,9 +137,9 @@ export class ResultCollector implements OpHandler {
   }
 
   ready(status: TransactionStatus): void {
-    if (this.error !== null) return this.o.done(this.error, null);
+    if (this.error !== null) return this.o.done(this.error, null, status);
     const result = { rows: this.rows, columns: this.columns, command: this.command, rowCount: rowCountOf(this.command), transactionStatus: status };
-    this.o.done(null, result);
+    this.o.done(null, result, status);
   }
 
   abort(error: Error): void {

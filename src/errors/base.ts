@@ -90,11 +90,16 @@ export class ConnectTimeout extends ConnectionError {
   }
 }
 
-/** Every host of a multi-host connection string failed; `errors` holds each host's error in order. */
+/**
+ * Connecting failed at the transport level (refused, unreachable, reset, TLS)
+ * or on every host of a multi-host list; `errors` holds each host's error in
+ * order and `cause` is the last one.
+ */
 export class ConnectionFailed extends ConnectionError {
   readonly errors: readonly Error[];
   constructor(errors: readonly Error[]) {
-    super(`could not connect to any host: ${errors.map((e) => e.message).join('; ')}`, {
+    const what = errors.length === 1 ? 'could not connect to the server' : 'could not connect to any host';
+    super(`${what}: ${errors.map((e) => e.message).join('; ')}`, {
       code: 'ERR_CONNECTION_FAILED',
       cause: errors[errors.length - 1],
     });

@@ -20,10 +20,19 @@
  * the confirmation) before any notification received after recovery, and its
  * `onListen(channel)` hook runs. A user's `close()` is not an outage: it
  * completes every listen() subscriber of the connection.
+ *
+ * Waiting. A channel subscribed while the connection is not live (before
+ * `connect()`, while it connects, or while the detector reconnects it) is
+ * LISTENed once the connection is 'ready'; a LISTEN that fails because the
+ * link went down meanwhile is sent again then. Only the server refusing
+ * LISTEN itself errors the subscribers. A channel name that PostgreSQL would
+ * truncate (over 63 bytes) or that is empty is refused at subscription.
  */
 import { Observable, type Subscriber } from 'rxjs';
 import type { Connection, ConnectionState } from '../connection';
-import { ConnectionClosed } from '../errors/base';
+import { ConnectionClosed, ConnectionError, InterfaceError } from '../errors/base';
+import { defaultDeathChecker } from '../death';
+import { utf8Encode } from '../util/bytes';
 import { quoteIdent } from '../cursor';
 import { Notification, NotificationGap } from '../notification';
 
@@ -44,11 +53,16 @@ interface Channel {
   readonly listeners: Set<Listener>;
   /** Whether the server has confirmed LISTEN in the current session. */
   confirmed: boolean;
+  /** Whether a LISTEN for the current session is on its way. */
+  sent: boolean;
   /** Start of the outage whose gap is still to be emitted, or null. */
   gapFrom: number | null;
 }
 
 const LIVE: ReadonlySet<ConnectionState> = new Set(['ready', 'busy']);
+
+/** PostgreSQL's longest identifier in bytes (NAMEDATALEN - 1); longer names are truncated by the server. */
+const MAX_CHANNEL_BYTES = 63;
 
 /** The LISTEN bookkeeping of one connection; see the file comment. */
 class ListenRegistry {
@@ -63,10 +77,10 @@ class ListenRegistry {
     if (this.channels.size === 0) this.attach();
     let ch = this.channels.get(name);
     if (ch === undefined) {
-      ch = { listeners: new Set(), confirmed: false, gapFrom: null };
+      ch = { listeners: new Set(), confirmed: false, sent: false, gapFrom: null };
       this.channels.set(name, ch);
       ch.listeners.add(listener);
-      this.sendListen(name, ch);
+      if (LIVE.has(this.conn.state)) this.sendListen(name, ch);
     } else {
       ch.listeners.add(listener);
       if (ch.confirmed) this.conn.reactor.callSoon(() => listener.options.onListen?.(name));
@@ -83,6 +97,7 @@ class ListenRegistry {
   }
 
   private sendListen(name: string, ch: Channel): void {
+    ch.sent = true;
     this.conn.runOperation(`LISTEN ${quoteIdent(name)}`).addCallbacks(
       () => this.confirmed(name, ch),
       (e: unknown) => this.listenFailed(name, ch, e as Error),
@@ -91,6 +106,7 @@ class ListenRegistry {
 
   private confirmed(name: string, ch: Channel): void {
     if (this.channels.get(name) !== ch) return;
+    ch.sent = false;
     ch.confirmed = true;
     this.flushGap(name, ch);
     for (const l of [...ch.listeners]) l.options.onListen?.(name);
@@ -98,7 +114,11 @@ class ListenRegistry {
 
   private listenFailed(name: string, ch: Channel, error: Error): void {
     if (this.channels.get(name) !== ch) return;
-    if (this.outageFrom !== null && ch.gapFrom !== null) return; // retried at the next recovery
+    ch.sent = false;
+    if (error instanceof ConnectionError || defaultDeathChecker(error)) {
+      if (LIVE.has(this.conn.state)) this.sendListen(name, ch); // the link failed, not LISTEN: again now, or once ready
+      return;
+    }
     this.channels.delete(name);
     for (const l of [...ch.listeners]) l.sub.error(error);
     if (this.channels.size === 0) this.detach();
@@ -120,6 +140,7 @@ class ListenRegistry {
 
   private stateChanged(state: ConnectionState, reason?: Error): void {
     if (state === 'ready' && this.outageFrom !== null) return this.recovered(this.outageFrom);
+    if (state === 'ready') return this.sendWaiting();
     if (LIVE.has(state) || state === 'connecting') return;
     if (state === 'closed' && (reason === undefined || reason instanceof ConnectionClosed)) {
       if (this.outageFrom === null) return this.closedByUser();
@@ -131,12 +152,17 @@ class ListenRegistry {
   private recovered(from: number): void {
     this.outageFrom = null;
     for (const ch of this.channels.values()) {
+      if (ch.confirmed) ch.gapFrom = from; // a channel never confirmed was promised nothing yet
       ch.confirmed = false;
-      ch.gapFrom = from;
     }
     this.conn.reactor.callSoon(() => {
-      for (const [name, ch] of this.channels) this.sendListen(name, ch);
+      for (const [name, ch] of this.channels) if (!ch.sent) this.sendListen(name, ch);
     });
+  }
+
+  /** LISTENs the channels subscribed while the connection was not live (once it is 'ready'). */
+  private sendWaiting(): void {
+    for (const [name, ch] of this.channels) if (!ch.confirmed && !ch.sent) this.sendListen(name, ch);
   }
 
   private closedByUser(): void {
@@ -184,7 +210,24 @@ function registryOf(conn: Connection): ListenRegistry {
 export function listen(conn: Connection, channel: string, options: ListenOptions & { gaps: false }): Observable<Notification>;
 export function listen(conn: Connection, channel: string, options?: ListenOptions): Observable<Notification | NotificationGap>;
 export function listen(conn: Connection, channel: string, options: ListenOptions = {}): Observable<Notification | NotificationGap> {
-  return new Observable<Notification | NotificationGap>((sub) => registryOf(conn).add(channel, { sub, options }));
+  return new Observable<Notification | NotificationGap>((sub) => {
+    const refused = invalidChannel(channel);
+    if (refused !== null) return sub.error(refused);
+    return registryOf(conn).add(channel, { sub, options });
+  });
+}
+
+/** Why `channel` cannot be LISTENed as given, or null: PostgreSQL would truncate a name over 63 bytes, and refuses an empty one. */
+function invalidChannel(channel: unknown): InterfaceError | null {
+  if (typeof channel !== 'string' || channel.length === 0) {
+    return new InterfaceError('the channel name must be a non-empty string', { code: 'ERR_INVALID_CHANNEL' });
+  }
+  const bytes = utf8Encode(channel).length;
+  if (bytes <= MAX_CHANNEL_BYTES) return null;
+  return new InterfaceError(
+    `the channel name is ${bytes} bytes long; PostgreSQL truncates names to ${MAX_CHANNEL_BYTES} bytes, so its notifications would never arrive`,
+    { code: 'ERR_INVALID_CHANNEL' },
+  );
 }
 
 /** The channels `listen()` currently holds on `conn` (LISTENed or about to be). */

@@ -3,14 +3,24 @@
  * parameter text), `newType` / `newArrayType` (oids -> a record you
  * register) and `registerType` (register it, globally by default).
  *
- * "Globally" means on `TypeRegistry.default()`, which every connection
- * clones when it is created: register before creating connections, or pass
- * a connection's own registry as `scope` to affect only that connection.
+ * Scopes, as in psycopg2: globally (the default) means on
+ * `TypeRegistry.default()`, which every connection clones when it is
+ * created, so a global registration reaches every connection created
+ * afterwards (register before creating connections); pass a connection (or
+ * its `types`) as `scope` to affect only that connection, or a cursor (or
+ * its `types`) to affect only that cursor's statements.
  */
 import { arrayRecord } from './derived';
 import { inferText } from './infer';
 import { TypeRegistry, type Adapter } from './registry';
 import type { TypeRecord } from './record';
+
+/** Where a registration applies: a registry, or anything that has one (a Connection, a Cursor). */
+export type TypeScope = TypeRegistry | { readonly types: TypeRegistry };
+
+function registryOf(scope: TypeScope): TypeRegistry {
+  return scope instanceof TypeRegistry ? scope : scope.types;
+}
 
 /**
  * Makes instances of `cls` serialize as parameters through `adapt`, which
@@ -21,9 +31,9 @@ import type { TypeRecord } from './record';
 export function registerAdapter<T>(
   cls: abstract new (...args: never[]) => T,
   adapt: Adapter<T>,
-  scope: TypeRegistry = TypeRegistry.default(),
+  scope: TypeScope = TypeRegistry.default(),
 ): void {
-  scope.registerAdapter(cls, adapt);
+  registryOf(scope).registerAdapter(cls, adapt);
 }
 
 /**
@@ -48,6 +58,6 @@ export function newArrayType(arrayOids: readonly number[], name: string, baseTyp
 }
 
 /** Registers `record` on `scope` (the shared default registry unless given); psycopg2's `register_type`. */
-export function registerType(record: TypeRecord, scope: TypeRegistry = TypeRegistry.default()): void {
-  scope.register(record);
+export function registerType(record: TypeRecord, scope: TypeScope = TypeRegistry.default()): void {
+  registryOf(scope).register(record);
 }

@@ -8,6 +8,7 @@ export type { Decoder, Adapter, Adapted } from './registry';
 export type { TypeRecord, TypeOptions, TimestampMode } from './record';
 export { defaultTypeOptions } from './record';
 export { registerAdapter, newType, newArrayType, registerType } from './adapters';
+export type { TypeScope } from './adapters';
 export { BUILTIN_RECORDS } from './builtins';
 export { arrayRecord, rangeRecord } from './derived';
 export { Oid, ArrayOid } from './oids';

@@ -48,10 +48,20 @@ export class TypeRegistry {
   private readonly adapters = new Map<unknown, Adapter<unknown>>();
   private readonly textDecoders = new Map<number, Decoder>();
   private readonly binaryDecoders = new Map<number, Decoder>();
+  private _version = 0;
 
   /** An empty registry (no types known); see {@link createDefaultRegistry} for the built-ins. */
   constructor(options: Partial<TypeOptions> = {}) {
     this.options = { ...defaultTypeOptions(), ...options };
+  }
+
+  /**
+   * Grows with every registration (`register`, `registerAdapter`): whoever
+   * caches codecs derived from this registry (the statement cache) compares
+   * it to know when to derive them again.
+   */
+  get version(): number {
+    return this._version;
   }
 
   /** The shared registry that connections clone when created; created with the built-ins on first use. */
@@ -69,6 +79,7 @@ export class TypeRegistry {
     if (record.arrayOid > 0) this.put(arrayRecord(record));
     this.textDecoders.clear();
     this.binaryDecoders.clear();
+    this._version++;
     return this;
   }
 
@@ -103,6 +114,7 @@ export class TypeRegistry {
    */
   registerAdapter<T>(cls: abstract new (...args: never[]) => T, adapt: Adapter<T>): this {
     this.adapters.set(cls.prototype, adapt as Adapter<unknown>);
+    this._version++;
     return this;
   }
 

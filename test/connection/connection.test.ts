@@ -2,7 +2,7 @@
  * txpostgres' TxPostgresConnectionTestCase, TxPostgresManualQueryTestCase and
  * TxPostgresQueryTestCase, ported to the real server of the test run.
  */
-import { AlreadyConnected, CancelledError, Connection, ConnectionClosed, Cursor, DatabaseError, InterfaceError, RollbackFailed, tupleRowFactory } from '../../src/index';
+import { AlreadyConnected, CancelledError, Connection, ConnectionClosed, ConnectionLost, Cursor, DatabaseError, InterfaceError, RollbackFailed, tupleRowFactory } from '../../src/index';
 import { captureUnhandledFailures } from '../../src/defer';
 import { createTestDatabase, type TestDatabase } from '../support/server';
 
@@ -231,8 +231,11 @@ describe('queries and interactions (TxPostgresQueryTestCase)', () => {
     const c2 = await connected();
     const err = await c2.runQuery('SELECT pg_terminate_backend(pg_backend_pid())').then(() => null, (e: unknown) => e as Error);
     expect(err).not.toBeNull();
-    await expect(c2.runQuery('SELECT 1')).rejects.toBeInstanceOf(ConnectionClosed);
+    const after = await c2.runQuery('SELECT 1').then(() => null, (e: unknown) => e as ConnectionLost);
+    expect(after).toBeInstanceOf(ConnectionLost); // nobody called close(): the server ended the session
+    expect(after!.cause).toMatchObject({ code: '57P01' });
     c2.close();
+    await expect(c2.runQuery('SELECT 1')).rejects.toBeInstanceOf(ConnectionClosed);
   });
 
   it('fails a running query with ConnectionClosed on close (test_disconnectWhileRunning)', async () => {

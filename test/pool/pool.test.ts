@@ -3,7 +3,7 @@
  * ...HotswappingTestCase, plus the pool features we add (growth to max,
  * acquire timeout, replacement of broken connections, stats).
  */
-import { Connection, ConnectionPool, Cursor, FirstError, PoolTimeout, RollbackFailed } from '../../src/index';
+import { Connection, ConnectionFailed, ConnectionPool, Cursor, FirstError, PoolTimeout, RollbackFailed } from '../../src/index';
 import { captureUnhandledFailures } from '../../src/defer';
 import { adminQuery, createTestDatabase, type TestDatabase } from '../support/server';
 
@@ -76,7 +76,7 @@ describe('ConnectionPool (TxPostgresConnectionPoolTestCase)', () => {
 });
 
 describe('ConnectionPool errors and growth', () => {
-  it('fails start with FirstError when a connection fails (test_errorsInConnections)', async () => {
+  it('fails start with the failing connection\'s own error, not a FirstError wrapper (test_errorsInConnections)', async () => {
     class Unreachable extends Connection {
       override connect() {
         return super.connect('postgres://x@127.0.0.1:1/nodb');
@@ -85,7 +85,9 @@ describe('ConnectionPool errors and growth', () => {
     let n = 0;
     const pool = new ConnectionPool({ min: 3, connect: db.url(), connectionFactory: () => (++n === 3 ? new Unreachable() : new Connection()) });
     const err = await pool.start().then(() => null, (e: unknown) => e);
-    expect(err).toBeInstanceOf(FirstError);
+    expect(err).not.toBeInstanceOf(FirstError);
+    expect(err).toBeInstanceOf(ConnectionFailed);
+    expect((err as ConnectionFailed).cause).toMatchObject({ code: 'ECONNREFUSED' });
     expect(pool.connections.length).toBe(0);
   });
 

@@ -3,7 +3,7 @@
  * refcounted LISTEN/UNLISTEN, a 10,000-notification burst, quoting, gaps
  * after an unexpected loss, and the 'busy'/'ready' states.
  */
-import { Connection, Notification, NotificationGap } from '../../src/index';
+import { Connection, DatabaseError, fail, Notification, NotificationGap } from '../../src/index';
 import { listen, listenedChannels } from '../../src/rx/listen';
 import { notices$, notifications$ } from '../../src/rx/notifications';
 import { state$, stateChanges$, type StateChange } from '../../src/rx/state';
@@ -74,10 +74,20 @@ describe('listen(channel)', () => {
     expect(await listening(t.conn)).toEqual([]);
   });
 
-  it('errors the subscriber when LISTEN fails, and completes subscribers on close()', async () => {
+  it('errors the subscriber when the server refuses LISTEN, and completes subscribers on close()', async () => {
+    class Standby extends Connection {
+      override runOperation(sql: string, params?: unknown[]) {
+        if (sql.startsWith('LISTEN')) return fail<void>(new DatabaseError({ sqlstate: '25006', message: 'cannot execute LISTEN during recovery' }));
+        return super.runOperation(sql, params);
+      }
+    }
+    const s = new Standby();
+    await s.connect(t.db.url());
+    const err = await new Promise<unknown>((resolve) => listen(s, 'x').subscribe({ error: resolve }));
+    expect(err).toMatchObject({ code: '25006' });
+    expect(listenedChannels(s)).toEqual([]);
+    s.close();
     const c = new Connection();
-    const err = await new Promise<unknown>((resolve) => listen(c, 'x').subscribe({ error: resolve }));
-    expect((err as Error).name).toBe('ConnectionClosed');
     await c.connect(t.db.url());
     const done = new Promise<void>((resolve) => listen(c, 'x').subscribe({ complete: resolve }));
     await c.runQuery('SELECT 1');
