@@ -349,12 +349,26 @@ export class ProtocolMachine {
     for (const m of messages) {
       if (!BATCH_MESSAGES.has(m.type)) throw new InterfaceError(`${m.type} is not allowed in a batch`, { code: 'ERR_ILLEGAL_COMMAND' });
     }
-    for (const m of messages) {
-      this.write(m);
-      if (m.type === 'Sync') this.pushOp('extended');
-      // Messages after the last Sync (e.g. Parse + Flush) are answered before
-      // any ReadyForQuery: the session stays busy until a Sync closes them.
-      this.unsynced = m.type !== 'Sync';
+    // All or nothing: a message that cannot be encoded (a NUL in a string,
+    // more than 65,535 parameters) leaves nothing of the batch queued and
+    // the machine as it was.
+    const at = this.out.length;
+    const saved = { ops: this.ops.length, unsynced: this.unsynced, state: this._state, outPending: this.outPending };
+    try {
+      for (const m of messages) {
+        this.write(m);
+        if (m.type === 'Sync') this.pushOp('extended');
+        // Messages after the last Sync (e.g. Parse + Flush) are answered before
+        // any ReadyForQuery: the session stays busy until a Sync closes them.
+        this.unsynced = m.type !== 'Sync';
+      }
+    } catch (e) {
+      this.out.truncate(at);
+      this.ops.length = saved.ops;
+      this.unsynced = saved.unsynced;
+      this._state = saved.state;
+      this.outPending = saved.outPending;
+      throw e;
     }
     if (this.unsynced && this._state === 'ready') this._state = 'busy';
   }

@@ -172,8 +172,19 @@ function decodeFields(r: ByteReader): RawFields {
   return fields;
 }
 
+/**
+ * ParameterDescription: the count is an unsigned 16-bit integer (a statement
+ * may have up to 65,535 parameters). PostgreSQL writes the count of a
+ * statement with more parameters modulo 65,536 but still sends every type
+ * OID, so when the body holds more OIDs than the count says, and the count
+ * is their number modulo 65,536, the body wins: the message stays decodable
+ * and the caller can refuse the statement without losing the connection.
+ */
 function decodeParameterDescription(r: ByteReader): BackendMessage {
-  const n = nonNegative(r.i16(), 'parameter count');
+  const declared = r.i16() & 0xffff;
+  const room = r.remaining;
+  const inBody = room % 4 === 0 ? room / 4 : -1;
+  const n = inBody > 0xffff && inBody % 0x10000 === declared ? inBody : declared;
   const typeOids = new Array<number>(n);
   for (let i = 0; i < n; i++) typeOids[i] = r.u32();
   return { type: 'ParameterDescription', typeOids };
