@@ -52,7 +52,9 @@ describe('encodeFrontend', () => {
   });
 
   test('every message the real server accepted during capture encodes to the bytes sent', () => {
+    expect(SESSIONS.length).toBeGreaterThan(0);
     for (const s of SESSIONS) {
+      expect(s.steps.length).toBeGreaterThan(0);
       for (const st of s.steps) expect(toHex(concatBytes(st.sent.map(encodeFrontend)))).toBe(st.sentHex);
     }
   });
