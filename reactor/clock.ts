@@ -53,7 +53,10 @@ export class Clock implements ReactorTime {
     return this.time;
   }
 
-  /** Schedules `fn` at `now() + delayMs`; it runs during a later `advance`/`flush`. */
+  /**
+   * Schedules `fn` at `now() + delayMs`; it runs during a later `advance`/`flush`.
+   * `Infinity` never runs (until reset); NaN or a negative delay is a RangeError.
+   */
   callLater(delayMs: number, fn: () => void): DelayedCall {
     return this.timers.add(delayMs, fn);
   }
@@ -66,9 +69,10 @@ export class Clock implements ReactorTime {
   /**
    * Moves time forward by `ms`, running every call due up to the new time in
    * time order (same time: FIFO) and settling after each.
-   * @throws RangeError when `ms` is negative or not finite.
+   * @throws RangeError when `ms` is negative, NaN or not finite.
    */
   advance(ms: number): void {
+    if (!Number.isFinite(ms)) throw new RangeError(`advance needs a finite number of ms, got ${String(ms)}`);
     const target = this.time + checkDelay(ms);
     this.settle();
     while (this.runNextDue(target)) this.settle();

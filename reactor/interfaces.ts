@@ -31,7 +31,15 @@ export interface DelayedCall {
 export interface ReactorTime {
   /** The current reactor time in milliseconds (monotonic; origin unspecified). */
   now(): number;
-  /** Runs `fn` once, `delayMs` from now. Calls due at the same time run in the order scheduled. */
+  /**
+   * Runs `fn` once, `delayMs` from now (never early). Calls due at the same
+   * time run in the order scheduled. Any finite delay >= 0 works, however
+   * long (a real reactor chains its platform timers where one cannot hold
+   * the delay, e.g. Node's 2^31-1 ms limit). `Infinity` means never: the call
+   * stays pending (`active()`, `time` is Infinity) until cancelled or reset.
+   * NaN, a negative delay or a non-number throws a RangeError and schedules
+   * nothing. The same rules apply to `DelayedCall.reset` and `delay`.
+   */
   callLater(delayMs: number, fn: () => void): DelayedCall;
   /**
    * Runs `fn` as soon as possible, but never synchronously: after the current

@@ -6,7 +6,12 @@
  *   clock changes.
  * - `callLater` keeps every call in one {@link TimerQueue} and arms a single
  *   Node timer for the earliest one, so ordering is exact (time, then FIFO)
- *   and thousands of reset keepalive timers cost one Node timer.
+ *   and thousands of reset keepalive timers cost one Node timer. A Node timer
+ *   holds at most {@link MAX_NODE_TIMER_MS} (2^31-1 ms, about 24.8 days;
+ *   longer ones fire after 1 ms with a TimeoutOverflowWarning), so a later
+ *   call is reached by a chain of timers of at most that length: when one
+ *   fires with nothing due, the next is armed for the time still left. A call
+ *   delayed by `Infinity` arms no Node timer at all.
  * - `callSoon` batches calls in a FIFO drained by one microtask
  *   (`queueMicrotask`). A microtask runs only after the current JavaScript
  *   stack has unwound (after the I/O handler that scheduled it returned), so
@@ -25,6 +30,9 @@ import { TimerQueue } from './timer-queue';
 
 /** Consecutive microtask batches allowed before yielding to the event loop once. */
 export const MAX_MICROTASK_HOPS = 1000;
+
+/** The longest delay one Node timer can hold (2^31-1 ms); longer waits are chained. */
+export const MAX_NODE_TIMER_MS = 2 ** 31 - 1;
 
 /** Options for {@link NodeTime}. */
 export interface NodeTimeOptions {
@@ -58,7 +66,11 @@ export class NodeTime implements ReactorTime {
     return performance.now();
   }
 
-  /** Runs `fn` after `delayMs`; calls due at the same time run in scheduling order. */
+  /**
+   * Runs `fn` after `delayMs` (any length: longer than 2^31-1 ms is chained);
+   * calls due at the same time run in scheduling order. `Infinity` never
+   * runs (until reset); NaN, a negative delay or a non-number is a RangeError.
+   */
   callLater(delayMs: number, fn: () => void): DelayedCall {
     return this.timers.add(delayMs, fn);
   }
@@ -91,15 +103,19 @@ export class NodeTime implements ReactorTime {
     this.arm();
   }
 
-  /** Keeps one Node timer armed for the earliest pending call. */
+  /**
+   * Keeps one Node timer armed for the earliest pending call (`armedFor` is
+   * that call's due time, even while the timer is one link of a chain); none
+   * when nothing is pending or the earliest call is due at Infinity.
+   */
   private arm(): void {
-    const next = this.timers.nextTime();
+    const next = this.timers.nextTime() ?? Infinity;
     if (next === this.armedFor) return;
     if (this.handle !== undefined) clearTimeout(this.handle);
     this.handle = undefined;
-    this.armedFor = next ?? Infinity;
-    if (next === undefined) return;
-    this.handle = setTimeout(this.fireTimers, Math.max(0, next - performance.now()));
+    this.armedFor = next;
+    if (next === Infinity) return;
+    this.handle = setTimeout(this.fireTimers, Math.min(MAX_NODE_TIMER_MS, Math.max(0, next - performance.now())));
   }
 
   private guard(fn: () => void): void {

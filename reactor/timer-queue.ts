@@ -9,7 +9,9 @@
  * thousands of idle timers that are reset on every byte cost little. The
  * queue does not run anything by itself: a reactor asks for the next due call
  * ({@link TimerQueue.popDue}) and is told when the earliest time changes
- * (`onChange`), so it can re-arm its single underlying timer.
+ * (`onChange`), so it can re-arm its single underlying timer. A call delayed
+ * by `Infinity` is due at time `Infinity`: it is never popped, only cancelled
+ * or reset.
  */
 import type { DelayedCall } from './interfaces';
 
@@ -55,9 +57,13 @@ class Timer implements DelayedCall {
   }
 }
 
-/** Validates a delay: a finite number >= 0 (negative delays are a caller bug). */
+/**
+ * Validates a delay: a number >= 0, where `Infinity` means "never" (the call
+ * stays pending until cancelled or reset). NaN, negative delays and
+ * non-numbers are caller bugs: RangeError.
+ */
 export function checkDelay(delayMs: number): number {
-  if (!(delayMs >= 0) || !Number.isFinite(delayMs)) throw new RangeError(`delay must be a finite number >= 0, got ${delayMs}`);
+  if (typeof delayMs !== 'number' || !(delayMs >= 0)) throw new RangeError(`delay must be a number >= 0 (or Infinity), got ${String(delayMs)}`);
   return delayMs;
 }
 
@@ -176,5 +182,6 @@ export class TimerQueue {
 }
 
 function compare(a: Timer, b: Timer): number {
+  // Infinity - Infinity is NaN (falsy), so calls due "never" keep FIFO order too.
   return a.time - b.time || a.seq - b.seq;
 }

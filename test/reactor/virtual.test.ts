@@ -219,4 +219,38 @@ describe('VirtualReactor', () => {
     expect(() => reactor.callLater(-1, () => {})).toThrow(RangeError);
     expect(() => reactor.advance(-1)).toThrow(RangeError);
   });
+
+  it('rejects NaN delays, and advancing by NaN or Infinity', () => {
+    const reactor = new VirtualReactor();
+    expect(() => reactor.callLater(NaN, () => {})).toThrow(RangeError);
+    expect(() => reactor.advance(NaN)).toThrow(RangeError);
+    expect(() => reactor.advance(Infinity)).toThrow(RangeError);
+  });
+
+  it('runs a call delayed by more than 2^31-1 ms exactly when due', () => {
+    const reactor = new VirtualReactor();
+    const long = 2 ** 31 + 10;
+    const seen: number[] = [];
+    reactor.callLater(long, () => seen.push(reactor.now()));
+    reactor.advance(long - 1);
+    expect(seen).toEqual([]);
+    reactor.advance(1);
+    expect(seen).toEqual([long]);
+  });
+
+  it('never runs a call delayed by Infinity, but it can be cancelled or reset', () => {
+    const reactor = new VirtualReactor();
+    let fired = 0;
+    const call = reactor.callLater(Infinity, () => fired++);
+    const other = reactor.callLater(Infinity, () => fired++);
+    reactor.advance(Number.MAX_SAFE_INTEGER);
+    expect(fired).toBe(0);
+    expect(call.active()).toBe(true);
+    expect(reactor.clock.getDelayedCalls()).toEqual([call, other]);
+    call.reset(5);
+    reactor.advance(5);
+    expect(fired).toBe(1);
+    other.cancel();
+    expect(reactor.clock.getDelayedCalls()).toEqual([]);
+  });
 });
