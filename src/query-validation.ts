@@ -38,7 +38,7 @@ function invalidSql(sql: unknown): Error | null {
 function invalidParams(params: unknown): Error | null {
   if (!Array.isArray(params)) return misuse(`the parameters must be an array, got ${kind(params)}`, 'ERR_INVALID_PARAMS');
   if (params.length > MAX_PARAMETERS) {
-    return misuse(`${params.length} parameters given; a statement takes at most ${MAX_PARAMETERS}`, 'ERR_TOO_MANY_PARAMS');
+    return misuse(`${params.length} parameters given; a statement takes at most ${MAX_PARAMETERS}`, 'ERR_TOO_MANY_PARAMETERS');
   }
   return null;
 }
