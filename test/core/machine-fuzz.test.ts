@@ -21,8 +21,7 @@ const corpus = SESSIONS.flatMap((s) => s.steps.slice(1)).map((st) => fromHex(st.
 describe('ProtocolMachine fuzz', () => {
   it(`ends each of ${COUNT.toLocaleString('en')} mutated inputs in events or one final Failed event, never throwing`, () => {
     const rand = rng(0x5eed);
-    const started = performance.now();
-    const tally = { failed: 0, clean: 0, events: 0 };
+    const tally = { failed: 0, clean: 0, events: 0, bytes: 0 };
     let i = 0;
     for (const input of fuzzInputs({ seed: 20240229, count: COUNT, corpus })) {
       const m = readyMachine();
@@ -32,6 +31,7 @@ describe('ProtocolMachine fuzz', () => {
         m.dataToSend();
       }
       const events: MachineEvent[] = [];
+      tally.bytes += input.length;
       for (const chunk of splitRandomly(input, rand)) {
         m.receiveData(chunk); // a throw fails the test
         for (let e = m.nextEvent(); e !== null; e = m.nextEvent()) events.push(e);
@@ -46,14 +46,15 @@ describe('ProtocolMachine fuzz', () => {
         if (m.state === 'closed') throw new Error(`input ${i}: closed without a Failed event`);
         tally.clean++;
       }
+      // each event comes from a message of 5 bytes or more, plus at most one Failed: the work is linear in the input
+      if (events.length > Math.floor(input.length / 5) + 1) throw new Error(`input ${i}: ${events.length} events from ${input.length} bytes`);
       tally.events += events.length;
     }
-    const ms = performance.now() - started;
     expect(tally.failed + tally.clean).toBe(COUNT);
     expect(tally.failed).toBeGreaterThan(COUNT / 10); // the inputs really are hostile
     expect(tally.clean).toBeGreaterThan(100); // and some stay legal
-    expect(ms).toBeLessThan(10_000);
-  }, 30_000);
+    expect(tally.events).toBeGreaterThan(0);
+  }, 180_000); // speed is the benchmark's business; a loaded machine may take minutes
 
   it('closes every machine that was fed hostile bytes once the stream ends, with exactly one more event', () => {
     const rand = rng(7);

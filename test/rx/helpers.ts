@@ -5,8 +5,8 @@ import { firstValueFrom, type Observable, take as first, timeout, toArray } from
 
 export { until } from '../support/until';
 
-/** Collects the first `n` values of `source` (unsubscribing then); rejects after `ms` without them. */
-export function take<T>(source: Observable<T>, n: number, ms = 10000): Promise<T[]> {
+/** Collects the first `n` values of `source` (unsubscribing then); rejects after `ms` without them (a limit to give up at, generous for a loaded machine). */
+export function take<T>(source: Observable<T>, n: number, ms = 20_000): Promise<T[]> {
   return firstValueFrom(source.pipe(first(n), toArray(), timeout(ms)));
 }
 
