@@ -105,7 +105,8 @@ export interface Transport {
   /**
    * Upgrades the stream to TLS in place (PostgreSQL's SSLRequest). The returned
    * promise resolves once the handshake completes; data written before that is sent
-   * over TLS. Rejects (and the transport is lost) when the handshake fails.
+   * over TLS. Rejects (and the transport is lost) when the handshake fails or
+   * the options are refused (a key that is not a key); never throws.
    */
   startTls(options: TlsOptions): Promise<TlsInfo>;
   /** Stops delivering `dataReceived` until {@link resumeReading}. */

@@ -16,7 +16,9 @@
  * from then on `dataReceived` carries decrypted bytes and `write` encrypts.
  * Bytes the server sent after its answer byte but before the handshake were
  * already delivered as plain data: the caller must treat them as a protocol
- * violation (CVE-2021-23222), never as part of the TLS stream.
+ * violation (CVE-2021-23222), never as part of the TLS stream. Options
+ * node:tls refuses at once (a key that is not a key) never make `startTls`
+ * throw: it rejects with a {@link TlsError} and the transport is lost with it.
  */
 import * as net from 'node:net';
 import * as tls from 'node:tls';
@@ -54,6 +56,18 @@ export function nodeTlsOptions(options: TlsOptions, socket: net.Socket | import(
   if (options.key !== undefined) out.key = toBuffer(options.key);
   if (options.checkServerIdentity !== undefined) out.checkServerIdentity = options.checkServerIdentity as tls.ConnectionOptions['checkServerIdentity'];
   return out;
+}
+
+/**
+ * The error for TLS options node:tls refused before the handshake (its own
+ * message, e.g. "DECODER routines::unsupported" for a key it cannot parse;
+ * never the options themselves, so never key material).
+ */
+export function tlsSetupError(target: string, cause: unknown): TlsError {
+  // node:tls errors may come from another realm (a vm context): no instanceof.
+  const message = (cause as { message?: unknown } | null)?.message;
+  const reason = typeof message === 'string' ? message : String(cause);
+  return new TlsError(`TLS with ${target} could not start: the TLS options (certificate, key or CA) were refused: ${reason}`, { cause });
 }
 
 /** Reads the negotiated facts off a connected TLS socket. */
@@ -120,7 +134,19 @@ export class NodeTransport implements Transport {
     const raw = this.socket;
     this.detach(raw);
     raw.resume();
-    const secure = tls.connect(nodeTlsOptions(options, raw, this.host));
+    let secure: tls.TLSSocket;
+    try {
+      secure = tls.connect(nodeTlsOptions(options, raw, this.host));
+    } catch (cause) {
+      // node:tls refuses bad options (a key that is not a key, a key that does not
+      // match its certificate) synchronously, before a byte is sent: the plain
+      // socket is still ours, so listen to it again and end it with the error;
+      // connectionLost(error) follows, as after a failed handshake.
+      const error = tlsSetupError(this.target, cause);
+      this.attach(raw);
+      this.lose(error);
+      return Promise.reject(error);
+    }
     this.socket = secure;
     this.attach(secure);
     if (this.paused) secure.pause();

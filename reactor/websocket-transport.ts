@@ -258,7 +258,16 @@ export class WsTransport implements Transport {
     });
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const tls: typeof import('node:tls') = require('node:tls');
-    const socket = tls.connect(nodeTls.nodeTlsOptions(options, duplex));
+    let socket: TLSSocket;
+    try {
+      socket = tls.connect(nodeTls.nodeTlsOptions(options, duplex));
+    } catch (cause) {
+      // Options node:tls refuses at once (a key that is not a key): reject and lose the transport, never throw.
+      const error = nodeTls.tlsSetupError(this.target, cause);
+      duplex.destroy();
+      this.lose(error);
+      return Promise.reject(error);
+    }
     this.tls = { duplex, socket };
     socket.on('data', (chunk: Buffer) => this.guard(() => this.handler.dataReceived(chunk)));
     socket.on('end', () => this.peerEof());

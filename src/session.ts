@@ -171,10 +171,24 @@ export class Session implements TransportHandler {
     });
   }
 
+  /**
+   * Upgrades the transport when the machine asks. A failed upgrade ends the
+   * session with its error. A transport that throws instead of rejecting may
+   * not report the loss either, so the session then ends at once by itself.
+   */
   private startTls(): void {
     const transport = this.transport!;
     if (this.tls === null) return this.abort(new ConnectionLost('the server accepted TLS, but no TLS settings were given'));
-    transport.startTls(this.tls.options).then(
+    let upgrade: Promise<TlsInfo>;
+    try {
+      upgrade = transport.startTls(this.tls.options);
+    } catch (err) {
+      const error = err instanceof Error ? err : new ConnectionLost(String(err));
+      this.abortReason = error;
+      transport.abort(error);
+      return this.end(error);
+    }
+    upgrade.then(
       (info) => {
         if (this.ended) return;
         this.machine.tlsEstablished(this.tls!.channelBinding(info));

@@ -10,9 +10,16 @@
  * ~/.postgresql/postgresql.crt, and skipped when missing; with a
  * certificate, its key (`sslkey`, else ~/.postgresql/postgresql.key) must
  * exist and must not be readable by group or world (0640 allowed when owned
- * by root).
+ * by root). When the certificate file holds a PEM certificate, the pair is
+ * then loaded, as libpq does when TLS starts: a certificate that does not
+ * parse, a key that is not a key (or is encrypted), or a key that does not
+ * match the certificate fails here with libpq's message ("could not load
+ * private key file ..."), naming the file, never quoting its content. A
+ * certificate file without a PEM certificate is left to the TLS layer, which
+ * refuses it when TLS starts (TlsError).
  */
 
+import { X509Certificate, createPrivateKey, type KeyObject } from 'node:crypto';
 import * as path from 'node:path';
 
 import { configError } from '../dsn/errors';
@@ -50,8 +57,10 @@ export async function loadTlsMaterial(params: ConnectParams, files: FileAccess, 
   const certPath = params.sslcert ?? path.join(dir, 'postgresql.crt');
   const cert = await readIfExists(files, certPath, 'client certificate');
   if (cert !== undefined) {
+    const keyPath = params.sslkey ?? path.join(dir, 'postgresql.key');
     out.cert = cert;
-    out.key = await loadKey(params.sslkey ?? path.join(dir, 'postgresql.key'), files, options);
+    out.key = await loadKey(keyPath, files, options);
+    checkClientPair(certPath, cert, keyPath, out.key);
   }
   if (params.sslcrl !== undefined) out.crl = await readRequired(files, params.sslcrl, 'certificate revocation list');
   return out;
@@ -77,6 +86,36 @@ async function loadKey(file: string, files: FileAccess, options: TlsFileOptions)
   const allowed = st.uid === 0 && options.uid !== 0 ? 0o037 : 0o077;
   if (options.checkPermissions && (st.mode & allowed) !== 0) throw new SslKeyPermissionError(file, st.mode);
   return readRequired(files, file, 'private key');
+}
+
+/**
+ * What libpq checks when it loads the client certificate and key, with its
+ * messages, for a certificate file that holds a PEM certificate. Only the
+ * files' names and OpenSSL's reason are reported, never their content.
+ */
+function checkClientPair(certFile: string, cert: string, keyFile: string, key: string): void {
+  if (!cert.includes('-----BEGIN CERTIFICATE-----')) return; // no PEM certificate: node:tls refuses it when TLS starts
+  let x509: X509Certificate;
+  try {
+    x509 = new X509Certificate(cert);
+  } catch (cause) {
+    throw configError(`could not load certificate file "${certFile}": ${reasonOf(cause)}`, cause);
+  }
+  let keyObject: KeyObject;
+  try {
+    keyObject = createPrivateKey(key);
+  } catch (cause) {
+    const encrypted = /-----BEGIN ENCRYPTED PRIVATE KEY-----|Proc-Type: *4,ENCRYPTED/.test(key);
+    const reason = encrypted ? 'the key is encrypted, and encrypted keys are not supported (sslpassword is not used)' : reasonOf(cause);
+    throw configError(`could not load private key file "${keyFile}": ${reason}`, cause);
+  }
+  if (!x509.checkPrivateKey(keyObject)) throw configError(`certificate does not match private key file "${keyFile}"`);
+}
+
+/** OpenSSL's reason for refusing a file (node:crypto errors may come from another realm: no instanceof). */
+function reasonOf(cause: unknown): string {
+  const message = (cause as { message?: unknown } | null)?.message;
+  return typeof message === 'string' ? message : 'not a valid PEM file';
 }
 
 async function readIfExists(files: FileAccess, file: string, what: string): Promise<string | undefined> {
