@@ -10,8 +10,9 @@
 
 import * as os from 'node:os';
 
+import { readConnectInput } from '../dsn/input';
 import type { ConnectInput, ConnectParams } from '../dsn/params';
-import { DEFAULT_SOCKET_DIR, type Env, resolveConfig } from '../dsn/resolve';
+import { DEFAULT_SOCKET_DIR, type Env, resolveExplicit } from '../dsn/resolve';
 import { type FileAccess, nodeFiles } from './files';
 import { applyPgpass, defaultPassfile } from './pgpass-file';
 import { loadTlsMaterial, type TlsMaterial } from './tls-files';
@@ -52,13 +53,19 @@ export function defaultHostFor(platform: string): string {
  * Resolves connection parameters like libpq: explicit > connection string >
  * PG* environment > defaults, then the password file (refused with
  * `ERR_PGPASS_PERMISSIONS` when group or world can access it) and the TLS
- * files. Rejects with a ConfigurationError that never contains a password.
+ * files. `input` is a connection string, a {@link ConnectInput} object, or
+ * undefined (PG* variables and defaults). Never throws: it returns a
+ * rejected promise, before reading any file, with an InterfaceError
+ * (`ERR_INVALID_ARGUMENT`) for input that is neither (null, a number, an
+ * array, a URL object) and a ConfigurationError naming the key for an
+ * unknown key or a value of the wrong type. Errors never contain a password.
  */
 export async function loadConfig(input: string | ConnectInput | undefined, options: LoadOptions = {}): Promise<LoadedConfig> {
+  const explicit = readConnectInput(input);
   const env = options.env ?? process.env;
   const platform = options.platform ?? process.platform;
   const defaultHost = options.defaultHost ?? defaultHostFor(platform);
-  const params: LoadedConfig = resolveConfig(input, env, { osUser: options.osUser ?? currentUser(), defaultHost });
+  const params: LoadedConfig = resolveExplicit(explicit, env, { osUser: options.osUser ?? currentUser(), defaultHost });
   const files: FileAccess = { readFile: options.readFile ?? nodeFiles.readFile, stat: options.stat ?? nodeFiles.stat };
   const home = options.homeDir ?? os.homedir();
   const checkPermissions = options.checkPermissions ?? platform !== 'win32';

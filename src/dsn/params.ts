@@ -83,15 +83,47 @@ export interface ConnectParams {
 }
 
 /**
- * Explicit parameters for {@link resolveConfig}: any {@link ConnectParams}
- * field, plus a connection string (`dsn`) and the libpq-style `host`,
- * `hostaddr` (comma lists allowed) and `port`. Explicit fields beat the
- * connection string, which beats PG* environment variables.
+ * libpq keywords that have no {@link ConnectParams} field of the same name
+ * (`dbname`, `connect_timeout`, `application_name`, ...): accepted in the
+ * object form with the values a connection string would hold.
  */
-export interface ConnectInput extends Partial<Omit<ConnectParams, 'hosts'>> {
+export type KeywordOnly = Exclude<Keyword, keyof ConnectParams | 'host' | 'hostaddr' | 'port'>;
+
+/**
+ * The object form of connection parameters, for {@link resolveConfig},
+ * `loadConfig` and `connect()`. Explicit keys beat the connection string,
+ * which beats PG* environment variables. Accepted keys, and nothing else
+ * (any other key is a ConfigurationError naming it; keys set to undefined
+ * are ignored):
+ * - every {@link ConnectParams} field except `hosts` (`user`, `database`,
+ *   `connectTimeoutMs`, ...), with its JavaScript type; `sslsni` and
+ *   `keepalives` also take libpq's `'0'`/`'1'` (or 0/1);
+ * - every libpq keyword without such a field ({@link KeywordOnly}), as a
+ *   string or a number, read by libpq's rules; one parameter may not be
+ *   given in both spellings (`database` and `dbname`);
+ * - `dsn` or `connectionString` (node-postgres' name): a connection string
+ *   the other keys are laid over;
+ * - `host`, `hostaddr` (strings) and `port` (number or string), each also as
+ *   an array: libpq's comma lists (`host: ['a', 'b'], port: [5432, 5433]`);
+ * - `hosts`: an explicit server list replacing every other host;
+ * - `ssl` (node-postgres' spelling): `false` is sslmode=disable; `true`, `{}`
+ *   or `{ rejectUnauthorized: true }` is sslmode=verify-full with
+ *   sslrootcert=system; `{ rejectUnauthorized: false }` is sslmode=require.
+ *   Not together with `sslmode` or `sslrootcert`; TLS material (`ca`,
+ *   `cert`, `key`) is refused: give file paths in sslrootcert/sslcert/sslkey.
+ */
+export interface ConnectInput extends Partial<Omit<ConnectParams, 'hosts' | 'sslsni' | 'keepalives'>>, Partial<Record<KeywordOnly, string | number>> {
   dsn?: string;
-  host?: string;
-  hostaddr?: string;
-  port?: number | string;
-  hosts?: Array<{ host: string; port?: number; hostaddr?: string }>;
+  /** node-postgres' name for {@link ConnectInput.dsn}. */
+  connectionString?: string;
+  host?: string | readonly string[];
+  hostaddr?: string | readonly string[];
+  port?: number | string | ReadonlyArray<number | string>;
+  hosts?: Array<{ host: string; port?: number | string; hostaddr?: string }>;
+  /** Send the host name in TLS SNI; a boolean or libpq's 0/1. */
+  sslsni?: boolean | '0' | '1' | 0 | 1;
+  /** TCP keepalive; a boolean or libpq's integer (0 = off). */
+  keepalives?: boolean | string | number;
+  /** node-postgres' TLS switch, mapped to sslmode (see above). */
+  ssl?: boolean | { rejectUnauthorized?: boolean };
 }

@@ -17,6 +17,7 @@
 
 import { configError } from './errors';
 import { buildHosts, DEFAULT_SOCKET_DIR, hostSpec } from './hosts';
+import { type ExplicitHost, type ExplicitInput, readConnectInput } from './input';
 
 export { DEFAULT_SOCKET_DIR };
 import { ENV_VARS, type Keyword } from './keywords';
@@ -38,24 +39,33 @@ export interface ResolveOptions {
 const SSL_MODES: readonly SslMode[] = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'];
 const SESSION_ATTRS: readonly TargetSessionAttrs[] = ['any', 'read-write', 'read-only', 'primary', 'standby', 'prefer-standby'];
 const CHANNEL_BINDINGS: readonly ChannelBinding[] = ['disable', 'prefer', 'require'];
+const SSL_NEGOTIATIONS = ['postgres', 'direct'] as const;
+const SSL_CERT_MODES = ['disable', 'allow', 'require'] as const;
 
 /**
- * Resolves connection parameters. `input` is a connection string, explicit
- * parameters (optionally with a `dsn`), or undefined (environment and
- * defaults only). Throws a ConfigurationError (`ERR_INVALID_CONFIG`) naming
- * the bad keyword or value, never the password.
+ * Resolves connection parameters. `input` is a connection string, a
+ * parameter object (see {@link ConnectInput}: typed fields, libpq keywords,
+ * `dsn`/`connectionString`, `ssl`; any other key is refused), or undefined
+ * (environment and defaults only). Throws a ConfigurationError
+ * (`ERR_INVALID_CONFIG`) naming the bad key, keyword or value, never the
+ * password, and an InterfaceError (`ERR_INVALID_ARGUMENT`) for input that is
+ * neither a string, an object nor undefined (e.g. null or a number).
  */
 export function resolveConfig(input: string | ConnectInput | undefined, env: Env, options: ResolveOptions = {}): ConnectParams {
-  const explicit: ConnectInput = typeof input === 'string' ? { dsn: input } : (input ?? {});
+  return resolveExplicit(readConnectInput(input), env, options);
+}
+
+/** {@link resolveConfig} for input already taken apart (and checked) by `readConnectInput`. */
+export function resolveExplicit(explicit: ExplicitInput, env: Env, options: ResolveOptions = {}): ConnectParams {
   const defaultHost = options.defaultHost ?? DEFAULT_SOCKET_DIR;
-  const raw: DsnParams = { ...fromEnv(env), ...(explicit.dsn === undefined ? {} : parseDsn(explicit.dsn)), ...hostKeywords(explicit) };
+  const raw: DsnParams = { ...fromEnv(env), ...(explicit.dsn === undefined ? {} : parseDsn(explicit.dsn)), ...explicit.raw };
   if (raw.service !== undefined) throw configError('the "service" option (pg_service.conf) is not supported; give the parameters directly');
-  const params = { ...fromKeywords(raw, defaultHost), ...typedFields(explicit) };
+  const params = { ...fromKeywords(raw, defaultHost), ...explicit.typed };
   if (explicit.hosts !== undefined) params.hosts = explicitHosts(explicit.hosts, defaultHost);
   const user = params.user ?? options.osUser;
   if (user === undefined || user === '') throw configError('no user name: give "user", set PGUSER, or pass the OS user name');
   const result: ConnectParams = { ...params, user, database: params.database ?? user };
-  checkSslRootSystem(result, raw.sslmode ?? explicit.sslmode);
+  checkSslRootSystem(result, raw.sslmode ?? explicit.typed.sslmode);
   return validate(result);
 }
 
@@ -69,20 +79,7 @@ export function fromEnv(env: Env): DsnParams {
   return out;
 }
 
-function hostKeywords(explicit: ConnectInput): DsnParams {
-  const out: DsnParams = {};
-  if (explicit.host !== undefined) out.host = explicit.host;
-  if (explicit.hostaddr !== undefined) out.hostaddr = explicit.hostaddr;
-  if (explicit.port !== undefined) out.port = String(explicit.port);
-  return out;
-}
-
-function typedFields(explicit: ConnectInput): Partial<ConnectParams> {
-  const { dsn: _d, host: _h, hostaddr: _a, port: _p, hosts: _s, ...rest } = explicit;
-  return definedOnly(rest);
-}
-
-function explicitHosts(hosts: NonNullable<ConnectInput['hosts']>, defaultHost: string): ConnectParams['hosts'] {
+function explicitHosts(hosts: readonly ExplicitHost[], defaultHost: string): ConnectParams['hosts'] {
   if (hosts.length === 0) throw configError('"hosts" must list at least one host');
   return hosts.map((h) => hostSpec(h.host, parsePort(h.port ?? ''), h.hostaddr ?? '', defaultHost));
 }
@@ -108,9 +105,9 @@ function fromKeywords(raw: DsnParams, defaultHost: string): Built {
     sslpassword: nonEmpty(raw.sslpassword),
     sslcrl: nonEmpty(raw.sslcrl),
     sslcrldir: nonEmpty(raw.sslcrldir),
-    sslcertmode: opt('sslcertmode', (v) => parseEnum('sslcertmode', v, ['disable', 'allow', 'require'] as const)),
+    sslcertmode: opt('sslcertmode', (v) => parseEnum('sslcertmode', v, SSL_CERT_MODES)),
     sslsni: opt('sslsni', (v) => parseSwitch('sslsni', v)) ?? true,
-    sslnegotiation: opt('sslnegotiation', (v) => parseEnum('sslnegotiation', v, ['postgres', 'direct'] as const)) ?? 'postgres',
+    sslnegotiation: opt('sslnegotiation', (v) => parseEnum('sslnegotiation', v, SSL_NEGOTIATIONS)) ?? 'postgres',
     sslMinProtocolVersion: nonEmpty(raw.ssl_min_protocol_version),
     sslMaxProtocolVersion: nonEmpty(raw.ssl_max_protocol_version),
     targetSessionAttrs: opt('target_session_attrs', (v) => parseEnum('target_session_attrs', v, SESSION_ATTRS)) ?? 'any',
@@ -142,6 +139,8 @@ function validate(p: ConnectParams): ConnectParams {
   parseEnum('sslmode', p.sslmode, SSL_MODES);
   parseEnum('target_session_attrs', p.targetSessionAttrs, SESSION_ATTRS);
   parseEnum('channel_binding', p.channelBinding, CHANNEL_BINDINGS);
+  parseEnum('sslnegotiation', p.sslnegotiation, SSL_NEGOTIATIONS);
+  if (p.sslcertmode !== undefined) parseEnum('sslcertmode', p.sslcertmode, SSL_CERT_MODES);
   for (const h of p.hosts) parsePort(h.port);
   if (p.connectTimeoutMs !== undefined && !(Number.isFinite(p.connectTimeoutMs) && p.connectTimeoutMs >= 0)) {
     throw configError(`invalid connectTimeoutMs: ${String(p.connectTimeoutMs)} (expected a non-negative number of milliseconds)`);

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
-import { ConfigurationError } from '../../src/errors/base';
+import { ConfigurationError, InterfaceError } from '../../src/errors/base';
 import { defaultHostFor, loadConfig } from '../../src/config/load';
 import { PgpassPermissionError, SslKeyPermissionError } from '../../src/config/errors';
 import { passwordFor } from '../../src/dsn/hosts';
@@ -152,5 +152,44 @@ describe('loadConfig with TLS files', () => {
       stat: (f) => (f in files ? Promise.resolve({ mode: 0o100600, isFile: () => true }) : Promise.reject(Object.assign(new Error('nope'), { code: 'ENOENT' }))),
     });
     expect(p.hosts[0].password).toBe('fake-pw');
+  });
+});
+
+describe('loadConfig with input that is not connection parameters', () => {
+  const noFiles = () => {
+    const touched: string[] = [];
+    const files = {
+      readFile: (f: string) => (touched.push(f), Promise.reject(new Error('no file access expected'))),
+      stat: (f: string) => (touched.push(f), Promise.reject(Object.assign(new Error('nope'), { code: 'ENOENT' }))),
+    };
+    return { touched, files };
+  };
+
+  it.each<[string, unknown]>([
+    ['null', null],
+    ['a number', 123],
+    ['a boolean', false],
+  ])('rejects %s with InterfaceError ERR_INVALID_ARGUMENT (a rejected promise, not a throw) before touching any file', async (_, input) => {
+    const { touched, files } = noFiles();
+    let result: Promise<unknown> | undefined;
+    expect(() => {
+      result = loadConfig(input as string, { ...base(), ...files });
+    }).not.toThrow();
+    const err = await result!.then(() => null, (e: unknown) => e);
+    expect(err).toBeInstanceOf(InterfaceError);
+    expect((err as InterfaceError).code).toBe('ERR_INVALID_ARGUMENT');
+    expect(touched).toEqual([]);
+  });
+
+  it('rejects an unknown or wrongly typed key with ConfigurationError naming it, before touching any file', async () => {
+    const { touched, files } = noFiles();
+    await expect(loadConfig({ host: 'h', connectionTimeoutMillis: 5 } as never, { ...base(), ...files })).rejects.toThrow(/"connectionTimeoutMillis"/);
+    await expect(loadConfig({ port: { n: 1 } } as never, { ...base(), ...files })).rejects.toThrow(ConfigurationError);
+    expect(touched).toEqual([]);
+  });
+
+  it('still reads the PG* variables for undefined', async () => {
+    const p = await loadConfig(undefined, { ...base(), env: { PGHOST: 'envhost', PGSSLMODE: 'disable' } });
+    expect(p.hosts).toEqual([{ host: 'envhost', port: 5432, kind: 'tcp' }]);
   });
 });
