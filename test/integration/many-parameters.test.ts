@@ -48,8 +48,8 @@ describeServer('statements with many parameters', () => {
       error = e;
     }
     expect(error).toBeInstanceOf(InterfaceError);
-    // the connection refuses it before sending anything (ERR_TOO_MANY_PARAMS); the codec would (ERR_TOO_MANY_PARAMETERS)
-    expect((error as InterfaceError).code).toMatch(/^ERR_TOO_MANY_PARAM(S|ETERS)$/);
+    // the connection refuses it before sending anything, with the code the codec uses too
+    expect((error as InterfaceError).code).toBe('ERR_TOO_MANY_PARAMETERS');
     expect((error as Error).message).toMatch(/65536.*65535/);
     expect(await conn.runQuery('SELECT $1::int AS n', [7])).toEqual([{ n: 7 }]);
     expect(await conn.runQuery(manyParams(3).sql, [1, 2, 3])).toEqual([{ n: 3, ends: 4 }]);
