@@ -119,6 +119,13 @@ export interface Lease {
   readonly errors: readonly Error[];
   /** The call order of the lease's own statements (independent of the connection's queue). */
   readonly order: CompletionOrder;
+  /** Cancels every statement of the lease still running or waiting (a cancelled interaction calls it before ROLLBACK). */
+  cancelRunning(): void;
+}
+
+/** A lease's internal side: the Deferreds of its statements still pending. */
+interface LeaseState extends Lease {
+  readonly pending: Set<Deferred<unknown>>;
 }
 
 interface Request<T> {
@@ -382,7 +389,10 @@ export class Connection {
       fail: (e) => this.complete(req, e, null),
     };
     req.d = new Deferred<QueryResult>(() => this.cancelRequest(req, job));
-    if (lease !== null) this.send(exec, req, null, lease);
+    if (lease !== null) {
+      (lease as LeaseState).pending?.add(req.d);
+      this.send(exec, req, null, lease);
+    }
     else {
       this.queue.push(job);
       this.syncBusy();
@@ -404,7 +414,7 @@ export class Connection {
       run: () => this.fire(d, null, lease),
       fail: (e) => this.fire(d, e, null),
     };
-    const lease: Lease = {
+    const lease: LeaseState = {
       connection: this,
       execute: (req) => {
         if (this.executor === null) throw new ConnectionClosed();
@@ -420,6 +430,10 @@ export class Connection {
       },
       errors: [],
       order: new CompletionOrder(),
+      pending: new Set(),
+      cancelRunning: () => {
+        for (const pending of [...lease.pending]) pending.cancel();
+      },
     };
     const d = new Deferred<Lease>(() => {
       this.queue.remove(job);
@@ -502,6 +516,7 @@ export class Connection {
   private complete<T>(req: Request<T>, error: Error | null, value: T | null): void {
     if (req.done) return;
     req.done = true;
+    (req.lease as LeaseState | null)?.pending?.delete(req.d as Deferred<unknown>);
     req.order.deliver(req.ticket, () => this.fire(req.d, error, value));
   }
 

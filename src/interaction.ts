@@ -28,7 +28,7 @@ import type { Cursor } from './cursor';
 import { deferLater, Deferred, fail, maybeDeferred, succeed } from './defer';
 import { reportError } from './defer/unhandled';
 import { toError } from './defer/failure';
-import { RollbackFailed } from './errors/base';
+import { CancelledError, RollbackFailed } from './errors/base';
 import { InFailedSqlTransaction } from './errors/sqlstate.generated';
 
 /** The function run inside a transaction. */
@@ -87,7 +87,10 @@ function once<R, A extends unknown[]>(conn: Connection, options: InteractionOpti
             },
             (e: Error) => rollbackAfter(conn, cursor, rollback, nested && isInFailed(e) ? blockFailed(e) : e),
           ),
-        (original: Error) => rollbackAfter(conn, cursor, rollback, original),
+        (original: Error) => {
+          if (original instanceof CancelledError) lease.cancelRunning(); // a Promise-returning fn cannot pass the cancel on
+          return rollbackAfter(conn, cursor, rollback, original);
+        },
       );
     if (!nested) run.addFinally(() => lease.release());
     return run;

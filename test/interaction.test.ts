@@ -4,9 +4,9 @@
  * and returns; the server answers COMMIT with the tag ROLLBACK (or RELEASE
  * SAVEPOINT with 25P02). Judged by the database: the rows are not there.
  */
-import { Connection, ConnectionPool, Cursor, DatabaseError, InFailedSqlTransaction } from '../src/index';
+import { CancelledError, Connection, ConnectionPool, Cursor, DatabaseError, InFailedSqlTransaction } from '../src/index';
 import { captureUnhandledFailures } from '../src/defer';
-import { createTestDatabase, type TestDatabase } from './support/server';
+import { adminQuery, createTestDatabase, type TestDatabase } from './support/server';
 
 let db: TestDatabase;
 let conn: Connection;
@@ -130,3 +130,32 @@ describe('a transaction the server rolled back', () => {
     expect(await ids()).toEqual([30]);
   });
 });
+
+describe('cancelling an interaction', () => {
+  it('cancels the statement its async function is awaiting (a real CancelRequest), then rolls back', async () => {
+    let inner: unknown = null;
+    const d = conn.runInteraction(async (c) => {
+      await c.execute('INSERT INTO items VALUES (40)');
+      await c.execute('SELECT pg_sleep(120)').then(undefined, (e: unknown) => {
+        inner = e;
+        throw e;
+      });
+    });
+    await until(async () => {
+      const rows = await adminQuery<{ n: number }>(
+        "SELECT count(*)::int AS n FROM pg_stat_activity WHERE pid = $1 AND state = 'active' AND query LIKE '%pg_sleep(120)%'",
+        [conn.processId],
+      );
+      return rows[0].n === 1;
+    });
+    d.cancel();
+    expect(await failure(d)).toBeInstanceOf(CancelledError);
+    expect(inner).toBeInstanceOf(CancelledError);
+    expect((inner as CancelledError).serverCancelled).toBe(true);
+    expect(await ids()).toEqual([]);
+  });
+});
+
+async function until(cond: () => Promise<boolean>): Promise<void> {
+  for (let i = 0; i < 400 && !(await cond()); i++) await new Promise((r) => setTimeout(r, 50));
+}
