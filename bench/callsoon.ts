@@ -5,7 +5,7 @@
  *
  *   node -r ./scripts/register-ts.js bench/callsoon.ts [hops] [rounds]
  */
-import { NodeReactor } from '../reactor/node';
+import { NodeReactor } from '../reactor/node/node';
 
 type Scheduler = (fn: () => void) => void;
 

@@ -17,7 +17,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
-import { nodeAuthCrypto } from '../src/auth-crypto-node';
+import { nodeAuthCrypto } from '../src/connection/node-crypto';
 import { md5Password } from '../src/protocol/auth/md5';
 import { ScramClient } from '../src/protocol/auth/scram';
 import { BackendDecoder } from '../src/protocol/decode';

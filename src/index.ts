@@ -6,45 +6,48 @@
  * by injection. Reactors themselves are exported from `tspostgres/reactor`,
  * the sans-IO machine from `tspostgres/core`.
  */
-import { NodeReactor } from '../reactor/node';
-import { setDefaultReactorFactory } from './defaults';
+import { NodeReactor } from '../reactor/node/node';
+import { setDefaultReactorFactory } from './connection/default-reactor';
 
 import './rx/install';
 
 setDefaultReactorFactory(() => new NodeReactor());
 
-export { Connection } from './connection';
-export type { ConnectionOptions, ConnectionState, QueryOptions, CursorFactory, Lease, DetectorLike } from './connection';
-export { Cursor, quoteIdent } from './cursor';
-export { ConnectionPool } from './pool';
-export type { PoolOptions, PoolStats } from './pool';
-export type { Interaction, InteractionOptions } from './interaction';
-export { Notification, NotificationGap } from './notification';
-export { objectRowFactory, tupleRowFactory } from './result';
-export type { QueryResult, Column, RowFactory } from './result';
-export { setDefaultReactorFactory, defaultReactor } from './defaults';
+export { Connection } from './connection/connection';
+export type { ConnectionOptions, ConnectionState, DetectorLike } from './connection/connection';
+export type { QueryOptions, Lease } from './connection/lease';
+export type { CursorFactory, CursorHost } from './connection/cursor';
+export { Cursor } from './connection/cursor';
+export { quoteIdent, quoteQualified } from './connection/sql';
+export { ConnectionPool } from './pool/pool';
+export type { PoolOptions, PoolStats } from './pool/pool';
+export type { Interaction, InteractionOptions } from './connection/interaction';
+export { Notification, NotificationGap } from './connection/notification';
+export { objectRowFactory, tupleRowFactory } from './connection/rows';
+export type { QueryResult, Column, RowFactory } from './connection/rows';
+export { setDefaultReactorFactory, defaultReactor } from './connection/default-reactor';
 export * from './defer';
 export * from './errors';
 export * from './types';
-export { backoffIterator, RetryingCall, gaussian, DEFAULT_JITTER } from './retrying';
-export type { BackoffOptions, FailureTester, RetryingCallOptions } from './retrying';
-export { DeadConnectionDetector } from './detector';
-export type { DetectorOptions, Reconnectable, RecoveryHandler } from './detector';
-export { defaultDeathChecker, HeartbeatTimeout, OperationDeadlineExceeded, DEATH_CODES, DEATH_SQLSTATES } from './death';
-export type { DeathChecker } from './death';
-export { Heartbeat } from './heartbeat';
-export type { HeartbeatOptions } from './heartbeat';
+export { backoffIterator, RetryingCall, gaussian, DEFAULT_JITTER } from './reconnect/retrying';
+export type { BackoffOptions, FailureTester, RetryingCallOptions } from './reconnect/retrying';
+export { DeadConnectionDetector } from './reconnect/detector';
+export type { DetectorOptions, Reconnectable, RecoveryHandler } from './reconnect/detector';
+export { defaultDeathChecker, HeartbeatTimeout, OperationDeadlineExceeded, DEATH_CODES, DEATH_SQLSTATES } from './reconnect/death';
+export type { DeathChecker } from './reconnect/death';
+export { Heartbeat } from './reconnect/heartbeat';
+export type { HeartbeatOptions } from './reconnect/heartbeat';
 export { parseDsn, resolveConfig, parsePgpass, lookupPgpass, passwordFor, redactDsn, describeTarget } from './dsn';
 export type { ConnectInput, ConnectParams, DsnParams, HostSpec, Env, ResolveOptions, PgpassEntry, PgpassTarget } from './dsn';
 export { loadConfig, PgpassPermissionError, SslKeyPermissionError } from './config';
 export type { LoadedConfig, LoadOptions } from './config';
-export { nodeAuthCrypto } from './auth-crypto-node';
+export { nodeAuthCrypto } from './connection/node-crypto';
 export type { AuthCrypto } from './protocol/auth/crypto';
-export type { ExecRequest } from './executor';
-export type { OpHandler } from './session';
+export type { ExecRequest } from './connection/statements';
+export type { OpHandler } from './connection/session';
 export { ProtocolMachine } from './core/machine';
 export * from './rx';
-export { RowStream, queryStream, queryIterator } from './stream';
-export type { StreamOptions } from './stream';
-export { CopyAborted, encodeCopyRow, parseCopyRow, copyToCallback } from './copy';
-export type { CopyChunk } from './copy';
+export { RowStream, queryStream, queryIterator } from './streaming/row-stream';
+export type { StreamOptions } from './streaming/row-stream';
+export { CopyAborted, encodeCopyRow, parseCopyRow, copyToCallback } from './streaming/copy';
+export type { CopyChunk } from './streaming/copy';

@@ -8,7 +8,7 @@
  * query). An admin connection terminates the handle's backend; from just
  * before that call we probe with `SELECT pg_backend_pid()` every millisecond
  * until it succeeds on a new backend. The median of several repetitions is
- * reported (lower is better). Only run when src/detector.ts exists.
+ * reported (lower is better). Only run when src/reconnect/detector.ts exists.
  *
  * W9b stops the private server for 1 s and starts it again: ms from "ready"
  * (as `Cluster.start` sees it, polled every 25 ms) to the first answered query
@@ -40,7 +40,7 @@ async function healingOurs(url: string): Promise<Healing> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { Connection } = require('../../src/index') as typeof import('../../src/index');
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { DeadConnectionDetector } = require('../../src/detector') as { DeadConnectionDetector: new () => import('../../src/connection').DetectorLike };
+  const { DeadConnectionDetector } = require('../../src/reconnect/detector') as { DeadConnectionDetector: new () => import('../../src/connection/connection').DetectorLike };
   const conn = new Connection({ detector: new DeadConnectionDetector() });
   await conn.connect(url);
   return {
@@ -101,8 +101,8 @@ export async function runReconnect(driver: DriverName, url: string, reps: number
 
 /** The W9 workload, or the reason it is skipped. */
 export function reconnectWorkload(url: string, _cluster: Cluster | null, reps = 5): { workload: Workload | null; skipped: string } {
-  if (!fs.existsSync(path.join(__dirname, '../../src/detector.ts'))) {
-    return { workload: null, skipped: 'W9/W10 (reconnection) skipped: src/detector.ts (DeadConnectionDetector) does not exist yet' };
+  if (!fs.existsSync(path.join(__dirname, '../../src/reconnect/detector.ts'))) {
+    return { workload: null, skipped: 'W9/W10 (reconnection) skipped: src/reconnect/detector.ts (DeadConnectionDetector) does not exist yet' };
   }
   const workload = { id: 'W9', title: 'reconnect after pg_terminate_backend (idle), median of 5', run: (d: DriverName) => runReconnect(d, url, reps) };
   return { workload, skipped: 'W9c (reconnection of a pool) not benchmarked yet' };

@@ -2,11 +2,11 @@
  * COPY with Observables: `copyTo` gives the data of `COPY ... TO STDOUT` as
  * an Observable of bytes (or parsed text rows), `copyFrom` accepts an
  * Observable or an async iterable as the source of `COPY ... FROM STDIN`.
- * The mechanism is `src/copy.ts`.
+ * The mechanism is `src/streaming/copy.ts`.
  */
 import { isObservable, Observable } from 'rxjs';
-import type { Connection } from '../connection';
-import { copyFrom as copyFromIterable, copyToCallback, parseCopyRow, type CopyChunk } from '../copy';
+import type { Connection } from '../connection/connection';
+import { copyFrom as copyFromIterable, copyToCallback, parseCopyRow, type CopyChunk } from '../streaming/copy';
 import type { Deferred } from '../defer';
 
 /** Options of {@link copyTo}. */

@@ -5,13 +5,13 @@
  * Connection class itself never imports rxjs: this module does the wiring.
  */
 import type { Observable } from 'rxjs';
-import { Connection, type ConnectionState } from '../connection';
-import { ConnectionPool } from '../pool';
-import type { CopyChunk } from '../copy';
+import { Connection, type ConnectionState } from '../connection/connection';
+import { ConnectionPool } from '../pool/pool';
+import type { CopyChunk } from '../streaming/copy';
 import type { Deferred } from '../defer';
 import type { Diagnostic } from '../errors/database';
-import type { Notification, NotificationGap } from '../notification';
-import type { StreamOptions } from '../stream';
+import type { Notification, NotificationGap } from '../connection/notification';
+import type { StreamOptions } from '../streaming/row-stream';
 import { copyFrom, copyTo, type CopyToOptions } from './copy';
 import { listen, type ListenOptions } from './listen';
 import { notices$, notifications$ } from './notifications';
@@ -19,7 +19,7 @@ import { poolListen } from './pool-listen';
 import { query$ } from './query';
 import { state$, stateChanges$, type StateChange } from './state';
 
-declare module '../connection' {
+declare module '../connection/connection' {
   interface Connection {
     /** Notifications of `channel`: LISTEN on first subscribe, UNLISTEN on last unsubscribe; gaps after outages. */
     listen(channel: string, options?: ListenOptions): Observable<Notification | NotificationGap>;
@@ -40,7 +40,7 @@ declare module '../connection' {
   }
 }
 
-declare module '../pool' {
+declare module '../pool/pool' {
   interface ConnectionPool {
     /** Notifications of `channel` over the pool's one dedicated listening connection. */
     listen(channel: string, options?: ListenOptions): Observable<Notification | NotificationGap>;

@@ -29,12 +29,12 @@
  * truncate (over 63 bytes) or that is empty is refused at subscription.
  */
 import { Observable, type Subscriber } from 'rxjs';
-import type { Connection, ConnectionState } from '../connection';
+import type { Connection, ConnectionState } from '../connection/connection';
 import { ConnectionClosed, ConnectionError, InterfaceError } from '../errors/base';
-import { defaultDeathChecker } from '../death';
+import { defaultDeathChecker } from '../reconnect/death';
 import { utf8Encode } from '../util/bytes';
-import { quoteIdent } from '../cursor';
-import { Notification, NotificationGap } from '../notification';
+import { quoteIdent } from '../connection/sql';
+import { Notification, NotificationGap } from '../connection/notification';
 
 /** Options of {@link listen}. */
 export interface ListenOptions {

@@ -5,9 +5,9 @@
  * (`callSoon`), never from inside the read handler.
  */
 import { Observable } from 'rxjs';
-import type { Connection } from '../connection';
+import type { Connection } from '../connection/connection';
 import type { Diagnostic } from '../errors/database';
-import type { Notification } from '../notification';
+import type { Notification } from '../connection/notification';
 
 /**
  * Every `Notification` the connection receives, on any channel, in reception

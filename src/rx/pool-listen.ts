@@ -8,9 +8,9 @@
  * channel's LISTEN/UNLISTEN is managed by `listen()` on that connection.
  */
 import { defer, finalize, from, Observable, switchMap } from 'rxjs';
-import { Connection } from '../connection';
-import type { ConnectionPool } from '../pool';
-import type { Notification, NotificationGap } from '../notification';
+import { Connection } from '../connection/connection';
+import type { ConnectionPool } from '../pool/pool';
+import type { Notification, NotificationGap } from '../connection/notification';
 import { listen, type ListenOptions } from './listen';
 
 interface Dedicated {

@@ -1,6 +1,6 @@
 /**
  * query$(conn, sql, params, { batchSize }): the rows of a query as an
- * Observable, streamed through a server-side cursor (see `src/stream.ts`).
+ * Observable, streamed through a server-side cursor (see `src/streaming/row-stream.ts`).
  *
  * Pull loop: each batch is emitted synchronously, row by row; the next FETCH
  * is sent only after the subscriber's `next` has returned for the last row of
@@ -9,8 +9,8 @@
  * ends the transaction with ROLLBACK and reaches the subscriber.
  */
 import { Observable } from 'rxjs';
-import type { Connection } from '../connection';
-import { RowStream, type StreamOptions } from '../stream';
+import type { Connection } from '../connection/connection';
+import { RowStream, type StreamOptions } from '../streaming/row-stream';
 
 /**
  * Streams the rows of `sql` with backpressure; cold: each subscription runs

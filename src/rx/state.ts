@@ -11,7 +11,7 @@
  */
 import { Observable } from 'rxjs';
 import { distinctUntilChanged, map } from 'rxjs/operators';
-import type { Connection, ConnectionState } from '../connection';
+import type { Connection, ConnectionState } from '../connection/connection';
 
 /** One state change, with its cause when there is one. */
 export interface StateChange {

@@ -3,10 +3,10 @@
  * a real CancelRequest that stops the server's work at once, queued work
  * removed without running, per-query timeouts and AbortSignal.
  */
-import { VirtualReactor } from '../../reactor/virtual';
+import { VirtualReactor } from '../../reactor/virtual/virtual';
 import { CancelledError, Connection, Cursor, TimeoutError } from '../../src/index';
 import type { BackendMessage, FrontendMessage } from '../../src/protocol/messages';
-import { settle, VIRTUAL_DSN } from '../detector/virtual-server';
+import { settle, VIRTUAL_DSN } from '../reconnect/virtual-server';
 import { errorResponse, FakeBackend, field } from '../support/fake-backend';
 import { adminQuery, createTestDatabase, type TestDatabase } from '../support/server';
 

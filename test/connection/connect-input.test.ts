@@ -4,7 +4,7 @@
  * form's libpq keywords and node-postgres spellings reach the server.
  */
 import { ConfigurationError, Connection, InterfaceError } from '../../src/index';
-import { VirtualReactor } from '../../reactor/virtual';
+import { VirtualReactor } from '../../reactor/virtual/virtual';
 import { createTestDatabase, describeLocal, describeServer, testServer, type TestDatabase } from '../support/server';
 
 /**

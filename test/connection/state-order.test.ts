@@ -3,7 +3,7 @@
  * even when a listener changes the state while the others are being told.
  */
 import { Connection, ConnectionPool, DeadConnectionDetector, type ConnectionState } from '../../src/index';
-import { VirtualReactor } from '../../reactor/virtual';
+import { VirtualReactor } from '../../reactor/virtual/virtual';
 import { adminQuery, createTestDatabase, type TestDatabase } from '../support/server';
 import { until } from '../support/until';
 

@@ -3,7 +3,7 @@
  * the real encoder, a started machine, event draining, and the replay of a
  * captured session (test/protocol/vectors.ts) through the machine.
  */
-import { nodeAuthCrypto } from '../../src/auth-crypto-node';
+import { nodeAuthCrypto } from '../../src/connection/node-crypto';
 import type { Command } from '../../src/core/commands';
 import type { MachineEvent } from '../../src/core/events';
 import { ProtocolMachine, type MachineOptions } from '../../src/core/machine';

@@ -2,7 +2,7 @@
  * ProtocolMachine driven by hand: no socket, no timer. Captured sessions are
  * replayed byte for byte; the rest are scripted with the backend encoder.
  */
-import { nodeAuthCrypto } from '../../src/auth-crypto-node';
+import { nodeAuthCrypto } from '../../src/connection/node-crypto';
 import { ProtocolMachine } from '../../src/core/machine';
 import type { FailedEvent, MachineEvent } from '../../src/core/events';
 import { ConnectionClosed, ConnectionLost, InterfaceError, ProtocolViolation } from '../../src/errors/base';

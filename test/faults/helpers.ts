@@ -6,8 +6,8 @@
 import type { Subscription } from 'rxjs';
 import { Connection } from '../../src/index';
 import type { Deferred } from '../../src/defer';
-import { DeadConnectionDetector, type DetectorOptions } from '../../src/detector';
-import { Notification, NotificationGap } from '../../src/notification';
+import { DeadConnectionDetector, type DetectorOptions } from '../../src/reconnect/detector';
+import { Notification, NotificationGap } from '../../src/connection/notification';
 import { listen } from '../../src/rx/listen';
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy';
 import { testServer } from '../support/server';

@@ -5,7 +5,7 @@
  */
 import { adminQuery, testServer } from '../support/server';
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy';
-import { HeartbeatTimeout } from '../../src/death';
+import { HeartbeatTimeout } from '../../src/reconnect/death';
 import { expectDeadCallFailsFast, expectListenWorks, expectNothingPending, expectOutageStates, until, watched, type Watched } from './helpers';
 
 let proxy: FaultProxy;

@@ -4,7 +4,7 @@
  * (200 ms interval, 2 s deadline) notices within seconds.
  */
 import { adminQuery } from '../support/server';
-import { HeartbeatTimeout } from '../../src/death';
+import { HeartbeatTimeout } from '../../src/reconnect/death';
 import { errorOf, expectDeadCallFailsFast, expectListenWorks, expectNothingPending, expectOutageStates, until, watched, type Watched, useFaultProxy } from './helpers';
 
 let w: Watched | undefined;

@@ -9,7 +9,7 @@
  * before anything is sent, and the connection goes on.
  */
 import * as net from 'node:net';
-import { nodeAuthCrypto } from '../../src/auth-crypto-node';
+import { nodeAuthCrypto } from '../../src/connection/node-crypto';
 import { ProtocolMachine } from '../../src/core/machine';
 import type { Command } from '../../src/core/commands';
 import type { MachineEvent } from '../../src/core/events';

@@ -7,7 +7,7 @@
  * frontend messages were on the wire before a given backend message arrived.
  */
 import type { ConnectOptions, Connector, Endpoint, Reactor, TlsOptions, Transport, TransportHandler } from '../../reactor/interfaces';
-import { NodeReactor } from '../../reactor/node';
+import { NodeReactor } from '../../reactor/node/node';
 import { Connection, gatherResults } from '../../src/index';
 import { BackendDecoder } from '../../src/protocol/decode';
 import { FrontendDecoder } from '../../src/protocol/frontend-decode';

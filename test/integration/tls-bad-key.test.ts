@@ -14,7 +14,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { ConnectOptions, Connector, Endpoint, Reactor, TlsOptions, Transport, TransportHandler } from '../../reactor/interfaces';
-import { NodeReactor } from '../../reactor/node';
+import { NodeReactor } from '../../reactor/node/node';
 import { ConfigurationError, Connection, ConnectionFailed } from '../../src/index';
 import { describeLocal, localServer, testServer } from '../support/server';
 

@@ -47,7 +47,7 @@ const ALLOWED: Record<string, string> = {
   'src/index.ts': "export { c } from './connection';\nexport { NodeReactor } from '../reactor/node';\n",
   'reactor/interfaces.ts': 'export interface Reactor { now(): number }\n',
   'reactor/node.ts': "import * as net from 'node:net';\nexport class NodeReactor { n = net; }\n",
-  'reactor/websocket.ts': "import WebSocket from 'ws';\nexport const W = WebSocket;\n",
+  'reactor/websocket/websocket.ts': "import WebSocket from 'ws';\nexport const W = WebSocket;\n",
   'reactor/index.ts': "export { NodeReactor } from './node';\n",
   'examples/demo.ts': "import { c } from '../src/index';\nimport { NodeReactor } from '../reactor/index';\nexport const d = [c, NodeReactor];\n",
 };

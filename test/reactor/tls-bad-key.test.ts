@@ -8,10 +8,10 @@
  * loss, and a later abort (a connect timeout) found a reason already set and
  * did nothing: the connection hung for ever.
  */
-import { NodeReactor } from '../../reactor/node';
+import { NodeReactor } from '../../reactor/node/node';
 import type { Endpoint, Reactor, TlsOptions } from '../../reactor/interfaces';
-import { WebSocketReactor, relayQuery } from '../../reactor/websocket';
-import { startWsProxy, type WsProxy } from '../../reactor/ws-proxy';
+import { WebSocketReactor, relayQuery } from '../../reactor/websocket/websocket';
+import { startWsProxy, type WsProxy } from '../../reactor/websocket/proxy';
 import { Recorder } from './conformance';
 import { runUntilReal } from './real-time';
 import { startTlsEchoServer, testCertificate } from './tls-fixture';

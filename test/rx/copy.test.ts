@@ -5,7 +5,7 @@
  */
 import { from, Observable } from 'rxjs';
 import { Connection } from '../../src/index';
-import { CopyAborted, encodeCopyRow, parseCopyRow } from '../../src/copy';
+import { CopyAborted, encodeCopyRow, parseCopyRow } from '../../src/streaming/copy';
 import { copyFrom, copyTo } from '../../src/rx/copy';
 import { createTestDatabase, type TestDatabase } from '../support/server';
 

@@ -5,7 +5,7 @@
  */
 import { Connection, objectRowFactory, type RowFactory } from '../../src/index';
 import { query$ } from '../../src/rx/query';
-import { queryIterator, queryStream } from '../../src/stream';
+import { queryIterator, queryStream } from '../../src/streaming/row-stream';
 import { createTestDatabase, type TestDatabase } from '../support/server';
 
 let db: TestDatabase;

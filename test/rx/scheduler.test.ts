@@ -1,6 +1,6 @@
 /** reactorScheduler on VirtualReactor: time-based operators move only with advance(). */
 import { debounceTime, interval, Subject, take, timer } from 'rxjs';
-import { VirtualReactor } from '../../reactor/virtual';
+import { VirtualReactor } from '../../reactor/virtual/virtual';
 import { reactorScheduler } from '../../src/rx/scheduler';
 
 describe('reactorScheduler', () => {

@@ -1,7 +1,7 @@
 /**
  * The crypto the authentication math needs, injected so `src/protocol`
  * stays pure (no `node:crypto`) and tests can fix the randomness.
- * `src/auth-crypto-node.ts` provides it on Node; a browser or WebSocket
+ * `src/connection/node-crypto.ts` provides it on Node; a browser or WebSocket
  * deployment can provide one on a synchronous JS implementation.
  */
 

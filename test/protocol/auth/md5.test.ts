@@ -1,4 +1,4 @@
-import { nodeAuthCrypto } from '../../../src/auth-crypto-node';
+import { nodeAuthCrypto } from '../../../src/connection/node-crypto';
 import { md5Password } from '../../../src/protocol/auth/md5';
 import type { BackendMessage, FrontendMessage } from '../../../src/protocol/messages';
 import { SESSIONS } from '../vectors';

@@ -1,4 +1,4 @@
-import { nodeAuthCrypto } from '../../../src/auth-crypto-node';
+import { nodeAuthCrypto } from '../../../src/connection/node-crypto';
 import { AuthenticationError } from '../../../src/protocol/auth/errors';
 import { ScramClient, tlsServerEndPointHash } from '../../../src/protocol/auth/scram';
 import type { BackendMessage, FrontendMessage } from '../../../src/protocol/messages';

@@ -1,0 +1,246 @@
+/**
+ * NodeTransport: a {@link Transport} over a `net.Socket`, upgradable to TLS in place.
+ *
+ * Theory of operation. One object adapts one socket's events to one
+ * {@link TransportHandler}: `connect` -> `connectionMade`, `data` ->
+ * `dataReceived`, `end` -> `eofReceived` (or, when the handler has none,
+ * closing our side too), `close` -> `connectionLost`, exactly once. The
+ * reason reported is the first of: the reason we closed for (abort, connect
+ * timeout, cancel, a handler that threw), else the socket's error mapped to a
+ * {@link ReactorError}, else null. Sockets are opened with `allowHalfOpen`,
+ * so `close()` sends FIN but keeps reading until the peer closes too.
+ *
+ * TLS (PostgreSQL's SSLRequest): the caller writes SSLRequest on the plain
+ * socket, reads the one-byte answer, then calls {@link NodeTransport.startTls}.
+ * We detach from the plain socket and wrap it with `tls.connect({ socket })`;
+ * from then on `dataReceived` carries decrypted bytes and `write` encrypts.
+ * Bytes the server sent after its answer byte but before the handshake were
+ * already delivered as plain data: the caller must treat them as a protocol
+ * violation (CVE-2021-23222), never as part of the TLS stream. Options
+ * node:tls refuses at once (a key that is not a key) never make `startTls`
+ * throw: it rejects with a {@link TlsError} and the transport is lost with it.
+ */
+import * as net from 'node:net';
+import * as tls from 'node:tls';
+import type { TlsInfo, TlsOptions, Transport, TransportHandler } from '../interfaces';
+import { ConnectFailed, ConnectionRefused, ConnectionReset, TlsError, TransportError } from '../errors';
+import { certificateSignatureHash } from './tls-info';
+
+/** A Node socket error (errno-style). */
+type SocketError = Error & { code?: string };
+
+/** Maps a socket error to a reactor error; `connected` says whether the connection was established. */
+export function mapSocketError(error: SocketError, connected: boolean, target: string): Error {
+  const code = error.code;
+  if (!connected && (code === 'ECONNREFUSED' || code === 'ENOENT')) return new ConnectionRefused(target, { cause: error });
+  if (!connected) return new ConnectFailed(target, code, { cause: error });
+  if (code === 'ECONNRESET' || code === 'EPIPE') return new ConnectionReset(undefined, { cause: error });
+  return new TransportError(code, { cause: error });
+}
+
+/** Converts the byte-typed TLS options to what node:tls accepts. */
+function toBuffer(value: string | Uint8Array): string | Buffer {
+  return typeof value === 'string' ? value : Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+}
+
+/** Builds node:tls connect options from our {@link TlsOptions}. */
+export function nodeTlsOptions(options: TlsOptions, socket: net.Socket | import('node:stream').Duplex, defaultHost?: string): tls.ConnectionOptions {
+  const servername = options.servername ?? defaultHost;
+  const ca = options.ca === undefined ? undefined : (Array.isArray(options.ca) ? options.ca : [options.ca]).map(toBuffer);
+  const out: tls.ConnectionOptions = { socket, rejectUnauthorized: options.rejectUnauthorized ?? true };
+  // node:tls treats a key that is present but undefined as set (an undefined
+  // checkServerIdentity even fails an internal assertion): only set what is given.
+  if (servername !== undefined && net.isIP(servername) === 0) out.servername = servername;
+  if (ca !== undefined) out.ca = ca;
+  if (options.cert !== undefined) out.cert = toBuffer(options.cert);
+  if (options.key !== undefined) out.key = toBuffer(options.key);
+  if (options.checkServerIdentity !== undefined) out.checkServerIdentity = options.checkServerIdentity as tls.ConnectionOptions['checkServerIdentity'];
+  return out;
+}
+
+/**
+ * The error for TLS options node:tls refused before the handshake (its own
+ * message, e.g. "DECODER routines::unsupported" for a key it cannot parse;
+ * never the options themselves, so never key material).
+ */
+export function tlsSetupError(target: string, cause: unknown): TlsError {
+  // node:tls errors may come from another realm (a vm context): no instanceof.
+  const message = (cause as { message?: unknown } | null)?.message;
+  const reason = typeof message === 'string' ? message : String(cause);
+  return new TlsError(`TLS with ${target} could not start: the TLS options (certificate, key or CA) were refused: ${reason}`, { cause });
+}
+
+/** Reads the negotiated facts off a connected TLS socket. */
+export function tlsInfoOf(socket: tls.TLSSocket): TlsInfo {
+  const cert = socket.getPeerCertificate(false) as { raw?: Buffer } | null;
+  const der = cert?.raw;
+  return {
+    peerCertificateDer: der ? new Uint8Array(der.buffer, der.byteOffset, der.byteLength) : undefined,
+    peerCertificateHash: der ? certificateSignatureHash(der) : undefined,
+    protocol: socket.getProtocol() ?? undefined,
+  };
+}
+
+/** A {@link Transport} over a Node socket. Created by NodeReactor; not constructed by users. */
+export class NodeTransport implements Transport {
+  private socket: net.Socket;
+  private connected = false;
+  private closing = false;
+  private lost = false;
+  private paused = false;
+  private reason: Error | null | undefined;
+  private socketError: Error | undefined;
+  private tlsStarted = false;
+  private readonly onData = (chunk: Buffer): void => this.guard(() => this.handler.dataReceived(chunk));
+  private readonly onEnd = (): void => this.peerEnded();
+  private readonly onError = (error: SocketError): void => {
+    this.socketError ??= mapSocketError(error, this.connected, this.target);
+  };
+  private readonly onClose = (): void => this.finish();
+
+  /**
+   * @param socket - a connecting or connected socket (opened with `allowHalfOpen: true`).
+   * @param handler - receives the events.
+   * @param target - the endpoint description used in error messages.
+   * @param host - the TCP host name, the default TLS servername.
+   */
+  constructor(socket: net.Socket, private readonly handler: TransportHandler, readonly target: string, private readonly host?: string) {
+    this.socket = socket;
+    this.attach(socket);
+  }
+
+  /** Marks the transport connected and calls `connectionMade`. */
+  connectionMade(): void {
+    this.connected = true;
+    this.guard(() => this.handler.connectionMade(this));
+  }
+
+  /** Whether `connectionLost` was reported. */
+  get isLost(): boolean {
+    return this.lost;
+  }
+
+  /** Sends bytes; copies them, since the caller may reuse its array. Ignored after close/abort. */
+  write(bytes: Uint8Array): void {
+    if (this.closing || this.lost || this.reason !== undefined) return;
+    this.socket.write(Buffer.from(bytes));
+  }
+
+  /** Upgrades the socket to TLS in place; see the file comment. */
+  startTls(options: TlsOptions): Promise<TlsInfo> {
+    if (this.tlsStarted) return Promise.reject(new TlsError('TLS was already started on this transport'));
+    if (!this.connected || this.lost || this.closing) return Promise.reject(new TlsError('cannot start TLS on a transport that is not open'));
+    this.tlsStarted = true;
+    const raw = this.socket;
+    this.detach(raw);
+    raw.resume();
+    let secure: tls.TLSSocket;
+    try {
+      secure = tls.connect(nodeTlsOptions(options, raw, this.host));
+    } catch (cause) {
+      // node:tls refuses bad options (a key that is not a key, a key that does not
+      // match its certificate) synchronously, before a byte is sent: the plain
+      // socket is still ours, so listen to it again and end it with the error;
+      // connectionLost(error) follows, as after a failed handshake.
+      const error = tlsSetupError(this.target, cause);
+      this.attach(raw);
+      this.lose(error);
+      return Promise.reject(error);
+    }
+    this.socket = secure;
+    this.attach(secure);
+    if (this.paused) secure.pause();
+    return new Promise((resolve, reject) => {
+      const fail = (error: Error): void => {
+        const tlsError = new TlsError(`TLS handshake with ${this.target} failed: ${error.message}`, { cause: error });
+        if (!this.lost) this.socketError = tlsError;
+        reject(tlsError);
+      };
+      secure.once('error', fail);
+      secure.once('secureConnect', () => {
+        secure.off('error', fail);
+        resolve(tlsInfoOf(secure));
+      });
+      secure.once('close', () => fail(new Error('connection closed during the handshake')));
+    });
+  }
+
+  /** Stops `dataReceived` (and EOF) delivery until {@link resumeReading}. */
+  pauseReading(): void {
+    this.paused = true;
+    this.socket.pause();
+  }
+
+  /** Resumes delivery. */
+  resumeReading(): void {
+    this.paused = false;
+    this.socket.resume();
+  }
+
+  /** Sends what is queued, then FIN; `connectionLost(null)` follows when the peer closes as well. */
+  close(): void {
+    if (this.closing || this.lost) return;
+    this.closing = true;
+    this.socket.end();
+  }
+
+  /** Closes at once with a TCP reset where possible; `connectionLost(reason ?? null)` follows. */
+  abort(reason?: Error): void {
+    this.lose(reason ?? null);
+  }
+
+  /** Sets or clears TCP keepalive. */
+  setKeepAlive(enable: boolean, initialDelayMs?: number): void {
+    this.socket.setKeepAlive(enable, initialDelayMs);
+  }
+
+  /** Ends the connection for `reason` (abort, timeout, cancel): reset and destroy. */
+  lose(reason: Error | null): void {
+    if (this.lost || this.reason !== undefined) return;
+    this.reason = reason;
+    resetSocket(this.socket);
+  }
+
+  private peerEnded(): void {
+    if (this.handler.eofReceived) this.guard(() => this.handler.eofReceived?.());
+    else this.close();
+  }
+
+  private finish(): void {
+    if (this.lost) return;
+    this.lost = true;
+    this.detach(this.socket);
+    const reason = this.reason !== undefined ? this.reason : (this.socketError ?? null);
+    this.handler.connectionLost(reason);
+  }
+
+  /** Runs a handler method; a handler that throws loses its connection with that error. */
+  private guard(fn: () => void): void {
+    try {
+      fn();
+    } catch (error) {
+      this.lose(error instanceof Error ? error : new Error(String(error)));
+    }
+  }
+
+  private attach(socket: net.Socket): void {
+    socket.on('data', this.onData).on('end', this.onEnd).on('error', this.onError).on('close', this.onClose);
+  }
+
+  private detach(socket: net.Socket): void {
+    socket.off('data', this.onData).off('end', this.onEnd).off('error', this.onError).off('close', this.onClose);
+  }
+}
+
+/** Destroys a socket, sending a TCP RST when it is a plain TCP socket (so the peer sees ECONNRESET). */
+function resetSocket(socket: net.Socket): void {
+  try {
+    if (!(socket instanceof tls.TLSSocket) && !socket.connecting && socket.remoteFamily !== undefined) {
+      socket.resetAndDestroy();
+      return;
+    }
+  } catch {
+    // not a TCP handle (unix socket): a plain destroy below
+  }
+  socket.destroy();
+}

@@ -1,0 +1,119 @@
+/**
+ * ResultCollector: the {@link OpHandler} of one operation.
+ *
+ * Theory of operation. It decodes DataRows as they arrive (one pass,
+ * decoders chosen once per RowDescription, or known in advance from the
+ * statement cache's {@link RowShape}), remembers the command tag, and keeps
+ * the first server error. When the operation's ReadyForQuery arrives it
+ * hands a {@link QueryResult} or the error to its `done` callback. For a
+ * simple Query holding several statements the last result set wins (as
+ * psycopg). The describing messages (ParameterDescription, RowDescription,
+ * NoData) of a statement prepared in the same batch are handed to
+ * `describe`, which records them on the statement: the collector never
+ * reaches up into the cache by itself.
+ */
+import { databaseErrorFrom } from '../errors/sqlstate.generated';
+import type { BackendMessage, FieldDescription, FormatCode, TransactionStatus } from '../protocol/messages';
+import type { OpHandler } from './session';
+import type { TypeRegistry } from '../types/registry';
+import { utf8Decode } from '../util/bytes';
+import { rowCountOf, rowShape, type Column, type QueryResult, type RowFactory, type RowShape } from './rows';
+
+/** Options of a {@link ResultCollector}. */
+export interface CollectorOptions {
+  registry: TypeRegistry;
+  rowFactory: RowFactory;
+  /** The SQL text, for error context. */
+  sql: string;
+  /** The row shape known in advance (a cached statement executed without Describe). */
+  shape?: RowShape | null;
+  /** Called with each RowDescription/ParameterDescription, for the statement cache. */
+  describe?: (msg: BackendMessage) => void;
+  /** Called once with the result or the error; `status` is the transaction status after the operation (absent when the session ended). */
+  done: (error: Error | null, result: QueryResult | null, status?: TransactionStatus) => void;
+  /** Called for each row instead of collecting it (streaming). */
+  onRow?: (row: unknown) => void;
+  /** Requested result formats for a statement-level RowDescription (which reports text). */
+  resultFormats?: (columns: FieldDescription[]) => FormatCode[];
+}
+
+/** Collects one operation's result; see the file comment. */
+export class ResultCollector implements OpHandler {
+  columns: Column[] | null = null;
+  rows: unknown[] = [];
+  command: string | null = null;
+  error: Error | null = null;
+  started?: () => void;
+  private decoders: Array<(b: Uint8Array) => unknown> = [];
+  private build: ((values: unknown[]) => unknown) | null = null;
+
+  constructor(private readonly o: CollectorOptions) {
+    if (o.shape) this.setShape(o.shape);
+  }
+
+  message(msg: BackendMessage): void {
+    switch (msg.type) {
+      case 'DataRow':
+        return this.row(msg.fields);
+      case 'RowDescription':
+        this.o.describe?.(msg);
+        return this.setShape(rowShape(this.columnsOf(msg.fields), this.o.registry, this.o.rowFactory));
+      case 'CommandComplete':
+        this.command = msg.tag;
+        return;
+      case 'EmptyQueryResponse':
+        this.command = null;
+        return;
+      case 'ErrorResponse':
+        if (this.error === null) this.error = databaseErrorFrom(msg.fields, { query: this.o.sql });
+        return;
+      case 'ParameterDescription':
+      case 'NoData':
+        this.o.describe?.(msg);
+        return;
+      default:
+        return;
+    }
+  }
+
+  ready(status: TransactionStatus): void {
+    if (this.error !== null) return this.o.done(this.error, null, status);
+    const result = { rows: this.rows, columns: this.columns, command: this.command, rowCount: rowCountOf(this.command), transactionStatus: status };
+    this.o.done(null, result, status);
+  }
+
+  abort(error: Error): void {
+    this.o.done(this.error ?? error, null);
+  }
+
+  /** Decodes one DataRow in a single pass (the hot path). */
+  private row(fields: Array<Uint8Array | null>): void {
+    if (this.error !== null) return;
+    const decoders = this.decoders;
+    const values = new Array(fields.length);
+    try {
+      for (let i = 0; i < fields.length; i++) {
+        const f = fields[i];
+        values[i] = f === null ? null : decoders[i] !== undefined ? decoders[i](f) : utf8Decode(f);
+      }
+    } catch (e) {
+      this.error = e instanceof Error ? e : new Error(String(e));
+      return;
+    }
+    const row = this.build === null ? values : this.build(values);
+    if (this.o.onRow) this.o.onRow(row);
+    else this.rows.push(row);
+  }
+
+  private columnsOf(fields: FieldDescription[]): Column[] {
+    const formats = this.o.resultFormats?.(fields);
+    return fields.map((f, i) => ({ ...f, format: formats ? (formats.length === 1 ? formats[0] : formats[i] ?? 0) : f.format }));
+  }
+
+  private setShape(shape: RowShape): void {
+    this.columns = shape.columns;
+    this.rows = [];
+    this.decoders = shape.decoders;
+    this.build = shape.build;
+  }
+}

@@ -1,0 +1,157 @@
+/**
+ * runInteraction: BEGIN; fn(cursor, ...args); COMMIT; or ROLLBACK.
+ *
+ * Theory of operation (txpostgres' `runInteraction`, adbapi's
+ * `_runInteraction`). The interaction first takes the connection
+ * exclusively (a {@link Lease}), so nothing else runs between its BEGIN and
+ * its COMMIT. Any failure (BEGIN, the function, a cancellation, COMMIT)
+ * leads to ROLLBACK and the *original* error; when the ROLLBACK fails too,
+ * the result is `RollbackFailed` carrying the connection and the original
+ * error. The steps form one Deferred chain, so cancelling the interaction's
+ * Deferred cancels whichever step is running, which then rolls back.
+ *
+ * Nested inside another interaction (through the cursor it was given), an
+ * interaction becomes a SAVEPOINT: released on success, rolled back to on
+ * failure. Opt-in retries rerun the whole interaction after a serialization
+ * failure or a deadlock (SQLSTATE 40001, 40P01), with bounded backoff.
+ *
+ * Success means the server committed. A statement of the block may fail and
+ * the function may catch the error (or never await it) and return: the
+ * transaction is then in the failed state, and the server answers COMMIT
+ * with the tag `ROLLBACK` (or RELEASE SAVEPOINT with 25P02). The block then
+ * fails with {@link InFailedSqlTransaction} (SQLSTATE 25P02) whose `cause`
+ * is the block's first server error (recorded on the lease), never with the
+ * function's value.
+ */
+import type { ReactorTime } from '../../reactor/interfaces';
+import type { Cursor, CursorFactory, CursorHost, Interaction, InteractionOptions } from './cursor';
+import type { Lease } from './lease';
+import { deferLater, Deferred, fail, maybeDeferred, succeed } from '../defer';
+import { reportError } from '../defer/unhandled';
+import { toError } from '../defer/failure';
+import { CancelledError, RollbackFailed } from '../errors/base';
+import { InFailedSqlTransaction } from '../errors/sqlstate.generated';
+
+export type { Interaction, InteractionOptions } from './cursor';
+
+/** What an interaction needs of its connection (a Connection provides it). */
+export interface InteractionHost extends CursorHost {
+  /** Takes the connection exclusively. */
+  acquire(): Deferred<Lease>;
+  /** Builds the cursor handed to the function. */
+  readonly cursorFactory: CursorFactory;
+  /** No live session. */
+  readonly closed: boolean;
+  /** The clock of retry delays. */
+  readonly reactor: ReactorTime;
+}
+
+const RETRYABLE = new Set(['40001', '40P01']);
+let savepointCounter = 0;
+
+/** Runs `fn` in a transaction (or a savepoint when `lease` is given); see the file comment. */
+export function runInteraction<R, A extends unknown[]>(
+  conn: InteractionHost,
+  options: InteractionOptions,
+  fn: Interaction<R, A>,
+  args: A,
+  lease?: Lease,
+): Deferred<R> {
+  const attempt = (n: number): Deferred<R> =>
+    once(conn, options, fn, args, lease).addErrback((e: Error) => {
+      const max = options.retry?.attempts ?? 1;
+      if (n + 1 >= max || !retryable(e)) throw e;
+      return sleep(conn, backoff(options, n)).addCallback(() => attempt(n + 1));
+    });
+  return attempt(0);
+}
+
+/** One run: take the connection (or a savepoint), BEGIN, fn, COMMIT | ROLLBACK. */
+function once<R, A extends unknown[]>(conn: InteractionHost, options: InteractionOptions, fn: Interaction<R, A>, args: A, outer?: Lease): Deferred<R> {
+  const acquired: Deferred<Lease> = outer ? succeed(outer) : conn.acquire();
+  return acquired.addCallback((lease: Lease) => {
+    const nested = outer !== undefined;
+    const sp = nested ? `tsp_sp_${++savepointCounter}` : '';
+    const cursor = conn.cursorFactory(conn, lease);
+    const begin = nested ? `SAVEPOINT ${sp}` : beginStatement(options);
+    const commit = nested ? `RELEASE SAVEPOINT ${sp}` : 'COMMIT';
+    const rollback = nested ? `ROLLBACK TO SAVEPOINT ${sp}` : 'ROLLBACK';
+    const firstError = lease.errors.length;
+    const blockFailed = (serverError?: Error): Error => inFailedTransaction(lease.errors[firstError] ?? serverError, nested);
+    const run = cursor
+      .execute(begin)
+      .addCallback(() => maybeDeferred(() => fn(cursor, ...args)))
+      .addCallbacks(
+        (value: R) =>
+          cursor.execute(commit).addCallbacks(
+            (c) => {
+              if (c.statusmessage === 'ROLLBACK') throw blockFailed(); // the server ended the transaction: nothing to roll back
+              return value;
+            },
+            (e: Error) => rollbackAfter(conn, cursor, rollback, nested && isInFailed(e) ? blockFailed(e) : e),
+          ),
+        (original: Error) => {
+          if (original instanceof CancelledError) lease.cancelRunning(); // a Promise-returning fn cannot pass the cancel on
+          return rollbackAfter(conn, cursor, rollback, original);
+        },
+      );
+    if (!nested) run.addFinally(() => lease.release());
+    return run;
+  });
+}
+
+/** The error of a block the server did not commit: 25P02, caused by the block's first error. */
+function inFailedTransaction(first: Error | undefined, nested: boolean): InFailedSqlTransaction {
+  const what = nested ? 'the savepoint block' : 'the transaction';
+  const why = first === undefined ? '' : `: ${first.message}`;
+  return new InFailedSqlTransaction(
+    { sqlstate: '25P02', severity: 'ERROR', message: `${what} was rolled back by the server, since a statement in it failed${why}` },
+    { cause: first },
+  );
+}
+
+function isInFailed(e: Error): boolean {
+  return (e as { code?: string }).code === '25P02';
+}
+
+/** A serialization failure or deadlock, itself or as the first error of a block the server rolled back. */
+function retryable(e: Error): boolean {
+  const code = (e as { code?: string }).code ?? '';
+  if (RETRYABLE.has(code)) return true;
+  return code === '25P02' && e.cause instanceof Error && RETRYABLE.has((e.cause as { code?: string }).code ?? '');
+}
+
+/**
+ * ROLLBACK, then the original error; RollbackFailed when ROLLBACK fails.
+ * When the session is already gone there is nothing to roll back (the server
+ * ended the transaction with the session): the original error, unchanged.
+ */
+function rollbackAfter(conn: InteractionHost, cursor: Cursor, rollback: string, original: Error): Deferred<never> {
+  if (conn.closed) return fail(original);
+  return maybeDeferred(() => cursor.execute(rollback)).addCallbacks(
+    () => {
+      throw original;
+    },
+    (rollbackError: Error) => {
+      reportError(toError(rollbackError), undefined);
+      throw new RollbackFailed(conn, original, rollbackError);
+    },
+  );
+}
+
+/** The BEGIN statement for the options. */
+export function beginStatement(o: InteractionOptions): string {
+  const parts = ['BEGIN'];
+  if (o.isolationLevel) parts.push(`ISOLATION LEVEL ${o.isolationLevel.toUpperCase()}`);
+  if (o.readOnly !== undefined) parts.push(o.readOnly ? 'READ ONLY' : 'READ WRITE');
+  if (o.deferrable !== undefined) parts.push(o.deferrable ? 'DEFERRABLE' : 'NOT DEFERRABLE');
+  return parts.join(' ');
+}
+
+function backoff(o: InteractionOptions, n: number): number {
+  return Math.min((o.retry?.delayMs ?? 10) * 2 ** n, 1000);
+}
+
+function sleep(conn: InteractionHost, ms: number): Deferred<undefined> {
+  return deferLater(conn.reactor, ms, () => undefined);
+}

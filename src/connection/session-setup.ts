@@ -1,0 +1,78 @@
+/**
+ * From validated connection parameters to what one session needs: the
+ * endpoint to dial, the machine's startup and authentication options, and the
+ * TLS settings implied by `sslmode` (libpq semantics).
+ */
+import type { Endpoint, TlsInfo, TlsOptions } from '../../reactor/interfaces';
+import type { MachineOptions } from '../core/machine';
+import type { ConnectParams, HostSpec } from '../dsn/params';
+import type { AuthCrypto } from '../protocol/auth/crypto';
+import { tlsServerEndPointHash } from '../protocol/auth/scram';
+import type { SessionTls } from './session';
+
+/** Startup parameters every session sends: the codecs rely on them. */
+export const SESSION_DEFAULTS: Readonly<Record<string, string>> = {
+  client_encoding: 'UTF8',
+  DateStyle: 'ISO, MDY',
+  IntervalStyle: 'postgres',
+  extra_float_digits: '3',
+};
+
+/** The endpoint of one host. */
+export function endpointOf(h: HostSpec): Endpoint {
+  if (h.kind === 'unix') return { kind: 'unix', path: h.socketPath ?? `${h.host}/.s.PGSQL.${h.port}` };
+  return { kind: 'tcp', host: h.hostaddr ?? h.host, port: h.port };
+}
+
+/** Certificate material read by the configuration loader. */
+export interface TlsFiles {
+  ca?: string | Uint8Array;
+  cert?: string | Uint8Array;
+  key?: string | Uint8Array;
+}
+
+/** Options for the machine of one session to `host`. */
+export function machineOptions(p: ConnectParams, host: HostSpec, crypto: AuthCrypto, extra: { allowCleartextPassword?: boolean }): MachineOptions {
+  const startupParameters: Record<string, string> = { database: p.database, ...SESSION_DEFAULTS };
+  const appName = p.applicationName ?? p.fallbackApplicationName;
+  if (appName !== undefined) startupParameters.application_name = appName;
+  if (p.options !== undefined) startupParameters.options = p.options;
+  if (p.replication !== undefined) startupParameters.replication = p.replication;
+  return {
+    user: p.user,
+    password: host.password ?? p.password,
+    crypto,
+    startupParameters,
+    tls: host.kind === 'unix' ? 'disable' : tlsNegotiation(p.sslmode),
+    channelBinding: p.channelBinding,
+    allowCleartextPassword: extra.allowCleartextPassword,
+  };
+}
+
+function tlsNegotiation(mode: ConnectParams['sslmode']): MachineOptions['tls'] {
+  if (mode === 'disable' || mode === 'allow') return 'disable';
+  return mode === 'prefer' ? 'prefer' : 'require';
+}
+
+/** TLS settings for `sslmode` (libpq: require with a root cert behaves as verify-ca). */
+export function sessionTls(p: ConnectParams, host: HostSpec, files: TlsFiles, crypto: AuthCrypto): SessionTls {
+  const verify = p.sslmode === 'verify-full' || p.sslmode === 'verify-ca' || (p.sslmode === 'require' && files.ca !== undefined);
+  const options: TlsOptions = {
+    rejectUnauthorized: verify,
+    servername: p.sslsni && !isIp(host.host) ? host.host : undefined,
+    ca: files.ca,
+    cert: files.cert,
+    key: files.key,
+  };
+  if (verify && p.sslmode !== 'verify-full') options.checkServerIdentity = () => undefined;
+  return { options, channelBinding: (info: TlsInfo) => bindingData(info, crypto) };
+}
+
+function bindingData(info: TlsInfo, crypto: AuthCrypto): Uint8Array | undefined {
+  if (info.peerCertificateDer === undefined) return undefined;
+  return tlsServerEndPointHash(info.peerCertificateDer, info.peerCertificateHash ?? 'sha256', crypto);
+}
+
+function isIp(host: string): boolean {
+  return /^[\d.]+$/.test(host) || host.includes(':');
+}

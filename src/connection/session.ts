@@ -1,0 +1,255 @@
+/**
+ * Session: drives one {@link ProtocolMachine} over one reactor transport.
+ *
+ * Theory of operation. This is txpostgres' `_PollingMixin.continuePolling`
+ * ported onto a sans-IO core. Every input (connection made, bytes received,
+ * end of stream, a command sent, a TLS handshake done) is handed to the
+ * machine; then its events are drained and routed; then `poll()` says what
+ * to do: 'write' flushes the machine's coalesced output, 'starttls' upgrades
+ * the transport in place, 'read' and 'ok' wait.
+ *
+ * Routing: operations complete in FIFO order (each Sync and each simple
+ * Query is one), so the session keeps one {@link OpHandler} per operation in
+ * flight and hands every operation-scoped message to the head of that FIFO;
+ * ReadyForQuery completes the head. Notifications, notices and the end of the
+ * session go to the {@link SessionListener}.
+ *
+ * The session runs inside the reactor's read handler and never calls user
+ * code: handlers and listeners only record results and schedule user
+ * callbacks with `callSoon` (the Connection does that).
+ *
+ * Writes are coalesced: commands sent during one turn of the event loop go
+ * out in one `transport.write`, flushed by a single `callSoon`.
+ */
+import type { Reactor, TlsInfo, TlsOptions, Transport, TransportHandler } from '../../reactor/interfaces';
+import { ConnectionClosed, ConnectionLost } from '../errors/base';
+import type { Command } from '../core/commands';
+import type { MachineEvent } from '../core/events';
+import type { ProtocolMachine } from '../core/machine';
+import type { BackendMessage, TransactionStatus } from '../protocol/messages';
+
+/** Receives the messages of one operation. */
+export interface OpHandler {
+  /** An operation-scoped backend message (RowDescription, DataRow, ErrorResponse, ...). */
+  message(msg: BackendMessage): void;
+  /** The operation's ReadyForQuery. */
+  ready(status: TransactionStatus): void;
+  /** The session ended before the operation completed. */
+  abort(error: Error): void;
+  /** The operation reached the head of the pipeline: the server is running it now. */
+  started?: () => void;
+}
+
+/** Receives the session-level events. */
+export interface SessionListener {
+  /** The session is up (first ReadyForQuery). */
+  ready(): void;
+  /** A NotificationResponse. */
+  notification(processId: number, channel: string, payload: string): void;
+  /** A NoticeResponse's raw fields. */
+  notice(fields: Record<string, string>): void;
+  /** The session ended; `error` is null only after a clean Terminate. Called once. */
+  lost(error: Error | null): void;
+}
+
+/** TLS settings the session applies when the machine asks for TLS. */
+export interface SessionTls {
+  options: TlsOptions;
+  /** Computes the channel binding data from the negotiated TLS info. */
+  channelBinding(info: TlsInfo): Uint8Array | undefined;
+}
+
+/** One protocol session over one transport; see the file comment. */
+export class Session implements TransportHandler {
+  private transport: Transport | null = null;
+  private readonly inflight: OpHandler[] = [];
+  private head = 0;
+  private flushScheduled = false;
+  private ended = false;
+  private abortReason: Error | null = null;
+
+  constructor(
+    readonly machine: ProtocolMachine,
+    private readonly reactor: Reactor,
+    private readonly listener: SessionListener,
+    private readonly tls: SessionTls | null,
+  ) {}
+
+  /** Whether the session has ended. */
+  get closed(): boolean {
+    return this.ended;
+  }
+
+  /** Operations in flight. */
+  get pending(): number {
+    return this.inflight.length - this.head;
+  }
+
+  /**
+   * Sends a command whose operations (one per Sync or Query) report to
+   * `handlers`, in order. Throws what `machine.send` throws; nothing is queued then.
+   */
+  send(command: Command, ...handlers: OpHandler[]): void {
+    this.machine.send(command);
+    const wasIdle = this.pending === 0;
+    for (const h of handlers) this.inflight.push(h);
+    this.scheduleFlush();
+    if (wasIdle) this.inflight[this.head]?.started?.();
+  }
+
+  /**
+   * Ends the session politely: Terminate, then close the transport. Operations
+   * still in flight fail at once with `ConnectionClosed`.
+   */
+  terminate(): void {
+    if (this.ended || this.transport === null) return this.abort(null);
+    try {
+      this.machine.send({ type: 'terminate' });
+    } catch {
+      /* not legal in this state: just close */
+    }
+    this.flush();
+    this.transport.close();
+    this.end(null, new ConnectionClosed('the connection was closed while the operation was running'));
+  }
+
+  /** Ends the session at once (no Terminate). */
+  abort(reason: Error | null): void {
+    this.abortReason = reason;
+    if (this.transport !== null) this.transport.abort(reason ?? undefined);
+    else this.end(reason ?? new ConnectionLost('the connection attempt was aborted'));
+  }
+
+  // ---------------------------------------------------------- TransportHandler
+
+  connectionMade(transport: Transport): void {
+    this.transport = transport;
+    this.machine.start();
+    this.continuePolling();
+  }
+
+  dataReceived(bytes: Uint8Array): void {
+    this.machine.receiveData(bytes);
+    this.drain();
+    this.continuePolling();
+  }
+
+  connectionLost(reason: Error | null): void {
+    if (this.ended) return;
+    if (this.abortReason !== null) return this.end(this.abortReason); // our own abort: its reason is the story
+    this.machine.receiveEof();
+    this.drain(reason);
+    this.end(reason ?? new ConnectionLost());
+  }
+
+  // ---------------------------------------------------------- the poll loop
+
+  /** Acts on `machine.poll()` until it says to wait. */
+  private continuePolling(): void {
+    for (;;) {
+      const state = this.machine.poll();
+      if (state === 'write') {
+        this.flush();
+      } else {
+        if (state === 'starttls') this.startTls();
+        return;
+      }
+    }
+  }
+
+  private flush(): void {
+    const bytes = this.machine.dataToSend();
+    if (bytes !== null && this.transport !== null) this.transport.write(bytes);
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    this.reactor.callSoon(() => {
+      this.flushScheduled = false;
+      if (!this.ended) this.continuePolling();
+    });
+  }
+
+  /**
+   * Upgrades the transport when the machine asks. A failed upgrade ends the
+   * session with its error. A transport that throws instead of rejecting may
+   * not report the loss either, so the session then ends at once by itself.
+   */
+  private startTls(): void {
+    const transport = this.transport!;
+    if (this.tls === null) return this.abort(new ConnectionLost('the server accepted TLS, but no TLS settings were given'));
+    let upgrade: Promise<TlsInfo>;
+    try {
+      upgrade = transport.startTls(this.tls.options);
+    } catch (err) {
+      const error = err instanceof Error ? err : new ConnectionLost(String(err));
+      this.abortReason = error;
+      transport.abort(error);
+      return this.end(error);
+    }
+    upgrade.then(
+      (info) => {
+        if (this.ended) return;
+        this.machine.tlsEstablished(this.tls!.channelBinding(info));
+        this.continuePolling();
+      },
+      (err: unknown) => this.abort(err instanceof Error ? err : new ConnectionLost(String(err))),
+    );
+  }
+
+  /** Routes every pending machine event (see the file comment). */
+  private drain(transportError: Error | null = null): void {
+    for (let ev = this.machine.nextEvent(); ev !== null; ev = this.machine.nextEvent()) {
+      this.route(ev, transportError);
+    }
+  }
+
+  private route(ev: MachineEvent, transportError: Error | null): void {
+    switch (ev.type) {
+      case 'ReadyForQuery':
+        this.shift().ready(ev.status);
+        return this.inflight[this.head]?.started?.();
+      case 'NotificationResponse':
+        return this.listener.notification(ev.processId, ev.channel, ev.payload);
+      case 'NoticeResponse':
+        return this.listener.notice(ev.fields);
+      case 'ParameterStatus':
+        return;
+      case 'StartupComplete':
+        return this.listener.ready();
+      case 'Failed':
+        return this.end(this.failure(ev.error, transportError));
+      default:
+        if (this.head < this.inflight.length) this.inflight[this.head].message(ev);
+    }
+  }
+
+  /** The error to report: a lost link keeps the socket error as its cause. */
+  private failure(error: Error | null, transportError: Error | null): Error | null {
+    if (!(error instanceof ConnectionLost) || transportError === null) return error;
+    return new ConnectionLost(`the connection to the server was lost: ${transportError.message}`, { cause: transportError });
+  }
+
+  private shift(): OpHandler {
+    const h = this.inflight[this.head++];
+    if (this.head === this.inflight.length) {
+      this.inflight.length = 0;
+      this.head = 0;
+    }
+    return h;
+  }
+
+  /** Ends the session once: aborts every operation in flight, tells the listener. */
+  private end(error: Error | null, abortedWith?: Error): void {
+    if (this.ended) return;
+    this.ended = true;
+    const aborted = abortedWith ?? error ?? new ConnectionLost('the connection was closed');
+    const pending = this.inflight.slice(this.head);
+    this.inflight.length = 0;
+    this.head = 0;
+    for (const h of pending) h.abort(aborted);
+    if (this.transport !== null && error !== null) this.transport.abort();
+    this.listener.lost(error);
+  }
+}

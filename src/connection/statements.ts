@@ -1,0 +1,344 @@
+/**
+ * Executor: turns "run this SQL with these parameters" into protocol
+ * operations, with a per-connection prepared statement cache.
+ *
+ * Theory of operation. Parameters are encoded for the types the server
+ * expects, which only the server knows (its ParameterDescription), so a
+ * statement is described once and cached by its SQL text under a name:
+ *
+ * - cached: Bind + Execute + Sync (one round trip; columns come from the
+ *   cache, so no Describe either, and results use binary where it pays);
+ * - new, without parameters: Parse + Describe + Bind + Execute + Sync in one
+ *   write (results in text, since the column types are not known yet);
+ * - new, with parameters: Parse + Describe + Sync, then, once described,
+ *   Bind + Execute + Sync (two round trips, the first time only).
+ *
+ * Order. Statements run on the server in the order they were executed, so
+ * a later query sees what an earlier one wrote even when both are in the
+ * pipeline. While a statement is being prepared (its description has not
+ * come back), every later request is held, in order, and sent once it is
+ * ready: the first use of a statement costs its followers one round trip,
+ * never their order. Several statements in one string cannot be prepared;
+ * without parameters such a string falls back to the simple Query protocol.
+ *
+ * Staleness. A cached statement the server can no longer run as prepared
+ * (0A000 "cached plan must not change result type" after a schema change;
+ * 26000 after `DISCARD ALL` or behind a pooler) is evicted; outside a
+ * transaction the request is prepared and run again, once (as postgres.js
+ * does); inside one the error is reported, since the transaction is aborted.
+ * The cache is an LRU of {@link MAX_STATEMENTS}; evicted statements are
+ * closed on the server. A statement's Bind formats and row shape are
+ * recomputed when types are registered after it was cached.
+ */
+import { InterfaceError } from '../errors/base';
+import { databaseErrorFrom } from '../errors/sqlstate.generated';
+import type { BackendMessage, FieldDescription, FormatCode, FrontendMessage, TransactionStatus } from '../protocol/messages';
+import { toError } from '../defer/failure';
+import type { Column, QueryResult, RowFactory, RowShape } from './rows';
+import { rowShape } from './rows';
+import { ResultCollector } from './collector';
+import type { OpHandler, Session } from './session';
+import type { TypeRegistry } from '../types/registry';
+
+const EXECUTE: FrontendMessage = { type: 'Execute', portal: '', maxRows: 0 };
+const SYNC: FrontendMessage = { type: 'Sync' };
+const NO_PARAMS: Array<string | Uint8Array | null> = [];
+
+/** Statements kept prepared per connection. */
+export const MAX_STATEMENTS = 256;
+
+interface Statement {
+  name: string;
+  paramTypes: number[] | null;
+  fields: FieldDescription[] | null;
+  ready: boolean;
+  /** The registry version `formats` and `shape` were computed for. */
+  version: number;
+  /** Formats of a Bind, computed once the statement is described. */
+  formats?: Formats;
+  /** The row shape of the last row factory used. */
+  shape?: RowShape;
+}
+
+interface Formats {
+  params: FormatCode[];
+  results: FormatCode[];
+}
+
+/** One request to execute a statement. */
+export interface ExecRequest {
+  sql: string;
+  params: readonly unknown[];
+  rowFactory: RowFactory;
+  /** Called once, from inside the read handler: the caller schedules user code. */
+  done: (error: Error | null, result: QueryResult | null) => void;
+  /** Stream rows instead of collecting them. */
+  onRow?: (row: unknown) => void;
+  /** Called when an operation of this request reaches the head of the pipeline (it runs now). */
+  started?: () => void;
+  /** Force the simple Query protocol (no parameters allowed). */
+  simple?: boolean;
+  /** Types for this request only (a cursor's own registry); the connection's by default. */
+  registry?: TypeRegistry;
+  /** Set by the executor once the request was prepared again after a stale statement. */
+  reprepared?: boolean;
+}
+
+/** Executes statements over one session; see the file comment. */
+export class Executor {
+  private readonly statements = new Map<string, Statement>();
+  private counter = 0;
+  private closeQueue: string[] = [];
+  /** The statement whose preparation holds the pipeline, or null. */
+  private blocker: Statement | null = null;
+  /** Requests behind the blocker, in call order. */
+  private held: ExecRequest[] = [];
+
+  constructor(
+    private readonly session: Session,
+    private readonly registry: TypeRegistry,
+  ) {}
+
+  /**
+   * Sends `req`, or holds it behind a statement being prepared (see the file
+   * comment). Every failure, including a bad parameter found before anything
+   * was sent, reaches `req.done`; nothing is cached for a request that failed
+   * before it was sent.
+   */
+  execute(req: ExecRequest): void {
+    if (this.blocker !== null) this.held.push(req);
+    else this.dispatch(req);
+  }
+
+  private dispatch(req: ExecRequest): void {
+    try {
+      this.send(req);
+    } catch (e) {
+      req.done(toError(e), null);
+    }
+  }
+
+  private send(req: ExecRequest): void {
+    if (req.simple) return this.simple(req);
+    const st = this.statements.get(req.sql);
+    if (st === undefined) return this.prepare(req);
+    if (!st.ready) {
+      this.blocker = st; // prepared (without parameters) by a request still in flight
+      this.held.push(req);
+      return;
+    }
+    this.touch(req.sql, st);
+    this.bindExecute(req, st, this.bindMessage(req, st));
+  }
+
+  /** The simple Query protocol (no parameters; several statements allowed). */
+  private simple(req: ExecRequest): void {
+    this.session.send({ type: 'simpleQuery', sql: req.sql }, this.collector(req, null, undefined, false));
+  }
+
+  private prepare(req: ExecRequest): void {
+    const st: Statement = { name: `tsp_${++this.counter}`, paramTypes: null, fields: null, ready: false, version: -1 };
+    const parse: FrontendMessage = { type: 'Parse', name: st.name, sql: req.sql, paramTypes: [] };
+    const describe: FrontendMessage = { type: 'Describe', target: 'S', name: st.name };
+    if (req.params.length === 0) this.prepareAndRun(req, st, [parse, describe]);
+    else {
+      this.session.send({ type: 'batch', messages: this.batch(parse, describe, SYNC) }, this.describeOp(req, st));
+      this.blocker = st;
+    }
+    this.remember(req.sql, st);
+  }
+
+  /** No parameters: Parse, Describe, Bind, Execute and Sync in one write. */
+  private prepareAndRun(req: ExecRequest, st: Statement, head: FrontendMessage[]): void {
+    const bind: FrontendMessage = { type: 'Bind', portal: '', statement: st.name, paramFormats: [], params: [], resultFormats: [0] };
+    const collector = this.collector(req, null, st, true, [0]);
+    const messages = this.batch(...head, bind, EXECUTE, SYNC);
+    this.session.send({ type: 'batch', messages }, collector);
+  }
+
+  /** The Parse+Describe+Sync operation of a statement with parameters. */
+  private describeOp(req: ExecRequest, st: Statement): OpHandler {
+    let error: Error | null = null;
+    return {
+      message: (msg) => {
+        if (msg.type === 'ErrorResponse' && error === null) error = databaseErrorFrom(msg.fields, { query: req.sql });
+        else this.describeInto(st, msg);
+      },
+      ready: () => {
+        this.settle(req.sql, st, error);
+        if (error !== null) req.done(error, null);
+        else this.dispatch(req);
+        this.unblock(st, null);
+      },
+      abort: (e) => {
+        this.settle(req.sql, st, e);
+        req.done(e, null);
+        this.unblock(st, e);
+      },
+      started: req.started,
+    };
+  }
+
+  /** The statement holding the pipeline is prepared (or failed): sends the held requests in order. */
+  private unblock(st: Statement, lost: Error | null): void {
+    if (this.blocker !== st) return;
+    this.blocker = null;
+    while (this.held.length > 0 && this.blocker === null) {
+      const req = this.held.shift()!;
+      if (lost !== null) req.done(lost, null);
+      else this.dispatch(req);
+    }
+  }
+
+  private bindExecute(req: ExecRequest, st: Statement, bind: FrontendMessage): void {
+    const messages = this.batch(bind, EXECUTE, SYNC);
+    this.session.send({ type: 'batch', messages }, this.collector(req, this.shapeOf(st, req), st, false));
+  }
+
+  /** The row shape of a described statement for the request's row factory, cached on the statement. */
+  private shapeOf(st: Statement, req: ExecRequest): RowShape | null {
+    if (st.fields === null) return null;
+    const registry = req.registry ?? this.registry;
+    const cached = registry === this.registry;
+    if (cached && st.shape?.rowFactory === req.rowFactory && st.version === registry.version) return st.shape;
+    const results = this.formatsOf(st, registry).results;
+    const columns = st.fields.map((f, i): Column => ({ ...f, format: results[i] ?? 0 }));
+    const shape = rowShape(columns, registry, req.rowFactory);
+    if (cached) st.shape = shape;
+    return shape;
+  }
+
+  /** The Bind formats of `st` under `registry` (cached for the connection's registry, per registry version). */
+  private formatsOf(st: Statement, registry: TypeRegistry): Formats {
+    const cached = registry === this.registry;
+    if (cached && st.formats && st.version === registry.version) return st.formats;
+    const formats = {
+      params: (st.paramTypes ?? []).map((oid) => registry.paramFormat(oid)),
+      results: (st.fields ?? []).map((f) => registry.resultFormat(f.typeOid)),
+    };
+    if (cached) {
+      if (st.version !== registry.version) st.shape = undefined;
+      st.formats = formats;
+      st.version = registry.version;
+    }
+    return formats;
+  }
+
+  /** Encodes the parameters for the described types; throws InterfaceError on a bad value. */
+  private bindMessage(req: ExecRequest, st: Statement): FrontendMessage {
+    const types = st.paramTypes ?? [];
+    if (req.params.length !== types.length) {
+      throw new InterfaceError(
+        `the statement expects ${types.length} parameter(s), ${req.params.length} given`,
+        { code: 'ERR_PARAM_COUNT' },
+      );
+    }
+    const r = req.registry ?? this.registry;
+    const formats = this.formatsOf(st, r);
+    const params = types.length === 0 ? NO_PARAMS : types.map((oid, i) => r.encodeParam(req.params[i], oid));
+    return { type: 'Bind', portal: '', statement: st.name, paramFormats: formats.params, params, resultFormats: formats.results };
+  }
+
+  /**
+   * The handler of one Bind/Execute (or simple Query) operation. `preparing`:
+   * the operation also prepares `st` (Parse and Describe in the same batch).
+   */
+  private collector(req: ExecRequest, shape: RowShape | null, st: Statement | undefined, preparing: boolean, formats?: FormatCode[]): OpHandler {
+    const c = new ResultCollector({
+      registry: req.registry ?? this.registry,
+      rowFactory: req.rowFactory,
+      sql: req.sql,
+      shape,
+      onRow: req.onRow,
+      resultFormats: formats ? () => formats : undefined,
+      describe: preparing && st ? (msg) => this.describeInto(st, msg) : undefined,
+      done: (error, result, status) => {
+        if (preparing && st) {
+          this.settle(req.sql, st, error);
+          this.unblock(st, this.session.closed ? error : null);
+        }
+        if (error !== null && this.retried(req, error, st, status)) return;
+        req.done(error, result);
+      },
+    });
+    c.started = req.started;
+    return c;
+  }
+
+  /**
+   * Handles a failure that a second try may cure: a multi-statement string
+   * without parameters goes to the simple protocol; a stale cached statement
+   * is evicted and, outside a transaction, prepared and run again once.
+   * Returns whether the request was sent again.
+   */
+  private retried(req: ExecRequest, error: Error, st: Statement | undefined, status: TransactionStatus | undefined): boolean {
+    if (st === undefined) return false;
+    if (isMultiStatement(error) && req.params.length === 0 && !st.ready) {
+      this.simple(req);
+      return true;
+    }
+    if (!isStale(error)) return false;
+    this.evict(req.sql, st);
+    if (status !== 'I' || req.reprepared === true) return false;
+    req.reprepared = true;
+    this.execute(req);
+    return true;
+  }
+
+  private describeInto(st: Statement, msg: BackendMessage): void {
+    if (msg.type === 'ParameterDescription') st.paramTypes = msg.typeOids;
+    else if (msg.type === 'RowDescription') st.fields = msg.fields;
+    else if (msg.type === 'NoData') st.fields = [];
+  }
+
+  /** Marks a statement prepared, or drops it on error. */
+  private settle(sql: string, st: Statement, error: Error | null): void {
+    if (st.ready) return;
+    if (error !== null || st.paramTypes === null) {
+      if (this.statements.get(sql) === st) this.statements.delete(sql);
+    } else {
+      st.ready = true;
+    }
+  }
+
+  /** Drops `st` from the cache (when it is still the cached statement of `sql`) and closes it on the server. */
+  private evict(sql: string, st: Statement): void {
+    if (this.statements.get(sql) !== st) return;
+    this.statements.delete(sql);
+    this.closeQueue.push(st.name);
+  }
+
+  private remember(sql: string, st: Statement): void {
+    this.statements.set(sql, st);
+    if (this.statements.size <= MAX_STATEMENTS) return;
+    for (const [oldSql, old] of this.statements) {
+      if (!old.ready) continue;
+      this.statements.delete(oldSql);
+      this.closeQueue.push(old.name);
+      return;
+    }
+  }
+
+  private touch(sql: string, st: Statement): void {
+    this.statements.delete(sql);
+    this.statements.set(sql, st);
+  }
+
+  /** `messages`, preceded by Close messages for statements evicted since the last batch. */
+  private batch(...messages: FrontendMessage[]): FrontendMessage[] {
+    if (this.closeQueue.length === 0) return messages;
+    const closes = this.closeQueue.map((name): FrontendMessage => ({ type: 'Close', target: 'S', name }));
+    this.closeQueue = [];
+    return [...closes, ...messages];
+  }
+}
+
+function isMultiStatement(error: Error): boolean {
+  return (error as { code?: string }).code === '42601' && /multiple commands/.test(error.message);
+}
+
+/** 0A000 (cached plan must not change result type) or 26000 (prepared statement does not exist). */
+function isStale(error: Error): boolean {
+  const code = (error as { code?: string }).code;
+  return code === '0A000' || code === '26000';
+}

@@ -1,0 +1,335 @@
+/**
+ * DeadConnectionDetector: txpostgres' automatic reconnection.
+ *
+ * Theory of operation. A Connection with a detector routes every run* call
+ * through {@link DeadConnectionDetector.callChecking}: while the connection
+ * is believed dead the call fails at once with `ConnectionDead` and is never
+ * run (nor replayed later); otherwise it runs, and its failure is shown to
+ * {@link DeadConnectionDetector.checkForDeadConnection} on its way to the
+ * caller. The Connection also reports the error that ended a live session.
+ *
+ * The first failure the death checker accepts marks the connection dead and
+ * starts exactly one reconnection loop (a {@link RetryingCall} of
+ * {@link DeadConnectionDetector.reconnect} on the reactor's clock, delays from
+ * the reconnection iterator). The failure itself still reaches its caller.
+ * When an attempt succeeds, {@link DeadConnectionDetector.connectionRecovered}
+ * clears the death and runs the recovery handlers (their errors are reported,
+ * never fatal). When a finite iterator runs out, the detector gives up: it
+ * tells the `onGiveUp` listeners and sets the connection 'closed' with a
+ * `ConnectionDead` whose cause is the first reconnect failure.
+ *
+ * The detector drives the connection's state while it owns it:
+ * 'dead' (with the error) when death is accepted, 'reconnecting' before the
+ * first attempt and again with each failed attempt's error, 'ready' on
+ * recovery. Meanwhile the connection's own transitions (closed, connecting,
+ * ready from the reconnect's close/connect) are held back
+ * ({@link DeadConnectionDetector.holdsState}), so `state$` shows
+ * dead -> reconnecting ... -> ready. A user `close()` during the loop stops it.
+ *
+ * Liveness: an optional {@link Heartbeat} probes the idle connection, and
+ * `operationDeadlineMs` declares death when a routed call outlives it; both
+ * abort the session (in-flight work fails at once) and so lead here.
+ */
+import type { ReactorTime } from '../../reactor/interfaces';
+import type { ConnectionState, DetectorLike } from '../connection/connection';
+import { defaultDeathChecker, OperationDeadlineExceeded, type DeathChecker } from './death';
+import { Deferred, fail, gatherResults, maybeDeferred } from '../defer';
+import { toError } from '../defer/failure';
+import { reportError } from '../defer/unhandled';
+import { CancelledError, ConnectionDead, InterfaceError } from '../errors/base';
+import { Heartbeat, type HeartbeatOptions, type HeartbeatTarget } from './heartbeat';
+import { backoffIterator, RetryingCall } from './retrying';
+
+/** What a detector can reconnect: a Connection, or a test fake. */
+export interface Reconnectable {
+  connect(...args: never[]): unknown;
+  close(): unknown;
+  /** Called with the states the detector drives (a Connection has it). */
+  setState?(state: ConnectionState, reason?: Error): void;
+  /** Ends the live session at once with `error` (a Connection has it). */
+  abortSession?(error: Error): void;
+  /** The reactor; used as the clock when the detector has none. */
+  readonly reactor?: ReactorTime;
+}
+
+/** Options of a {@link DeadConnectionDetector}. */
+export interface DetectorOptions {
+  /** Which failures mean death (default {@link defaultDeathChecker}). */
+  deathChecker?: DeathChecker;
+  /** A factory of reconnection delays in ms (default: `backoffIterator({ random })`, unlimited). */
+  reconnectionIterator?: () => Iterable<number>;
+  /** The clock of the reconnection delays and deadlines (default: the connection's reactor). */
+  reactor?: ReactorTime;
+  /** Uniform random source in [0, 1) for the default iterator's jitter (default Math.random). */
+  random?: () => number;
+  /** Probe the idle connection every `intervalMs`; no answer within `timeoutMs` is a death. Off by default. */
+  heartbeat?: HeartbeatOptions;
+  /** A routed call running longer than this (ms) declares the connection dead. Off by default. */
+  operationDeadlineMs?: number;
+}
+
+/** A recovery handler: called with no arguments after a reconnect; may return a Deferred or Promise. */
+export type RecoveryHandler = () => unknown;
+
+/**
+ * Watches a connection for death and reconnects it (see the file comment).
+ * @example
+ * const detector = new DeadConnectionDetector({ heartbeat: { intervalMs: 5000, timeoutMs: 2000 } });
+ * const conn = new Connection({ detector });
+ * detector.addRecoveryHandler(() => console.log('reconnected'));
+ * await conn.connect(dsn);
+ */
+export class DeadConnectionDetector implements DetectorLike {
+  /** Which failures mean death. */
+  deathChecker: DeathChecker;
+  /** The factory of reconnection delays. */
+  reconnectionIterator: () => Iterable<number>;
+  /** The object reconnected (set by `Connection.connect`). */
+  reconnectable: Reconnectable | null = null;
+  /** True from an accepted death until recovery (and for ever after giving up, until the next user connect). */
+  connectionIsDead = false;
+  /** True once a finite reconnection iterator ran out. */
+  gaveUp = false;
+  /** Reconnect attempts made by the current or last loop. */
+  attempts = 0;
+  private readonly clockOption: ReactorTime | undefined;
+  private connargs: unknown[] = [];
+  private readonly recoveryHandlers = new Set<RecoveryHandler>();
+  private readonly giveUpListeners = new Set<(error: ConnectionDead) => void>();
+  private retrying: Deferred<unknown> | null = null;
+  private looping = false;
+  private inReconnect = false;
+  private deadError: ConnectionDead | null = null;
+  private heartbeat: Heartbeat | null = null;
+
+  constructor(readonly options: DetectorOptions = {}) {
+    this.deathChecker = options.deathChecker ?? defaultDeathChecker;
+    const random = options.random;
+    this.reconnectionIterator = options.reconnectionIterator ?? (() => backoffIterator({ random }));
+    this.clockOption = options.reactor;
+  }
+
+  /** The clock of delays and deadlines. */
+  get reactor(): ReactorTime {
+    const clock = this.clockOption ?? this.reconnectable?.reactor;
+    if (clock === undefined) throw new InterfaceError('the detector has no reactor: pass { reactor } or set a reconnectable', { code: 'ERR_NO_REACTOR' });
+    return clock;
+  }
+
+  /** The heartbeat of the current reconnectable, when configured. */
+  get heartbeatProbe(): Heartbeat | null {
+    return this.heartbeat;
+  }
+
+  /**
+   * Stores what to reconnect and the arguments to reconnect with
+   * (`Connection.connect` calls it on every connect). A user connect after
+   * giving up re-arms the detector.
+   */
+  setReconnectable(reconnectable: Reconnectable, ...connargs: unknown[]): void {
+    if (this.reconnectable !== reconnectable) this.heartbeat?.stop();
+    if (this.reconnectable !== reconnectable) this.heartbeat = null;
+    this.reconnectable = reconnectable;
+    this.connargs = connargs;
+    if (this.gaveUp && !this.inReconnect) this.rearm();
+    this.startHeartbeat();
+  }
+
+  /**
+   * Runs `fn` unless the connection is dead (then fails at once with
+   * `ConnectionDead`, without calling it); a failure of `fn` goes through
+   * {@link checkForDeadConnection} and still reaches the caller.
+   */
+  callChecking<T>(fn: () => Deferred<T> | PromiseLike<T> | T): Deferred<T> {
+    if (this.connectionIsDead) return fail(this.deadError ?? new ConnectionDead());
+    const d = maybeDeferred<T, []>(fn as () => T | PromiseLike<T>);
+    this.watchDeadline(d);
+    return d.addErrback((e: unknown): never => {
+      this.checkForDeadConnection(e);
+      throw e;
+    });
+  }
+
+  /**
+   * Shows a failure to the death checker. The first accepted one marks the
+   * connection dead and starts reconnecting; later ones (while dead) do
+   * nothing more. Returns the error unchanged (txpostgres returns the
+   * failure); use {@link checkAndRethrow} as an errback.
+   */
+  checkForDeadConnection(error: unknown): unknown {
+    if (this.connectionIsDead || !this.accepts(error)) return error;
+    this.connectionIsDead = true;
+    this.deadError = new ConnectionDead(undefined, { cause: error });
+    this.reconnectable?.setState?.('dead', toError(error));
+    this.startReconnecting(error);
+    return error;
+  }
+
+  /** An errback: {@link checkForDeadConnection}, then rethrows (e.g. after a failed first connect). */
+  readonly checkAndRethrow = (error: unknown): never => {
+    this.checkForDeadConnection(error);
+    throw error;
+  };
+
+  /** Starts the reconnection loop (override to log; call super). Idempotent while a loop runs. */
+  startReconnecting(_error?: unknown): void {
+    if (this.looping) return;
+    this.looping = true;
+    this.gaveUp = false;
+    this.attempts = 0;
+    this.heartbeat?.stop();
+    this.reconnectable?.setState?.('reconnecting');
+    const d = new RetryingCall(() => this.attempt()).start({ clock: this.reactor, backoff: this.reconnectionIterator() });
+    this.retrying = d.called ? null : d;
+    d.addCallbacks(
+      () => this.loopSucceeded(),
+      (e: Error) => this.loopFailed(e),
+    );
+  }
+
+  /** One attempt: closes the reconnectable (swallowing every error), then connects it again. */
+  reconnect(): unknown {
+    try {
+      this.reconnectable?.close();
+    } catch {
+      /* txpostgres' test_brokenReconnectable: a failing close is ignored */
+    }
+    const r = this.reconnectable;
+    if (r === null) throw new InterfaceError('the detector has nothing to reconnect', { code: 'ERR_NO_RECONNECTABLE' });
+    return r.connect(...(this.connargs as never[]));
+  }
+
+  /**
+   * The connection is back: clears the death, sets 'ready', runs every
+   * recovery handler (errors reported, not fatal). Fires when all are done.
+   */
+  connectionRecovered(): Deferred<void> {
+    this.connectionIsDead = false;
+    this.deadError = null;
+    this.reconnectable?.setState?.('ready');
+    this.startHeartbeat();
+    const runs = [...this.recoveryHandlers].map((h) => maybeDeferred(h).addErrback((e: unknown) => reportError(toError(e), this)));
+    return gatherResults(runs).addCallback((): void => undefined);
+  }
+
+  /** Whether the detector drives the connection's state now (a reconnection loop runs). */
+  holdsState(): boolean {
+    return this.looping;
+  }
+
+  /** The Connection was closed: a user close (not ours) stops the loop and clears the death. */
+  connectionClosed(reconnectable: Reconnectable): void {
+    if (this.inReconnect || reconnectable !== this.reconnectable) return;
+    this.heartbeat?.stop();
+    this.stopLoop();
+    this.connectionIsDead = false;
+    this.deadError = null;
+  }
+
+  /** Adds a recovery handler (a set: adding twice registers once). */
+  addRecoveryHandler(handler: RecoveryHandler): void {
+    this.recoveryHandlers.add(handler);
+  }
+
+  /** Removes a recovery handler; unknown ones are ignored. */
+  removeRecoveryHandler(handler: RecoveryHandler): void {
+    this.recoveryHandlers.delete(handler);
+  }
+
+  /** A copy of the recovery handlers. */
+  getRecoveryHandlers(): RecoveryHandler[] {
+    return [...this.recoveryHandlers];
+  }
+
+  /**
+   * Calls `fn` when the detector gives up (a finite iterator ran out);
+   * returns the unsubscriber. Without listeners, giving up is reported as an
+   * unhandled error.
+   */
+  onGiveUp(fn: (error: ConnectionDead) => void): () => void {
+    this.giveUpListeners.add(fn);
+    return () => this.giveUpListeners.delete(fn);
+  }
+
+  // ------------------------------------------------------------------ internals
+
+  private accepts(error: unknown): boolean {
+    try {
+      return this.deathChecker(error);
+    } catch (e) {
+      reportError(toError(e), this);
+      return false;
+    }
+  }
+
+  /** One attempt of the loop; a failure is shown on the state with its error. */
+  private attempt(): Deferred<unknown> {
+    this.attempts++;
+    this.inReconnect = true;
+    let d: Deferred<unknown>;
+    try {
+      d = maybeDeferred(() => this.reconnect() as PromiseLike<unknown>);
+    } finally {
+      this.inReconnect = false;
+    }
+    return d.addErrback((e: unknown): never => {
+      if (this.looping) this.reconnectable?.setState?.('reconnecting', toError(e));
+      throw e;
+    });
+  }
+
+  private loopSucceeded(): void {
+    this.looping = false;
+    this.retrying = null;
+    this.connectionRecovered();
+  }
+
+  private loopFailed(error: Error): void {
+    const wasLooping = this.looping;
+    this.looping = false;
+    this.retrying = null;
+    if (!wasLooping || error instanceof CancelledError) return;
+    this.gaveUp = true;
+    const gaveUp = new ConnectionDead(`gave up reconnecting after ${this.attempts} attempts`, { cause: error });
+    this.deadError = gaveUp;
+    this.reconnectable?.setState?.('closed', gaveUp);
+    if (this.giveUpListeners.size === 0) reportError(gaveUp, this);
+    for (const fn of [...this.giveUpListeners]) fn(gaveUp);
+  }
+
+  private stopLoop(): void {
+    const d = this.retrying;
+    this.looping = false;
+    this.retrying = null;
+    d?.cancel();
+  }
+
+  private rearm(): void {
+    this.gaveUp = false;
+    this.connectionIsDead = false;
+    this.deadError = null;
+  }
+
+  private startHeartbeat(): void {
+    const hb = this.options.heartbeat;
+    const target = this.reconnectable as Partial<HeartbeatTarget> | null;
+    if (hb === undefined || target === null || typeof target.runQuery !== 'function' || typeof target.abortSession !== 'function') return;
+    this.heartbeat ??= new Heartbeat(target as HeartbeatTarget, this.reactor, hb);
+    this.heartbeat.start();
+  }
+
+  /** Arms `operationDeadlineMs` for a routed call. */
+  private watchDeadline(d: Deferred<unknown>): void {
+    const ms = this.options.operationDeadlineMs;
+    if (ms === undefined || d.called) return;
+    const timer = this.reactor.callLater(ms, () => this.declareDead(new OperationDeadlineExceeded(ms)));
+    d.addFinally(() => timer.cancel());
+  }
+
+  /** Aborts the session (the loss reaches checkForDeadConnection), or checks the error directly. */
+  private declareDead(error: Error): void {
+    const r = this.reconnectable;
+    if (r?.abortSession !== undefined) r.abortSession(error);
+    else this.checkForDeadConnection(error);
+  }
+}
