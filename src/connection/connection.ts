@@ -34,7 +34,7 @@ import { DatabaseError } from '../errors/database';
 import { CompletionOrder } from './completion-order';
 import { invalidQuery } from './query-validation';
 import { Diagnostic } from '../errors/database';
-import { Executor, type ExecRequest } from './statements';
+import { Statements, type ExecRequest } from './statements';
 import type { AuthCrypto } from '../protocol/auth/crypto';
 import { objectRowFactory, tupleRowFactory, type QueryResult, type RowFactory } from './rows';
 import { Session, type OpHandler, type SessionListener } from './session';
@@ -123,7 +123,7 @@ export class Connection {
   cursorFactory: CursorFactory;
 
   private session: Session | null = null;
-  private executor: Executor | null = null;
+  private statements: Statements | null = null;
   private endpoint: Endpoint | null = null;
   private params: ConnectParams | null = null;
   private readonly queue = new WorkQueue();
@@ -215,7 +215,7 @@ export class Connection {
     this.queue.failAll(error);
     const session = this.session;
     this.session = null;
-    this.executor = null;
+    this.statements = null;
     if (this.connecting !== null) this.connecting.cancel();
     if (session !== null && !session.closed) session.terminate();
     this.queue.reset();
@@ -384,8 +384,8 @@ export class Connection {
     };
     const lease: LeaseState = {
       execute: (req) => {
-        if (this.executor === null) throw new ConnectionClosed();
-        this.executor.execute(req);
+        if (this.statements === null) throw new ConnectionClosed();
+        this.statements.execute(req);
       },
       send: (command, ...handlers) => {
         if (this.session === null) throw new ConnectionClosed();
@@ -423,10 +423,10 @@ export class Connection {
   }
 
   private send(exec: ExecRequest, req: Request<QueryResult>, job: Job | null, lease?: Lease): void {
-    if (this.executor === null) return this.finish(req, new ConnectionClosed(), null, job);
+    if (this.statements === null) return this.finish(req, new ConnectionClosed(), null, job);
     try {
       if (lease) lease.execute(exec);
-      else this.executor.execute(exec);
+      else this.statements.execute(exec);
     } catch (e) {
       this.finish(req, e as Error, null, job);
     }
@@ -575,7 +575,7 @@ export class Connection {
   private connected(d: Deferred<this>, p: ConnectParams): void {
     this.params = p;
     this.lostWith = null;
-    this.executor = new Executor(this.session!, this.types);
+    this.statements = new Statements(this.session!, this.types);
     this.connecting = null;
     this.transition('ready');
     this.fire(d, null, this);
@@ -583,7 +583,7 @@ export class Connection {
 
   private connectFailed(d: Deferred<this>, error: Error): void {
     this.session = null;
-    this.executor = null;
+    this.statements = null;
     this.connecting = null;
     this.transition('closed', error);
     this.fire(d, error, null);
@@ -600,7 +600,7 @@ export class Connection {
   private sessionLost(session: Session, error: Error | null): void {
     if (this.session !== session) return;
     this.session = null;
-    this.executor = null;
+    this.statements = null;
     this.queue.reset();
     const reason = error ?? new ConnectionClosed();
     this.lostWith = error;

@@ -1,5 +1,5 @@
 /**
- * Executor: turns "run this SQL with these parameters" into protocol
+ * Statements: turns "run this SQL with these parameters" into protocol
  * operations, with a per-connection prepared statement cache.
  *
  * Theory of operation. Parameters are encoded for the types the server
@@ -85,7 +85,7 @@ export interface ExecRequest {
 }
 
 /** Executes statements over one session; see the file comment. */
-export class Executor {
+export class Statements {
   private readonly statements = new Map<string, Statement>();
   private counter = 0;
   private closeQueue: string[] = [];
