@@ -94,8 +94,7 @@ function render(entries, source) {
     ' * colliding condition names are in docs/api/Errors.md.',
     ' */',
     '',
-    "import { DatabaseError, namedFields } from './database';",
-    "import type { RawFields } from '../protocol/messages';",
+    "import { DatabaseError, namedFields, type RawFields } from './database';",
     '',
   );
   const ordered = [...entries.filter((e) => e.isClassBase), ...entries.filter((e) => !e.isClassBase)];

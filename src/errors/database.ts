@@ -8,6 +8,14 @@
  * postgres.js). One subclass per SQLSTATE lives in `sqlstate.generated.ts`.
  */
 
+/**
+ * Raw ErrorResponse / NoticeResponse fields keyed by their one-byte tag ('S',
+ * 'C', 'M', ...), as the codec decodes them. Defined here, on the ground
+ * floor, so the error classes need nothing from src/protocol; the codec's
+ * message types import it from here.
+ */
+export type RawFields = Record<string, string>;
+
 /** Field codes of ErrorResponse/NoticeResponse, by their one-byte tag. */
 export const DIAGNOSTIC_FIELDS: Readonly<Record<string, keyof DiagnosticFields>> = {
   S: 'severity',
@@ -53,7 +61,7 @@ export interface DiagnosticFields {
 }
 
 /** Maps raw `{ tag: value }` fields (as decoded from the wire) to named fields. Unknown tags are ignored. */
-export function namedFields(raw: Readonly<Record<string, string>>): DiagnosticFields {
+export function namedFields(raw: Readonly<RawFields>): DiagnosticFields {
   const out: DiagnosticFields = {};
   for (const tag in raw) {
     const name = DIAGNOSTIC_FIELDS[tag];
@@ -72,7 +80,7 @@ export class Diagnostic {
   }
 
   /** Builds a Diagnostic from raw wire fields keyed by their one-byte tag. */
-  static fromRaw(raw: Readonly<Record<string, string>>): Diagnostic {
+  static fromRaw(raw: Readonly<RawFields>): Diagnostic {
     return new Diagnostic(namedFields(raw));
   }
 }

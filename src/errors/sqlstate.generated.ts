@@ -13,8 +13,7 @@
  * colliding condition names are in docs/api/Errors.md.
  */
 
-import { DatabaseError, namedFields } from './database';
-import type { RawFields } from '../protocol/messages';
+import { DatabaseError, namedFields, type RawFields } from './database';
 
 /** SQLSTATE 00000 `successful_completion` (Class 00 - Successful Completion). */
 export class SuccessfulCompletion extends DatabaseError {

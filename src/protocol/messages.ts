@@ -11,8 +11,10 @@
  * Reference: https://www.postgresql.org/docs/current/protocol-message-formats.html
  */
 
-/** Raw ErrorResponse / NoticeResponse fields keyed by their one-byte tag ('S', 'C', 'M', ...). */
-export type RawFields = Record<string, string>;
+import type { RawFields } from '../errors/database';
+
+/** Raw ErrorResponse / NoticeResponse fields keyed by their one-byte tag ('S', 'C', 'M', ...); defined in src/errors. */
+export type { RawFields };
 
 /** Format code of a parameter or column: 0 = text, 1 = binary. */
 export type FormatCode = 0 | 1;
