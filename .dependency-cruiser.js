@@ -5,6 +5,10 @@
 
 const PURE = '^src/(protocol|core)/';
 const NODE_MODULES = '(^|/)node_modules/';
+/** The rooms of the driver, above the floors (docs/architecture.md). */
+const ROOMS = '^src/(connection|reconnect|streaming|pool|rx)/';
+/** The only module allowed directly in src/: the package entry. */
+const SRC_ROOT_STRAY = { path: '^src/[^/]+$', pathNot: '^src/index\\.ts$' };
 
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
@@ -43,6 +47,69 @@ module.exports = {
       comment: 'src/protocol and src/core import only src/protocol, src/core, src/errors and src/util (rule 1; core never imports src/types).',
       from: { path: PURE },
       to: { path: '^(src|reactor)/', pathNot: '^src/(protocol|core|errors|util)/' },
+    },
+    {
+      name: 'errors-is-the-ground-floor',
+      severity: 'error',
+      comment: 'src/errors is the ground floor: it imports nothing from src/ or reactor/ but src/errors itself (every other part imports it).',
+      from: { path: '^src/errors/' },
+      to: { path: '^(src|reactor)/', pathNot: '^src/errors/' },
+    },
+    {
+      name: 'defer-not-to-driver',
+      severity: 'error',
+      comment: 'src/defer (Deferreds) sits below the driver: from src/ it imports only src/defer, src/errors and src/util (reactor/interfaces types are allowed by the reactor rules).',
+      from: { path: '^src/defer/' },
+      to: { path: '^src/', pathNot: '^src/(defer|errors|util)/' },
+    },
+    {
+      name: 'floors-not-to-rooms',
+      severity: 'error',
+      comment: 'The floors below the driver (util, types, dsn, config; protocol and core have their own rule) import none of its rooms: connection, reconnect, streaming, pool, rx.',
+      from: { path: '^src/(util|types|dsn|config)/' },
+      to: { path: ROOMS },
+    },
+    {
+      name: 'connection-not-to-upper-rooms',
+      severity: 'error',
+      comment: 'The driver room (src/connection) knows nothing of liveness, streaming, the pool or Observables: they are built on it.',
+      from: { path: '^src/connection/' },
+      to: { path: '^src/(reconnect|streaming|pool|rx)/' },
+    },
+    {
+      name: 'reconnect-not-to-upper-rooms',
+      severity: 'error',
+      comment: 'Liveness (src/reconnect) sits on the driver; it imports neither the pool, streaming nor Observables.',
+      from: { path: '^src/reconnect/' },
+      to: { path: '^src/(streaming|pool|rx)/' },
+    },
+    {
+      name: 'streaming-not-to-upper-rooms',
+      severity: 'error',
+      comment: 'Streaming (src/streaming) sits on the driver; it imports neither the pool nor Observables.',
+      from: { path: '^src/streaming/' },
+      to: { path: '^src/(pool|rx)/' },
+    },
+    {
+      name: 'rx-is-the-top',
+      severity: 'error',
+      comment: 'src/rx (Observables) is the top room: within src/ only src/rx itself and the package entry import it.',
+      from: { path: '^src/', pathNot: '^src/(rx/|index\\.ts$)' },
+      to: { path: '^src/rx/' },
+    },
+    {
+      name: 'src-root-only-entry',
+      severity: 'error',
+      comment: 'src/ holds only the package entry (src/index.ts) beside its folders; every other module lives in a room. (Two module rules, one for modules nobody imports and one for the rest.)',
+      from: {},
+      module: { ...SRC_ROOT_STRAY, numberOfDependentsLessThan: 1 },
+    },
+    {
+      name: 'src-root-only-entry',
+      severity: 'error',
+      comment: 'See the rule of the same name above.',
+      from: {},
+      module: { ...SRC_ROOT_STRAY, numberOfDependentsMoreThan: 0 },
     },
     {
       name: 'protocol-not-to-core',

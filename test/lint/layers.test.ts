@@ -29,7 +29,8 @@ function scratchTree(files: Record<string, string>): string {
 function cruise(dir: string): { status: number | null; rules: string[]; modules: number; output: string } {
   const r = spawnSync(DEPCRUISE, ['src', 'reactor', 'examples', '--config', CONFIG], { cwd: dir, encoding: 'utf8' });
   const output = `${r.stdout}${r.stderr}`;
-  const rules = [...output.matchAll(/error (\S+): (\S+) → /g)].map((m) => `${m[1]} ${m[2]}`).sort();
+  // A dependency rule reports `rule: from → to`; a module rule (src-root-only-entry) reports `rule: module`.
+  const rules = [...output.matchAll(/error (\S+): (\S+)(?: → |$)/gm)].map((m) => `${m[1]} ${m[2]}`).sort();
   const modules = Number(/(\d+) modules/.exec(output)?.[1] ?? -1);
   if (modules === 0) {
     const v = spawnSync(DEPCRUISE, ['--version'], { encoding: 'utf8' }).stdout.trim();
@@ -42,9 +43,14 @@ const ALLOWED: Record<string, string> = {
   'src/errors/base.ts': 'export class PgError extends Error {}\n',
   'src/protocol/codec.ts': "import { PgError } from '../errors/base';\nexport const e = PgError;\n",
   'src/core/machine.ts': "import { e } from '../protocol/codec';\nexport const m = e;\n",
-  'src/connection.ts': "import type { Reactor } from '../reactor/interfaces';\nimport { m } from './core/machine';\nexport const c = (r: Reactor | null) => [r, m];\n",
-  'src/rx/notes.ts': "import { Subject } from 'rxjs';\nexport const s = new Subject<void>();\n",
-  'src/index.ts': "export { c } from './connection';\nexport { NodeReactor } from '../reactor/node';\n",
+  'src/util/bytes.ts': "import { PgError } from '../errors/base';\nexport const u = PgError;\n",
+  'src/defer/deferred.ts': "import { PgError } from '../errors/base';\nimport { u } from '../util/bytes';\nexport class Deferred { e = [PgError, u]; }\n",
+  'src/connection/connection.ts': "import type { Reactor } from '../../reactor/interfaces';\nimport { m } from '../core/machine';\nimport { Deferred } from '../defer/deferred';\nexport const c = (r: Reactor | null) => [r, m, Deferred];\n",
+  'src/reconnect/detector.ts': "import { c } from '../connection/connection';\nexport const det = c;\n",
+  'src/streaming/row-stream.ts': "import { c } from '../connection/connection';\nexport const rs = c;\n",
+  'src/pool/pool.ts': "import { c } from '../connection/connection';\nimport { det } from '../reconnect/detector';\nexport const p = [c, det];\n",
+  'src/rx/notes.ts': "import { Subject } from 'rxjs';\nimport { c } from '../connection/connection';\nimport { p } from '../pool/pool';\nimport { rs } from '../streaming/row-stream';\nexport const s = [new Subject<void>(), c, p, rs];\n",
+  'src/index.ts': "export { c } from './connection/connection';\nexport { s } from './rx/notes';\nexport { NodeReactor } from '../reactor/node';\n",
   'reactor/interfaces.ts': 'export interface Reactor { now(): number }\n',
   'reactor/node.ts': "import * as net from 'node:net';\nexport class NodeReactor { n = net; }\n",
   'reactor/websocket/websocket.ts': "import WebSocket from 'ws';\nexport const W = WebSocket;\n",
@@ -63,6 +69,21 @@ const FORBIDDEN: Array<[string, Record<string, string>, string]> = [
   ['ws outside the websocket reactor', { 'reactor/node2.ts': "import WebSocket from 'ws';\nexport const x = WebSocket;\n" }, 'ws-only-in-websocket-reactor reactor/node2.ts'],
   ['an internal module from examples/', { 'examples/bad.ts': "import { m } from '../src/core/machine';\nexport const x = m;\n" }, 'examples-use-public-entries examples/bad.ts'],
   ['test/ from src/', { 'test/support/x.ts': 'export const t = 1;\n', 'src/bad.ts': "import { t } from '../test/support/x';\nexport const x = t;\n" }, 'not-to-test src/bad.ts'],
+  ['a layer above in src/errors', { 'src/errors/bad.ts': "import { e } from '../protocol/codec';\nexport const x = e;\n" }, 'errors-is-the-ground-floor src/errors/bad.ts'],
+  ['src/util in src/errors', { 'src/errors/bad.ts': "import { u } from '../util/bytes';\nexport const x = u;\n" }, 'errors-is-the-ground-floor src/errors/bad.ts'],
+  ['the driver in src/defer', { 'src/defer/bad.ts': "import { c } from '../connection/connection';\nexport const x = c;\n" }, 'defer-not-to-driver src/defer/bad.ts'],
+  ['src/types in src/defer', { 'src/types/t.ts': 'export const t = 1;\n', 'src/defer/bad.ts': "import { t } from '../types/t';\nexport const x = t;\n" }, 'defer-not-to-driver src/defer/bad.ts'],
+  ['a room in a floor below it', { 'src/types/bad.ts': "import { c } from '../connection/connection';\nexport const x = c;\n" }, 'floors-not-to-rooms src/types/bad.ts'],
+  ['the pool in src/connection', { 'src/connection/bad.ts': "import { p } from '../pool/pool';\nexport const x = p;\n" }, 'connection-not-to-upper-rooms src/connection/bad.ts'],
+  ['liveness in src/connection', { 'src/connection/bad.ts': "import { det } from '../reconnect/detector';\nexport const x = det;\n" }, 'connection-not-to-upper-rooms src/connection/bad.ts'],
+  ['streaming in src/connection', { 'src/connection/bad.ts': "import { rs } from '../streaming/row-stream';\nexport const x = rs;\n" }, 'connection-not-to-upper-rooms src/connection/bad.ts'],
+  ['the pool in src/reconnect', { 'src/reconnect/bad.ts': "import { p } from '../pool/pool';\nexport const x = p;\n" }, 'reconnect-not-to-upper-rooms src/reconnect/bad.ts'],
+  ['the pool in src/streaming', { 'src/streaming/bad.ts': "import { p } from '../pool/pool';\nexport const x = p;\n" }, 'streaming-not-to-upper-rooms src/streaming/bad.ts'],
+  ['Observables in src/streaming', { 'src/streaming/bad.ts': "import { s } from '../rx/notes';\nexport const x = s;\n" }, 'streaming-not-to-upper-rooms src/streaming/bad.ts'],
+  ['Observables in src/pool', { 'src/pool/bad.ts': "import { s } from '../rx/notes';\nexport const x = s;\n" }, 'rx-is-the-top src/pool/bad.ts'],
+  ['Observables in src/connection', { 'src/connection/bad.ts': "import { s } from '../rx/notes';\nexport const x = s;\n" }, 'rx-is-the-top src/connection/bad.ts'],
+  ['a module nobody imports loose in src/', { 'src/helpers.ts': 'export const h = 1;\n' }, 'src-root-only-entry src/helpers.ts'],
+  ['an imported module loose in src/', { 'src/helpers.ts': 'export const h = 1;\n', 'src/pool/bad.ts': "import { h } from '../helpers';\nexport const x = h;\n" }, 'src-root-only-entry src/helpers.ts'],
   ['an import cycle', { 'src/util/a.ts': "import { b } from './b';\nexport const a = () => b;\n", 'src/util/b.ts': "import { a } from './a';\nexport const b = () => a;\n" }, 'no-circular src/util/a.ts'],
 ];
 
