@@ -1,8 +1,9 @@
 /**
  * The lint configuration enforces design.md section 1: a scratch tree with
  * forbidden imports makes dependency-cruiser (as `npm run lint` runs it)
- * fail with the rule named, an allowed tree passes, and ESLint rejects
- * timers, clocks and randomness in the pure layers.
+ * fail with the rule named, an allowed tree passes, ESLint rejects
+ * timers, clocks and randomness in the pure layers, and Promises inside the
+ * driver except at lines marked `// public boundary: Promise`.
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -139,5 +140,62 @@ describe('ESLint purity rules', () => {
 
   it('allows passing time in as an argument in the pure layers', async () => {
     expect(await rulesFor('src/core/fixture.ts', 'export const late = (now: number, at: number): boolean => now > at;\n')).toEqual([]);
+  });
+});
+
+describe('ESLint: one async idiom inside the driver', () => {
+  const eslint = new ESLint({ cwd: ROOT, overrideConfigFile: true, overrideConfig: require(path.join(ROOT, 'eslint.config.js')) });
+  const RULE = 'tspostgres/one-async-idiom';
+  async function rulesFor(file: string, code: string): Promise<string[]> {
+    const [result] = await eslint.lintText(code, { filePath: path.join(ROOT, file) });
+    return result.messages.map((m) => m.ruleId ?? m.message);
+  }
+
+  it.each([
+    ['new Promise', 'export const p = new Promise<void>((resolve) => resolve());\n'],
+    ['an async function', 'export async function f(): Promise<number> {\n  return 1;\n}\n'],
+    ['an async arrow', 'export const f = async (): Promise<void> => undefined;\n'],
+    ['an async method', 'export class C {\n  async m(): Promise<void> {}\n}\n'],
+    ['.then(', 'export const g = (p: PromiseLike<number>): void => {\n  p.then((n) => n + 1);\n};\n'],
+    ['Promise.resolve(', 'export const r = Promise.resolve(1);\n'],
+  ])('rejects %s in a file of src/connection', async (_what, code) => {
+    expect(await rulesFor('src/connection/fixture.ts', code)).toEqual([RULE]);
+    expect(await rulesFor('src/pool/fixture.ts', code)).toEqual([RULE]);
+  });
+
+  it('allows a construct marked `// public boundary: Promise` on the line above or at the end of its line', async () => {
+    const above = '// public boundary: Promise (the AbortSignal adapter)\nexport const p = new Promise<void>((resolve) => resolve());\n';
+    const trailing = 'export const p = new Promise<void>((resolve) => resolve()); // public boundary: Promise\n';
+    const then = 'export const g = (p: PromiseLike<number>): void => {\n  // public boundary: Promise\n  p.then((n) => n + 1);\n};\n';
+    expect(await rulesFor('src/connection/fixture.ts', above)).toEqual([]);
+    expect(await rulesFor('src/connection/fixture.ts', trailing)).toEqual([]);
+    expect(await rulesFor('src/connection/fixture.ts', then)).toEqual([]);
+  });
+
+  it('a marker covers only its own line: the construct two lines below, or another comment text, still fails', async () => {
+    const far = '// public boundary: Promise\nexport const a = 1;\nexport const p = new Promise<void>((resolve) => resolve());\n';
+    const other = '// a Promise is fine here\nexport const p = new Promise<void>((resolve) => resolve());\n';
+    expect(await rulesFor('src/connection/fixture.ts', far)).toEqual([RULE]);
+    expect(await rulesFor('src/connection/fixture.ts', other)).toEqual([RULE]);
+  });
+
+  it('leaves the package entry, tests, examples and reactor/ alone', async () => {
+    const code = 'export async function f(): Promise<number> {\n  return new Promise((r) => r(1)).then(() => 2);\n}\n';
+    for (const file of ['src/index.ts', 'test/fixture.test.ts', 'examples/fixture.ts', 'reactor/fixture.ts']) {
+      expect(await rulesFor(file, code)).not.toContain(RULE);
+    }
+  });
+
+  it('is never switched off inside src/ with an eslint-disable comment (the marker is the only way)', () => {
+    const offenders: string[] = [];
+    const walk = (dir: string): void => {
+      for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+        const file = path.join(dir, entry.name);
+        if (entry.isDirectory()) walk(file);
+        else if (/eslint-(disable|enable)[^\n]*one-async-idiom/.test(fs.readFileSync(file, 'utf8'))) offenders.push(path.relative(ROOT, file));
+      }
+    };
+    walk(path.join(ROOT, 'src'));
+    expect(offenders).toEqual([]);
   });
 });
