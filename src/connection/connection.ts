@@ -1,66 +1,51 @@
 /**
  * Connection: txpostgres' Connection, over the sans-IO core.
  *
- * Theory of operation. A Connection owns at most one {@link Session} (one
- * protocol session over one transport) at a time. Work reaches the session
- * through a {@link WorkQueue}: independent runQuery/runOperation calls are
- * pipelined, runInteraction holds the connection from BEGIN to COMMIT or
- * ROLLBACK. The session reports results from inside the reactor's read
- * handler; the Connection never runs user code there: every Deferred is
- * fired from `reactor.callSoon` (txpostgres fires them with `callLater(0)`
- * for the same reason: no re-entrancy from user callbacks into the reader).
+ * Theory of operation. A Connection is a façade over a few rooms: it owns at
+ * most one live session at a time (opened by the {@link openSession
+ * connector}, host by host), its {@link Requests} (the queue, cancellation,
+ * firing in call order), its {@link NotifyDispatch} (notify observers and
+ * raw listeners) and its {@link StateReporter} (`state$`). Work reaches the
+ * session through the request queue: independent runQuery/runOperation
+ * calls are pipelined, runInteraction holds the connection from BEGIN to
+ * COMMIT or ROLLBACK. User code never runs inside the reactor's read
+ * handler: every Deferred fires from `reactor.callSoon`.
  *
- * The connection always reads, so notifications arrive while it is idle;
- * they are handed to the notify observers in reception order, one
- * notification at a time (an observer's Deferred or Promise is awaited
- * before the next), and to the raw listeners the Observables are built on.
- *
- * Cancelling the Deferred of queued work removes it; cancelling running work
- * sends a CancelRequest over a separate connection through the reactor
- * (never blocking); work already in the pipeline gets its CancelRequest when
- * it starts running, so a neighbour is never cancelled.
+ * With a DeadConnectionDetector the connection meets it at two calls
+ * (`setReconnectable` on every user connect, `callChecking` around every
+ * run* call) and offers it three (`reconnect`, `abortSession`, `setState`);
+ * the detector learns of lost sessions and user closes from the connection's
+ * events, and decides what a lost session means.
  */
-import type { Endpoint, Reactor } from '../../reactor/interfaces';
-import { nodeAuthCrypto } from './node-crypto';
+import type { Reactor } from '../../reactor/interfaces';
 import { loadConfig } from '../config';
-import { ProtocolMachine } from '../core/machine';
-import { defaultReactor } from './default-reactor';
-import { addTimeout, CANCEL_PENDING, Deferred, fail, maybeDeferred, withAbortSignal } from '../defer';
-import { toError } from '../defer/failure';
-import { reportError } from '../defer/unhandled';
-import type { ConnectInput, ConnectParams, HostSpec } from '../dsn/params';
-import { AlreadyConnected, CancelledError, ConnectionClosed, ConnectionFailed, ConnectionLost, ConnectTimeout } from '../errors/base';
-import { DatabaseError } from '../errors/database';
-import { CompletionOrder } from './completion-order';
-import { invalidQuery } from './query-validation';
-import { Diagnostic } from '../errors/database';
-import { Statements, type ExecRequest } from './statements';
+import { Deferred, fail, fromPromise } from '../defer';
+import type { ConnectInput } from '../dsn/params';
+import { AlreadyConnected, ConnectionClosed } from '../errors/base';
+import type { Diagnostic } from '../errors/database';
 import type { AuthCrypto } from '../protocol/auth/crypto';
-import { objectRowFactory, tupleRowFactory, type QueryResult, type RowFactory } from './rows';
-import { Session, type OpHandler, type SessionListener } from './session';
-import type { Command } from '../core/commands';
-import { endpointOf, machineOptions, sessionTls, type TlsFiles } from './session-setup';
 import { TypeRegistry } from '../types/registry';
-import { WorkQueue, type Job } from './work-queue';
+import { openSession } from './connector';
 import { Cursor, type CursorFactory } from './cursor';
-import type { Lease, LeaseState, QueryOptions } from './lease';
-import { runInteraction, type InteractionOptions, type Interaction } from './interaction';
-import { Notification } from './notification';
+import { defaultReactor } from './default-reactor';
+import { runInteraction, type Interaction, type InteractionOptions } from './interaction';
+import type { Lease, QueryOptions } from './lease';
+import { nodeAuthCrypto } from './node-crypto';
+import type { Notification } from './notification';
+import { NotifyDispatch, type NotifyObserver } from './notify';
+import { Requests, type LiveSession } from './requests';
+import { objectRowFactory, tupleRowFactory, type QueryResult, type RowFactory } from './rows';
+import type { Session } from './session';
+import { StateReporter, type ConnectionState } from './state';
 
-/** The states of a connection, as `state$` reports them. */
-export type ConnectionState = 'connecting' | 'ready' | 'busy' | 'dead' | 'reconnecting' | 'closed';
+export type { ConnectionState } from './state';
 
-
-
-/** Something that can be asked about connection death (the DeadConnectionDetector). */
+/** What the connection asks of its DeadConnectionDetector (the two touch points). */
 export interface DetectorLike {
+  /** Called on every user `connect()` with the connection and the connect input. */
   setReconnectable(reconnectable: Connection, ...args: unknown[]): void;
+  /** Runs a run* call, or fails it at once while the connection is dead. */
   callChecking<T>(fn: () => Deferred<T>): Deferred<T>;
-  checkForDeadConnection(error: unknown): unknown;
-  /** While true the detector drives the state; the connection's own transitions are held back. */
-  holdsState?(): boolean;
-  /** Told at the start of every `close()` (a user close stops reconnection). */
-  connectionClosed?(connection: Connection): void;
 }
 
 /** Options of a {@link Connection}. */
@@ -73,11 +58,7 @@ export interface ConnectionOptions {
   rowFactory?: RowFactory | 'object' | 'tuple';
   /** Builds the cursors of `cursor()` and of interactions. */
   cursorFactory?: CursorFactory;
-  /**
-   * The type registry to clone for this connection (defaults to
-   * `TypeRegistry.default()`, so global registrations made before the
-   * connection was created apply to it).
-   */
+  /** The registry to clone (default `TypeRegistry.default()`, so earlier global registrations apply). */
   types?: TypeRegistry;
   /** Crypto for SCRAM and MD5 (defaults to node:crypto). */
   crypto?: AuthCrypto;
@@ -87,20 +68,6 @@ export interface ConnectionOptions {
   allowCleartextPassword?: boolean;
   /** Connect timeout per host in ms, when the connection string gives none. */
   connectTimeoutMs?: number;
-}
-
-
-interface Request<T> {
-  d: Deferred<T>;
-  /** Its place in the call order of the connection or of its lease. */
-  order: CompletionOrder;
-  ticket: number;
-  lease: Lease | null;
-  running: boolean;
-  cancelWanted: boolean;
-  cancelSent: boolean;
-  done: boolean;
-  retries?: number;
 }
 
 /**
@@ -122,32 +89,14 @@ export class Connection {
   /** Builds cursors (txpostgres' `cursorFactory`). */
   cursorFactory: CursorFactory;
 
-  private session: Session | null = null;
-  private statements: Statements | null = null;
-  private endpoint: Endpoint | null = null;
-  private params: ConnectParams | null = null;
-  private readonly queue = new WorkQueue();
-  private readonly crypto: AuthCrypto;
-  private _state: ConnectionState = 'closed';
+  private live: LiveSession | null = null;
+  private input: string | ConnectInput | undefined = undefined;
   private connecting: Deferred<this> | null = null;
-  private readonly observers = new Set<(n: Notification) => unknown>();
-  private notifyBacklog: Notification[] = [];
-  private notifyRunning = false;
-  private readonly notificationListeners = new Set<(n: Notification) => void>();
-  private readonly noticeListeners = new Set<(n: Diagnostic) => void>();
-  private readonly stateListeners = new Set<(s: ConnectionState, reason?: Error) => void>();
-  /** State transitions not yet told to every listener, oldest first. */
-  private readonly stateBacklog: Array<[ConnectionState, Error | undefined]> = [];
-  private tellingState = false;
-  /** Call order of the connection's queued requests. */
-  private readonly order = new CompletionOrder();
-  /** Why the last session ended, when the server or the link ended it (not `close()`). */
-  private lostWith: Error | null = null;
+  private readonly states = new StateReporter();
+  private readonly requests: Requests;
+  private readonly notify: NotifyDispatch;
   private readonly lostListeners = new Set<(e: Error | null) => void>();
-  private completions: Array<() => void> = [];
-  private completionScheduled = false;
-  /** Reactor time of our last CancelRequest (-Infinity: none yet). */
-  private lastCancelAt = -Infinity;
+  private readonly closeListeners = new Set<() => void>();
 
   constructor(readonly options: ConnectionOptions = {}) {
     this.reactor = options.reactor ?? defaultReactor();
@@ -155,19 +104,25 @@ export class Connection {
     this.types = (options.types ?? TypeRegistry.default()).clone();
     this.rowFactory = resolveRowFactory(options.rowFactory);
     this.cursorFactory = options.cursorFactory ?? ((conn, lease) => new Cursor(conn, lease));
-    this.crypto = options.crypto ?? nodeAuthCrypto;
+    this.requests = new Requests(this.reactor, () => this.syncBusy());
+    this.notify = new NotifyDispatch(this.reactor);
   }
 
   // ---------------------------------------------------------------- lifecycle
 
   /** The current state. */
   get state(): ConnectionState {
-    return this._state;
+    return this.states.state;
   }
 
   /** True when there is no live session. */
   get closed(): boolean {
-    return this.session === null || this.session.closed;
+    return this.requests.closed;
+  }
+
+  /** Whether work is queued or running. */
+  get busy(): boolean {
+    return this.requests.busy;
   }
 
   /** The server's process id for this session (BackendKeyData). */
@@ -188,20 +143,25 @@ export class Connection {
   /**
    * Connects; fires with this connection. `input` is a libpq connection
    * string (URI or key=value), a parameter object, or nothing (PG* variables).
-   * Fails with `AlreadyConnected` when connected; tries every host in turn
-   * and, when all fail, with `ConnectionFailed` listing each host's error.
+   * Fails with `AlreadyConnected` when connected; see the connector for the
+   * errors of a failed connect.
    */
   connect(input?: string | ConnectInput): Deferred<this> {
     this.detector?.setReconnectable(this, input);
     if (!this.closed || this.connecting !== null) return fail(new AlreadyConnected());
-    const d = new Deferred<this>((dd) => this.abortConnect(dd));
-    this.connecting = d;
-    this.transition('connecting');
-    loadConfig(input, { env: this.options.env }).then(
-      (cfg) => this.connectHosts(d, cfg, cfg.tls ?? {}, 0, []),
-      (err: unknown) => this.connectFailed(d, err as Error),
-    );
-    return d;
+    this.input = input;
+    this.states.set('connecting');
+    return this.open(true);
+  }
+
+  /**
+   * For the detector: drops the session, if any, and opens a new one with
+   * the last `connect()` input. It reports no state of its own (the
+   * detector does), and no close.
+   */
+  reconnect(): Deferred<this> {
+    this.dropSession(new ConnectionClosed(), null);
+    return this.open(false);
   }
 
   /**
@@ -209,17 +169,19 @@ export class Connection {
    * `ConnectionClosed`. The connection may be connected again later.
    */
   close(): void {
-    this.detector?.connectionClosed?.(this);
-    this.lostWith = null;
-    const error = new ConnectionClosed();
-    this.queue.failAll(error);
-    const session = this.session;
-    this.session = null;
-    this.statements = null;
-    if (this.connecting !== null) this.connecting.cancel();
-    if (session !== null && !session.closed) session.terminate();
-    this.queue.reset();
-    this.transition('closed');
+    for (const fn of [...this.closeListeners]) fn();
+    this.connecting?.cancel();
+    this.dropSession(new ConnectionClosed(), null);
+    this.states.set('closed');
+  }
+
+  /**
+   * Ends the live session at once with `error` (no Terminate): in-flight and
+   * queued work fails, and the loss is reported. Used by liveness checks
+   * (heartbeat, operation deadlines). Nothing happens without a session.
+   */
+  abortSession(error: Error): void {
+    if (this.session !== null && !this.session.closed) this.session.abort(error);
   }
 
   // ---------------------------------------------------------------- queries
@@ -240,10 +202,9 @@ export class Connection {
   }
 
   /**
-   * BEGIN; `fn(cursor, ...args)`; COMMIT; fires with fn's value. On any
-   * failure: ROLLBACK and the original error (`RollbackFailed` if the
-   * ROLLBACK fails too). Inside an interaction, a nested runInteraction on the
-   * same cursor's connection becomes a savepoint (see `cursor.runInteraction`).
+   * BEGIN; `fn(cursor, ...args)`; COMMIT; fires with fn's value once the
+   * server committed. On any failure: ROLLBACK and the original error
+   * (`RollbackFailed` if the ROLLBACK fails too); see `interaction.ts`.
    */
   runInteraction<R, A extends unknown[]>(fn: Interaction<R, A>, ...args: A): Deferred<R> {
     return this.runInteractionWith({}, fn, ...args);
@@ -265,413 +226,132 @@ export class Connection {
     d.cancel();
   }
 
-  // ---------------------------------------------------------------- notifications
+  /** The path of cursors, interactions and streams: one statement, queued or on `lease`; fires with the full result. */
+  query(sql: string, params: readonly unknown[], options: QueryOptions, lease: Lease | null): Deferred<QueryResult> {
+    const rowFactory = options?.rowFactory ? resolveRowFactory(options.rowFactory) : this.rowFactory;
+    return this.requests.query(sql, params, options, lease, rowFactory);
+  }
+
+  /** Takes the connection exclusively (FIFO with other work); fires with the Lease. */
+  acquire(): Deferred<Lease> {
+    return this.requests.acquire();
+  }
+
+  // ---------------------------------------------------------------- notifications and events
 
   /** Adds a notify observer (a set: adding twice registers once). */
-  addNotifyObserver(fn: (n: Notification) => unknown): void {
-    this.observers.add(fn);
+  addNotifyObserver(fn: NotifyObserver): void {
+    this.notify.addObserver(fn);
   }
 
   /** Removes a notify observer; unknown observers are ignored. */
-  removeNotifyObserver(fn: (n: Notification) => unknown): void {
-    this.observers.delete(fn);
+  removeNotifyObserver(fn: NotifyObserver): void {
+    this.notify.removeObserver(fn);
   }
 
   /** A copy of the notify observers. */
-  getNotifyObservers(): Array<(n: Notification) => unknown> {
-    return [...this.observers];
+  getNotifyObservers(): NotifyObserver[] {
+    return this.notify.getObservers();
   }
 
   /** Calls `fn` (outside the read handler) for every notification; returns the unsubscriber. */
   onNotification(fn: (n: Notification) => void): () => void {
-    return addListener(this.notificationListeners, fn);
+    return this.notify.onNotification(fn);
   }
 
   /** Calls `fn` for every server notice; returns the unsubscriber. */
   onNotice(fn: (n: Diagnostic) => void): () => void {
-    return addListener(this.noticeListeners, fn);
+    return this.notify.onNotice(fn);
   }
 
-  /** Calls `fn` on every state change; returns the unsubscriber. */
+  /** Calls `fn` on every state change, in order; returns the unsubscriber. */
   onStateChange(fn: (s: ConnectionState, reason?: Error) => void): () => void {
-    return addListener(this.stateListeners, fn);
+    return this.states.listen(fn);
   }
 
-  /** Calls `fn` when a session ends (null after close); returns the unsubscriber. */
+  /** Calls `fn` when a live session ends (with the error that ended it); returns the unsubscriber. */
   onSessionLost(fn: (e: Error | null) => void): () => void {
     return addListener(this.lostListeners, fn);
   }
 
-  /**
-   * Sets the state and tells the listeners (the detector uses
-   * 'dead'/'reconnecting'). Every listener sees every transition, in the
-   * order they happened: a transition made by a listener while the others
-   * are being told waits until they all have been.
-   */
+  /** Calls `fn` when the user calls `close()`; returns the unsubscriber. */
+  onClose(fn: () => void): () => void {
+    return addListener(this.closeListeners, fn);
+  }
+
+  /** Sets the state and tells the listeners in order (the detector uses it for 'dead', 'reconnecting', 'ready'). */
   setState(state: ConnectionState, reason?: Error): void {
-    if (this._state === state && (state !== 'reconnecting' || reason === undefined)) return;
-    this._state = state;
-    this.stateBacklog.push([state, reason]);
-    if (this.tellingState) return;
-    this.tellingState = true;
-    try {
-      for (let next = this.stateBacklog.shift(); next !== undefined; next = this.stateBacklog.shift()) {
-        for (const fn of [...this.stateListeners]) fn(next[0], next[1]);
-      }
-    } finally {
-      this.tellingState = false;
-      this.stateBacklog.length = 0;
-    }
+    this.states.set(state, reason);
   }
 
-  // ---------------------------------------------------------------- internals used by Cursor/interaction
+  // ---------------------------------------------------------------- internals
 
-  /** Runs a request through the queue (shared) or on a lease; fires with the full result. */
-  /**
-   * Runs a request through the queue (shared) or on a lease; fires with the
-   * full result, in call order. The call is validated first (see
-   * `query-validation.ts`): an invalid one fails, in its turn, having sent
-   * and cached nothing.
-   */
-  query(sql: string, params: readonly unknown[], options: QueryOptions, lease: Lease | null): Deferred<QueryResult> {
-    const order = lease?.order ?? this.order;
-    const req: Request<QueryResult> = { d: null as never, order, ticket: order.take(), lease, running: false, cancelWanted: false, cancelSent: false, done: false };
-    const refused = invalidQuery(sql, params, options) ?? (this.closed ? this.closedError() : null);
-    if (refused !== null) {
-      req.d = new Deferred<QueryResult>();
-      this.complete(req, refused, null);
-      return req.d;
-    }
-    const exec: ExecRequest = {
-      sql,
-      params,
-      simple: options.simple,
-      rowFactory: options.rowFactory ? resolveRowFactory(options.rowFactory) : this.rowFactory,
-      registry: options.types,
-      started: () => this.started(req),
-      done: (error, result) => this.finish(req, error, result, job, exec),
-    };
-    const job: Job = {
-      exclusive: false,
-      run: () => this.send(exec, req, job),
-      fail: (e) => this.complete(req, e, null),
-    };
-    req.d = new Deferred<QueryResult>(() => this.cancelRequest(req, job));
-    if (lease !== null) {
-      (lease as LeaseState).pending?.add(req.d);
-      this.send(exec, req, null, lease);
-    }
-    else {
-      this.queue.push(job);
-      this.syncBusy();
-    }
-    return this.decorate(req.d, options);
+  private get session(): Session | null {
+    return this.live?.session ?? null;
   }
 
-  /** The error of a call made without a session: `ConnectionLost` (with its cause) when the server ended it, else `ConnectionClosed`. */
-  private closedError(): Error {
-    if (this.lostWith === null) return new ConnectionClosed();
-    return new ConnectionLost('the connection to the server was lost earlier; connect again', { cause: this.lostWith });
-  }
-
-  /** Queues an exclusive job; fires with a Lease once the connection is held. */
-  acquire(): Deferred<Lease> {
-    if (this.closed) return fail(this.closedError());
-    const job: Job = {
-      exclusive: true,
-      run: () => this.fire(d, null, lease),
-      fail: (e) => this.fire(d, e, null),
-    };
-    const lease: LeaseState = {
-      execute: (req) => {
-        if (this.statements === null) throw new ConnectionClosed();
-        this.statements.execute(req);
-      },
-      send: (command, ...handlers) => {
-        if (this.session === null) throw new ConnectionClosed();
-        this.session.send(command, ...handlers);
-      },
-      release: () => {
-        this.queue.release(job);
-        this.syncBusy();
-      },
-      errors: [],
-      order: new CompletionOrder(),
-      pending: new Set(),
-      cancelRunning: () => {
-        for (const pending of [...lease.pending]) pending.cancel();
-      },
-    };
-    const d = new Deferred<Lease>(() => {
-      this.queue.remove(job);
-      this.syncBusy();
-    });
-    this.queue.push(job);
-    this.syncBusy();
+  /** Reads the configuration (files included, a Promise of the config layer), then opens a session. */
+  private open(report: boolean): Deferred<this> {
+    const d: Deferred<this> = fromPromise(loadConfig(this.input, { env: this.options.env })) // public boundary: Promise (the config layer reads files)
+      .addCallback((config) => openSession({ ...this.options, reactor: this.reactor, crypto: this.options.crypto ?? nodeAuthCrypto, types: this.types }, config, this.sessionEvents()))
+      .addCallbacks(
+        (live: LiveSession) => this.opened(d, live, report),
+        (error: Error) => this.notOpened(d, error, report),
+      );
+    this.connecting = d;
     return d;
+  }
+
+  private opened(d: Deferred<this>, live: LiveSession, report: boolean): this {
+    if (this.connecting === d) this.connecting = null;
+    this.live = live;
+    this.requests.attach(live);
+    if (report) this.states.set('ready');
+    return this;
+  }
+
+  private notOpened(d: Deferred<this>, error: Error, report: boolean): never {
+    if (this.connecting === d) this.connecting = null;
+    if (report) this.states.set('closed', error);
+    throw error;
+  }
+
+  private sessionEvents(): Parameters<typeof openSession>[2] {
+    return {
+      notification: (n) => this.notify.notification(n),
+      notice: (d) => this.notify.notice(d),
+      lost: (session, error) => this.sessionLost(session, error),
+    };
+  }
+
+  /** A live session ended (server gone, protocol violation). With a detector, the detector decides what it means. */
+  private sessionLost(session: Session, error: Error | null): void {
+    if (this.session !== session) return;
+    this.live = null;
+    this.requests.detach(error ?? new ConnectionClosed(), error);
+    if (this.detector === undefined) this.states.set('closed', error ?? undefined);
+    for (const fn of [...this.lostListeners]) fn(error);
+  }
+
+  /** Ends the session we hold, if any, politely (Terminate); work fails with `reason`. */
+  private dropSession(reason: Error, lostWith: Error | null): void {
+    const session = this.session;
+    this.live = null;
+    this.requests.detach(reason, lostWith);
+    if (session !== null && !session.closed) session.terminate();
   }
 
   /** 'busy' while work is queued or running, 'ready' when the queue drains (only between those two). */
   private syncBusy(): void {
-    if (this._state === 'ready' && this.queue.busy) this.setState('busy');
-    else if (this._state === 'busy' && !this.queue.busy) this.setState('ready');
+    const state = this.states.state;
+    if (state === 'ready' && this.requests.busy) this.states.set('busy');
+    else if (state === 'busy' && !this.requests.busy) this.states.set('ready');
   }
 
   /** Runs `fn` under the detector when there is one (txpostgres' `_doit`). */
   private doit<T>(fn: () => Deferred<T>): Deferred<T> {
     return this.detector ? this.detector.callChecking(fn) : fn();
   }
-
-  private send(exec: ExecRequest, req: Request<QueryResult>, job: Job | null, lease?: Lease): void {
-    if (this.statements === null) return this.finish(req, new ConnectionClosed(), null, job);
-    try {
-      if (lease) lease.execute(exec);
-      else this.statements.execute(exec);
-    } catch (e) {
-      this.finish(req, e as Error, null, job);
-    }
-  }
-
-  private decorate<T>(d: Deferred<T>, options: QueryOptions): Deferred<T> {
-    if (options.timeout !== undefined) addTimeout(d, options.timeout, this.reactor);
-    if (options.signal !== undefined) withAbortSignal(d, options.signal);
-    return d;
-  }
-
-  private started(req: Request<QueryResult>): void {
-    req.running = true;
-    if (req.cancelWanted && !req.cancelSent) this.sendCancel(req);
-  }
-
-  /**
-   * The canceller of a query's Deferred. Queued: removed, and the Deferred
-   * fails at once. Sent: a CancelRequest now (running) or when it starts
-   * (pipelined behind others); the Deferred fails with CancelledError when
-   * the statement ends (`serverCancelled` tells whether the server stopped it).
-   */
-  private cancelRequest(req: Request<QueryResult>, job: Job): void | typeof CANCEL_PENDING {
-    if (req.done) return;
-    if (this.queue.remove(job)) {
-      req.done = true;
-      req.order.skip(req.ticket);
-      return this.syncBusy();
-    }
-    req.cancelWanted = true;
-    if (req.running) this.sendCancel(req);
-    return CANCEL_PENDING;
-  }
-
-  private finish(req: Request<QueryResult>, error: Error | null, result: QueryResult | null, job: Job | null, exec?: ExecRequest): void {
-    if (req.done) return;
-    const canceled = error !== null && (error as { code?: string }).code === '57014';
-    if (canceled && !req.cancelWanted && this.collateral(req) && exec !== undefined && job !== null) {
-      req.retries = (req.retries ?? 0) + 1; // a CancelRequest meant for a neighbour hit this one: run it again
-      return this.send(exec, req, job);
-    }
-    if (error instanceof DatabaseError && req.lease !== null) (req.lease.errors as Error[]).push(error);
-    if (job !== null) {
-      this.queue.finished(job);
-      this.syncBusy();
-    }
-    if (req.cancelWanted) {
-      error = new CancelledError('the query was cancelled', { serverCancelled: canceled, cause: error ?? undefined });
-    }
-    this.complete(req, error, result);
-  }
-
-  /** Ends a request: its Deferred fires from the reactor, after every request called before it. */
-  private complete<T>(req: Request<T>, error: Error | null, value: T | null): void {
-    if (req.done) return;
-    req.done = true;
-    (req.lease as LeaseState | null)?.pending?.delete(req.d as Deferred<unknown>);
-    req.order.deliver(req.ticket, () => this.fire(req.d, error, value));
-  }
-
-  /** Fires `d` from the reactor, never from inside the read handler. */
-  fire<T>(d: Deferred<T>, error: Error | null, value: T | null): void {
-    this.completions.push(() => {
-      if (d.called) return;
-      if (error !== null) d.errback(error);
-      else d.callback(value as T);
-    });
-    if (this.completionScheduled) return;
-    this.completionScheduled = true;
-    this.reactor.callSoon(() => this.runCompletions());
-  }
-
-  private runCompletions(): void {
-    this.completionScheduled = false;
-    const batch = this.completions;
-    this.completions = [];
-    for (const fn of batch) fn();
-  }
-
-  /**
-   * A CancelRequest lands on whatever the backend runs when it arrives; one
-   * of ours sent in the last second that missed its target may hit the next
-   * statement of the pipeline. Such a statement (autocommit, not asked to
-   * cancel) is run again, at most 3 times.
-   */
-  private collateral(req: Request<QueryResult>): boolean {
-    return this.reactor.now() - this.lastCancelAt < 1000 && (req.retries ?? 0) < 3;
-  }
-
-  /** Sends a CancelRequest for the running statement over a new connection. */
-  private sendCancel(req: Request<QueryResult>): void {
-    const session = this.session;
-    if (session === null || this.endpoint === null || session.machine.backendKey === undefined) return;
-    req.cancelSent = true;
-    this.lastCancelAt = this.reactor.now();
-    const bytes = session.machine.cancelRequest();
-    this.reactor.connect(this.endpoint, {
-      connectionMade: (t) => t.write(bytes),
-      dataReceived: () => undefined,
-      connectionLost: () => undefined,
-    });
-  }
-
-  // ---------------------------------------------------------------- connecting
-
-  private connectHosts(d: Deferred<this>, p: ConnectParams, tls: TlsFiles, i: number, errors: Error[]): void {
-    if (d.called) return;
-    if (i >= p.hosts.length) return this.connectFailed(d, connectError(errors));
-    const host = p.hosts[i];
-    this.openSession(p, host, tls).then(
-      () => this.connected(d, p),
-      (err: Error) => this.connectHosts(d, p, tls, i + 1, [...errors, err]),
-    );
-  }
-
-  private openSession(p: ConnectParams, host: HostSpec, tls: TlsFiles): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const machine = new ProtocolMachine(machineOptions(p, host, this.crypto, this.options));
-      let up = false;
-      const listener: SessionListener = {
-        ready: () => {
-          up = true;
-          timer?.cancel();
-          resolve();
-        },
-        notification: (pid, channel, payload) => this.notification(new Notification(channel, payload, pid)),
-        notice: (fields) => this.notice(Diagnostic.fromRaw(fields)),
-        lost: (error) => {
-          timer?.cancel();
-          if (!up) reject(hostError(host, error));
-          else this.sessionLost(session, error);
-        },
-      };
-      const session = new Session(machine, this.reactor, listener, sessionTls(p, host, tls, this.crypto));
-      const timeoutMs = p.connectTimeoutMs ?? this.options.connectTimeoutMs;
-      const timer = timeoutMs === undefined ? null : this.reactor.callLater(timeoutMs, () => session.abort(new ConnectTimeout(`timed out after ${timeoutMs} ms connecting to ${describeHost(host)}`)));
-      this.session = session;
-      this.endpoint = endpointOf(host);
-      this.reactor.connect(this.endpoint, session, {
-        timeoutMs,
-        keepAliveInitialDelayMs: p.keepalives ? p.keepalivesIdleMs ?? 60_000 : undefined,
-      });
-    });
-  }
-
-  private connected(d: Deferred<this>, p: ConnectParams): void {
-    this.params = p;
-    this.lostWith = null;
-    this.statements = new Statements(this.session!, this.types);
-    this.connecting = null;
-    this.transition('ready');
-    this.fire(d, null, this);
-  }
-
-  private connectFailed(d: Deferred<this>, error: Error): void {
-    this.session = null;
-    this.statements = null;
-    this.connecting = null;
-    this.transition('closed', error);
-    this.fire(d, error, null);
-  }
-
-  private abortConnect(_d: Deferred<this>): void {
-    const session = this.session;
-    this.connecting = null;
-    this.session = null;
-    session?.abort(new CancelledError('the connection attempt was cancelled'));
-  }
-
-  /** A live session ended (server gone, protocol violation, terminate). */
-  private sessionLost(session: Session, error: Error | null): void {
-    if (this.session !== session) return;
-    this.session = null;
-    this.statements = null;
-    this.queue.reset();
-    const reason = error ?? new ConnectionClosed();
-    this.lostWith = error;
-    this.queue.failAll(reason);
-    if (error !== null && this.detector) this.detector.checkForDeadConnection(error);
-    this.transition('closed', reason);
-    for (const fn of [...this.lostListeners]) fn(error);
-  }
-
-  /** A state change of the connection's own, unless the detector drives the state now. */
-  private transition(state: ConnectionState, reason?: Error): void {
-    if (this.detector?.holdsState?.() === true) return;
-    this.setState(state, reason);
-  }
-
-  /**
-   * Ends the live session at once with `error` (no Terminate): in-flight and
-   * queued work fails, and the loss reaches the detector. Used by liveness
-   * checks (heartbeat, operation deadlines). Nothing happens without a session.
-   */
-  abortSession(error: Error): void {
-    if (this.session !== null && !this.session.closed) this.session.abort(error);
-  }
-
-  // ---------------------------------------------------------------- async messages
-
-  private notification(n: Notification): void {
-    this.notifyBacklog.push(n);
-    this.reactor.callSoon(() => {
-      for (const fn of [...this.notificationListeners]) fn(n);
-    });
-    if (!this.notifyRunning) {
-      this.notifyRunning = true;
-      this.reactor.callSoon(() => this.deliverNotifications());
-    }
-  }
-
-  /** Hands each notification to every observer in turn, awaiting Deferreds/Promises (txpostgres' cooperator). */
-  private deliverNotifications(): void {
-    const n = this.notifyBacklog.shift();
-    if (n === undefined) {
-      this.notifyRunning = false;
-      return;
-    }
-    const runs = [...this.observers].map((fn) => maybeDeferred(() => fn(n)).addErrback((e: unknown) => reportError(toError(e), undefined)));
-    if (runs.length === 0) return this.deliverNotifications();
-    let left = runs.length;
-    for (const r of runs) {
-      r.addBoth(() => {
-        if (--left === 0) this.reactor.callSoon(() => this.deliverNotifications());
-      });
-    }
-  }
-
-  private notice(n: Diagnostic): void {
-    if (this.noticeListeners.size === 0) return;
-    this.reactor.callSoon(() => {
-      for (const fn of [...this.noticeListeners]) fn(n);
-    });
-  }
-
-  /** The parameters of the last successful connect (used by reconnection). */
-  get connectParams(): ConnectParams | null {
-    return this.params;
-  }
-
-  /** Whether work is queued or running. */
-  get busy(): boolean {
-    return this.queue.busy;
-  }
-
 }
 
 function resolveRowFactory(f: ConnectionOptions['rowFactory']): RowFactory {
@@ -683,25 +363,4 @@ function resolveRowFactory(f: ConnectionOptions['rowFactory']): RowFactory {
 function addListener<F>(set: Set<F>, fn: F): () => void {
   set.add(fn);
   return () => set.delete(fn);
-}
-
-/**
- * What connecting failed with: the server's own verdict (a DatabaseError such
- * as 28P01) or a ConnectTimeout when there was one host; otherwise a
- * `ConnectionFailed` listing each host's error (one host included).
- */
-function connectError(errors: Error[]): Error {
-  if (errors.length === 1 && (errors[0] instanceof DatabaseError || errors[0] instanceof ConnectTimeout)) return errors[0];
-  return new ConnectionFailed(errors);
-}
-
-/** One host's connect failure: the transport's own error (refused, reset, TLS) rather than a "lost" wrapper. */
-function hostError(host: HostSpec, error: Error | null): Error {
-  if (error === null) return new ConnectionLost(`${describeHost(host)} closed the connection during startup`);
-  if (error instanceof ConnectionLost && error.cause instanceof Error) return error.cause;
-  return error;
-}
-
-function describeHost(h: HostSpec): string {
-  return h.kind === 'unix' ? h.socketPath ?? h.host : `${h.host}:${h.port}`;
 }

@@ -27,10 +27,11 @@ import type { ReactorTime } from '../../reactor/interfaces';
 import type { Cursor, CursorFactory, CursorHost, Interaction, InteractionOptions } from './cursor';
 import type { Lease } from './lease';
 import { deferLater, Deferred, fail, maybeDeferred, succeed } from '../defer';
+import { backoffIterator } from '../reconnect/retrying';
 import { reportError } from '../defer/unhandled';
 import { toError } from '../defer/failure';
 import { CancelledError, RollbackFailed } from '../errors/base';
-import { InFailedSqlTransaction } from '../errors/sqlstate.generated';
+import { DeadlockDetected, InFailedSqlTransaction, SerializationFailure } from '../errors/sqlstate.generated';
 
 export type { Interaction, InteractionOptions } from './cursor';
 
@@ -46,7 +47,8 @@ export interface InteractionHost extends CursorHost {
   readonly reactor: ReactorTime;
 }
 
-const RETRYABLE = new Set(['40001', '40P01']);
+/** The longest wait between two runs of a retried interaction. */
+const MAX_RETRY_DELAY_MS = 1000;
 let savepointCounter = 0;
 
 /** Runs `fn` in a transaction (or a savepoint when `lease` is given); see the file comment. */
@@ -57,13 +59,18 @@ export function runInteraction<R, A extends unknown[]>(
   args: A,
   lease?: Lease,
 ): Deferred<R> {
-  const attempt = (n: number): Deferred<R> =>
+  const delayMs = options.retry?.delayMs ?? 10;
+  const runs = Math.max(1, options.retry?.attempts ?? 1);
+  // the waits between runs: delayMs, then doubling, capped (maxRetries 0 would mean unlimited: one run has none)
+  const delays: Iterator<number> =
+    runs > 1 ? backoffIterator({ initialDelay: delayMs / 2, factor: 2, maxDelay: MAX_RETRY_DELAY_MS, jitter: 0, maxRetries: runs - 1, now: false }) : [][Symbol.iterator]();
+  const attempt = (): Deferred<R> =>
     once(conn, options, fn, args, lease).addErrback((e: Error) => {
-      const max = options.retry?.attempts ?? 1;
-      if (n + 1 >= max || !retryable(e)) throw e;
-      return sleep(conn, backoff(options, n)).addCallback(() => attempt(n + 1));
+      const next = delays.next();
+      if (next.done === true || !retryable(e)) throw e;
+      return deferLater(conn.reactor, next.value, attempt);
     });
-  return attempt(0);
+  return attempt();
 }
 
 /** One run: take the connection (or a savepoint), BEGIN, fn, COMMIT | ROLLBACK. */
@@ -105,20 +112,19 @@ function inFailedTransaction(first: Error | undefined, nested: boolean): InFaile
   const what = nested ? 'the savepoint block' : 'the transaction';
   const why = first === undefined ? '' : `: ${first.message}`;
   return new InFailedSqlTransaction(
-    { sqlstate: '25P02', severity: 'ERROR', message: `${what} was rolled back by the server, since a statement in it failed${why}` },
+    { sqlstate: InFailedSqlTransaction.sqlstate, severity: 'ERROR', message: `${what} was rolled back by the server, since a statement in it failed${why}` },
     { cause: first },
   );
 }
 
 function isInFailed(e: Error): boolean {
-  return (e as { code?: string }).code === '25P02';
+  return e instanceof InFailedSqlTransaction;
 }
 
 /** A serialization failure or deadlock, itself or as the first error of a block the server rolled back. */
 function retryable(e: Error): boolean {
-  const code = (e as { code?: string }).code ?? '';
-  if (RETRYABLE.has(code)) return true;
-  return code === '25P02' && e.cause instanceof Error && RETRYABLE.has((e.cause as { code?: string }).code ?? '');
+  const conflict = (x: unknown): boolean => x instanceof SerializationFailure || x instanceof DeadlockDetected;
+  return conflict(e) || (e instanceof InFailedSqlTransaction && conflict(e.cause));
 }
 
 /**
@@ -146,12 +152,4 @@ export function beginStatement(o: InteractionOptions): string {
   if (o.readOnly !== undefined) parts.push(o.readOnly ? 'READ ONLY' : 'READ WRITE');
   if (o.deferrable !== undefined) parts.push(o.deferrable ? 'DEFERRABLE' : 'NOT DEFERRABLE');
   return parts.join(' ');
-}
-
-function backoff(o: InteractionOptions, n: number): number {
-  return Math.min((o.retry?.delayMs ?? 10) * 2 ** n, 1000);
-}
-
-function sleep(conn: InteractionHost, ms: number): Deferred<undefined> {
-  return deferLater(conn.reactor, ms, () => undefined);
 }

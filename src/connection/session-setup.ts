@@ -3,6 +3,7 @@
  * endpoint to dial, the machine's startup and authentication options, and the
  * TLS settings implied by `sslmode` (libpq semantics).
  */
+import type { TlsMaterial } from '../config/tls-files';
 import type { Endpoint, TlsInfo, TlsOptions } from '../../reactor/interfaces';
 import type { MachineOptions } from '../core/machine';
 import type { ConnectParams, HostSpec } from '../dsn/params';
@@ -22,13 +23,6 @@ export const SESSION_DEFAULTS: Readonly<Record<string, string>> = {
 export function endpointOf(h: HostSpec): Endpoint {
   if (h.kind === 'unix') return { kind: 'unix', path: h.socketPath ?? `${h.host}/.s.PGSQL.${h.port}` };
   return { kind: 'tcp', host: h.hostaddr ?? h.host, port: h.port };
-}
-
-/** Certificate material read by the configuration loader. */
-export interface TlsFiles {
-  ca?: string | Uint8Array;
-  cert?: string | Uint8Array;
-  key?: string | Uint8Array;
 }
 
 /** Options for the machine of one session to `host`. */
@@ -55,7 +49,7 @@ function tlsNegotiation(mode: ConnectParams['sslmode']): MachineOptions['tls'] {
 }
 
 /** TLS settings for `sslmode` (libpq: require with a root cert behaves as verify-ca). */
-export function sessionTls(p: ConnectParams, host: HostSpec, files: TlsFiles, crypto: AuthCrypto): SessionTls {
+export function sessionTls(p: ConnectParams, host: HostSpec, files: TlsMaterial, crypto: AuthCrypto): SessionTls {
   const verify = p.sslmode === 'verify-full' || p.sslmode === 'verify-ca' || (p.sslmode === 'require' && files.ca !== undefined);
   const options: TlsOptions = {
     rejectUnauthorized: verify,

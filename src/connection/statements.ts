@@ -31,7 +31,7 @@
  * recomputed when types are registered after it was cached.
  */
 import { InterfaceError } from '../errors/base';
-import { databaseErrorFrom } from '../errors/sqlstate.generated';
+import { databaseErrorFrom, FeatureNotSupported, InvalidSqlStatementName, SqlSyntaxError } from '../errors/sqlstate.generated';
 import type { BackendMessage, FieldDescription, FormatCode, FrontendMessage, TransactionStatus } from '../protocol/messages';
 import { toError } from '../defer/failure';
 import type { Column, QueryResult, RowFactory, RowShape } from './rows';
@@ -334,11 +334,10 @@ export class Statements {
 }
 
 function isMultiStatement(error: Error): boolean {
-  return (error as { code?: string }).code === '42601' && /multiple commands/.test(error.message);
+  return error instanceof SqlSyntaxError && /multiple commands/.test(error.message);
 }
 
 /** 0A000 (cached plan must not change result type) or 26000 (prepared statement does not exist). */
 function isStale(error: Error): boolean {
-  const code = (error as { code?: string }).code;
-  return code === '0A000' || code === '26000';
+  return error instanceof FeatureNotSupported || error instanceof InvalidSqlStatementName;
 }

@@ -32,11 +32,6 @@ export class WorkQueue {
   private readonly sharedRunning = new Set<Job>();
   private holder: Job | null = null;
 
-  /** Jobs waiting to start. */
-  get waiting(): number {
-    return this.queue.length;
-  }
-
   /** Whether anything runs or waits. */
   get busy(): boolean {
     return this.sharedRunning.size > 0 || this.holder !== null || this.queue.length > 0;

@@ -24,6 +24,7 @@
  * strings, so `src/` needs no runtime import of `reactor/`.
  */
 import { TimeoutError } from '../errors/base';
+import { AdminShutdown, CannotConnectNow, CrashShutdown } from '../errors/sqlstate.generated';
 
 /** Decides whether a failure means the connection is dead. */
 export type DeathChecker = (error: unknown) => boolean;
@@ -48,7 +49,7 @@ export const DEATH_CODES: ReadonlySet<string> = new Set([
 ]);
 
 /** SQLSTATEs outside class 08 that mean the server ended the session. */
-export const DEATH_SQLSTATES: ReadonlySet<string> = new Set(['57P01', '57P02', '57P03']);
+export const DEATH_SQLSTATES: ReadonlySet<string> = new Set([AdminShutdown.sqlstate, CrashShutdown.sqlstate, CannotConnectNow.sqlstate]);
 
 /**
  * The heartbeat probe got no answer within its deadline: the link is

@@ -1,12 +1,20 @@
 /**
  * DeadConnectionDetector: txpostgres' automatic reconnection.
  *
- * Theory of operation. A Connection with a detector routes every run* call
- * through {@link DeadConnectionDetector.callChecking}: while the connection
- * is believed dead the call fails at once with `ConnectionDead` and is never
+ * Theory of operation. The connection and its detector meet at two calls
+ * one way and three the other (txpostgres' `reconnection.py` has two touch
+ * points). The Connection calls {@link DeadConnectionDetector.setReconnectable}
+ * on every user `connect()`, and routes every run* call through
+ * {@link DeadConnectionDetector.callChecking}: while the connection is
+ * believed dead the call fails at once with `ConnectionDead` and is never
  * run (nor replayed later); otherwise it runs, and its failure is shown to
  * {@link DeadConnectionDetector.checkForDeadConnection} on its way to the
- * caller. The Connection also reports the error that ended a live session.
+ * caller. The detector subscribes to the connection's events (a session
+ * lost, a user close) and uses the three calls the connection offers it:
+ * `reconnect()` (a new session with the same parameters, leaving the state
+ * to the detector), `abortSession(error)` (liveness) and `setState(...)`.
+ * With a detector, what a lost session means is the detector's call: a death
+ * starts reconnecting, anything else closes the connection with that error.
  *
  * The first failure the death checker accepts marks the connection dead and
  * starts exactly one reconnection loop (a {@link RetryingCall} of
@@ -18,13 +26,12 @@
  * tells the `onGiveUp` listeners and sets the connection 'closed' with a
  * `ConnectionDead` whose cause is the first reconnect failure.
  *
- * The detector drives the connection's state while it owns it:
- * 'dead' (with the error) when death is accepted, 'reconnecting' before the
- * first attempt and again with each failed attempt's error, 'ready' on
- * recovery. Meanwhile the connection's own transitions (closed, connecting,
- * ready from the reconnect's close/connect) are held back
- * ({@link DeadConnectionDetector.holdsState}), so `state$` shows
- * dead -> reconnecting ... -> ready. A user `close()` during the loop stops it.
+ * The detector drives the connection's state during an outage: 'dead'
+ * (with the error) when death is accepted, 'reconnecting' before the first
+ * attempt and again with each failed attempt's error, 'ready' on recovery.
+ * The connection's `reconnect()` reports no transitions of its own, so
+ * `state$` shows dead -> reconnecting ... -> ready. A user `close()` during
+ * the loop stops it.
  *
  * Liveness: an optional {@link Heartbeat} probes the idle connection, and
  * `operationDeadlineMs` declares death when a routed call outlives it; both
@@ -44,6 +51,12 @@ import { backoffIterator, RetryingCall } from './retrying';
 export interface Reconnectable {
   connect(...args: never[]): unknown;
   close(): unknown;
+  /** A new session with the last connect's parameters, reporting no state of its own (a Connection has it; otherwise close() then connect(...args)). */
+  reconnect?(): unknown;
+  /** Subscribes to the end of live sessions (`null`: a clean end); returns the unsubscriber (a Connection has it). */
+  onSessionLost?(fn: (error: Error | null) => void): () => void;
+  /** Subscribes to user closes; returns the unsubscriber (a Connection has it). */
+  onClose?(fn: () => void): () => void;
   /** Called with the states the detector drives (a Connection has it). */
   setState?(state: ConnectionState, reason?: Error): void;
   /** Ends the live session at once with `error` (a Connection has it). */
@@ -66,6 +79,11 @@ export interface DetectorOptions {
   heartbeat?: HeartbeatOptions;
   /** A routed call running longer than this (ms) declares the connection dead. Off by default. */
   operationDeadlineMs?: number;
+}
+
+/** One reconnection loop: the Deferred of its RetryingCall once started. */
+interface Loop {
+  running: Deferred<unknown> | null;
 }
 
 /** A recovery handler: called with no arguments after a reconnect; may return a Deferred or Promise. */
@@ -96,9 +114,9 @@ export class DeadConnectionDetector implements DetectorLike {
   private connargs: unknown[] = [];
   private readonly recoveryHandlers = new Set<RecoveryHandler>();
   private readonly giveUpListeners = new Set<(error: ConnectionDead) => void>();
-  private retrying: Deferred<unknown> | null = null;
-  private looping = false;
-  private inReconnect = false;
+  /** The reconnection loop running now (its RetryingCall's Deferred, once started), or null. */
+  private loop: Loop | null = null;
+  private unsubscribe: Array<() => void> = [];
   private deadError: ConnectionDead | null = null;
   private heartbeat: Heartbeat | null = null;
 
@@ -127,12 +145,29 @@ export class DeadConnectionDetector implements DetectorLike {
    * giving up re-arms the detector.
    */
   setReconnectable(reconnectable: Reconnectable, ...connargs: unknown[]): void {
-    if (this.reconnectable !== reconnectable) this.heartbeat?.stop();
-    if (this.reconnectable !== reconnectable) this.heartbeat = null;
-    this.reconnectable = reconnectable;
+    if (this.reconnectable !== reconnectable) this.watch(reconnectable);
     this.connargs = connargs;
-    if (this.gaveUp && !this.inReconnect) this.rearm();
+    if (this.gaveUp) this.rearm();
     this.startHeartbeat();
+  }
+
+  /** Follows a new reconnectable: its session losses and user closes come here. */
+  private watch(reconnectable: Reconnectable): void {
+    this.heartbeat?.stop();
+    this.heartbeat = null;
+    for (const fn of this.unsubscribe) fn();
+    this.reconnectable = reconnectable;
+    this.unsubscribe = [
+      reconnectable.onSessionLost?.((error) => this.sessionLost(error)),
+      reconnectable.onClose?.(() => this.connectionClosed(reconnectable)),
+    ].filter((fn): fn is () => void => fn !== undefined);
+  }
+
+  /** A live session ended: a death starts reconnecting; any other end closes the connection with its error. */
+  private sessionLost(error: Error | null): void {
+    if (error === null || this.connectionIsDead) return;
+    if (this.accepts(error)) this.declareDeath(error);
+    else this.reconnectable?.setState?.('closed', error);
   }
 
   /**
@@ -158,11 +193,16 @@ export class DeadConnectionDetector implements DetectorLike {
    */
   checkForDeadConnection(error: unknown): unknown {
     if (this.connectionIsDead || !this.accepts(error)) return error;
+    this.declareDeath(error);
+    return error;
+  }
+
+  /** Marks the connection dead (state 'dead' with the error) and starts the reconnection loop. */
+  private declareDeath(error: unknown): void {
     this.connectionIsDead = true;
     this.deadError = new ConnectionDead(undefined, { cause: error });
     this.reconnectable?.setState?.('dead', toError(error));
     this.startReconnecting(error);
-    return error;
   }
 
   /** An errback: {@link checkForDeadConnection}, then rethrows (e.g. after a failed first connect). */
@@ -173,29 +213,34 @@ export class DeadConnectionDetector implements DetectorLike {
 
   /** Starts the reconnection loop (override to log; call super). Idempotent while a loop runs. */
   startReconnecting(_error?: unknown): void {
-    if (this.looping) return;
-    this.looping = true;
+    if (this.loop !== null) return;
     this.gaveUp = false;
     this.attempts = 0;
     this.heartbeat?.stop();
     this.reconnectable?.setState?.('reconnecting');
-    const d = new RetryingCall(() => this.attempt()).start({ clock: this.reactor, backoff: this.reconnectionIterator() });
-    this.retrying = d.called ? null : d;
-    d.addCallbacks(
-      () => this.loopSucceeded(),
-      (e: Error) => this.loopFailed(e),
+    const loop: Loop = { running: null };
+    this.loop = loop;
+    loop.running = new RetryingCall(() => this.attempt()).start({ clock: this.reactor, backoff: this.reconnectionIterator() });
+    loop.running.addCallbacks(
+      () => this.loopSucceeded(loop),
+      (e: Error) => this.loopFailed(loop, e),
     );
   }
 
-  /** One attempt: closes the reconnectable (swallowing every error), then connects it again. */
+  /**
+   * One attempt: the reconnectable's own `reconnect()` when it has one (a
+   * Connection); otherwise close it (swallowing every error) and connect it
+   * again with the arguments of the last user connect.
+   */
   reconnect(): unknown {
+    const r = this.reconnectable;
+    if (r === null) throw new InterfaceError('the detector has nothing to reconnect', { code: 'ERR_NO_RECONNECTABLE' });
+    if (r.reconnect !== undefined) return r.reconnect();
     try {
-      this.reconnectable?.close();
+      r.close();
     } catch {
       /* txpostgres' test_brokenReconnectable: a failing close is ignored */
     }
-    const r = this.reconnectable;
-    if (r === null) throw new InterfaceError('the detector has nothing to reconnect', { code: 'ERR_NO_RECONNECTABLE' });
     return r.connect(...(this.connargs as never[]));
   }
 
@@ -214,12 +259,12 @@ export class DeadConnectionDetector implements DetectorLike {
 
   /** Whether the detector drives the connection's state now (a reconnection loop runs). */
   holdsState(): boolean {
-    return this.looping;
+    return this.loop !== null;
   }
 
-  /** The Connection was closed: a user close (not ours) stops the loop and clears the death. */
+  /** The user closed the connection: stops the loop and clears the death. */
   connectionClosed(reconnectable: Reconnectable): void {
-    if (this.inReconnect || reconnectable !== this.reconnectable) return;
+    if (reconnectable !== this.reconnectable) return;
     this.heartbeat?.stop();
     this.stopLoop();
     this.connectionIsDead = false;
@@ -265,30 +310,23 @@ export class DeadConnectionDetector implements DetectorLike {
   /** One attempt of the loop; a failure is shown on the state with its error. */
   private attempt(): Deferred<unknown> {
     this.attempts++;
-    this.inReconnect = true;
-    let d: Deferred<unknown>;
-    try {
-      d = maybeDeferred(() => this.reconnect() as PromiseLike<unknown>);
-    } finally {
-      this.inReconnect = false;
-    }
-    return d.addErrback((e: unknown): never => {
-      if (this.looping) this.reconnectable?.setState?.('reconnecting', toError(e));
+    const loop = this.loop;
+    return maybeDeferred(() => this.reconnect() as PromiseLike<unknown>).addErrback((e: unknown): never => {
+      if (this.loop === loop) this.reconnectable?.setState?.('reconnecting', toError(e));
       throw e;
     });
   }
 
-  private loopSucceeded(): void {
-    this.looping = false;
-    this.retrying = null;
+  private loopSucceeded(loop: Loop): void {
+    if (this.loop !== loop) return;
+    this.loop = null;
     this.connectionRecovered();
   }
 
-  private loopFailed(error: Error): void {
-    const wasLooping = this.looping;
-    this.looping = false;
-    this.retrying = null;
-    if (!wasLooping || error instanceof CancelledError) return;
+  private loopFailed(loop: Loop, error: Error): void {
+    if (this.loop !== loop) return; // stopped by a user close
+    this.loop = null;
+    if (error instanceof CancelledError) return;
     this.gaveUp = true;
     const gaveUp = new ConnectionDead(`gave up reconnecting after ${this.attempts} attempts`, { cause: error });
     this.deadError = gaveUp;
@@ -298,10 +336,9 @@ export class DeadConnectionDetector implements DetectorLike {
   }
 
   private stopLoop(): void {
-    const d = this.retrying;
-    this.looping = false;
-    this.retrying = null;
-    d?.cancel();
+    const loop = this.loop;
+    this.loop = null;
+    loop?.running?.cancel();
   }
 
   private rearm(): void {

@@ -116,19 +116,6 @@ export function serializeByteaBinary(value: unknown): Uint8Array {
   return byteaBytes(value);
 }
 
-/** Returns a binary serializer writing `size` bytes with a DataView setter, after the text serializer validated the value. */
-export function numberBinarySerializer(
-  size: 1 | 2 | 4 | 8,
-  text: (value: unknown) => string,
-  write: (view: DataView, text: string) => void,
-): (value: unknown) => Uint8Array {
-  return (value) => {
-    const out = new Uint8Array(size);
-    write(new DataView(out.buffer), text(value));
-    return out;
-  };
-}
-
 /** Binary uuid parameter: 16 bytes from the textual uuid. */
 export function serializeUuidBinary(value: unknown): Uint8Array {
   const hex = typeof value === 'string' ? value.replace(/[-{}]/g, '') : '';

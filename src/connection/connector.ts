@@ -1,0 +1,144 @@
+/**
+ * Connector: opening one session, host by host (libpq's multi-host connect).
+ *
+ * Theory of operation. The configuration layer has already read every file
+ * (pgpass, TLS material) into a {@link LoadedConfig}. For each host in turn
+ * the connector builds a {@link ProtocolMachine} and a {@link Session} and
+ * dials it through the reactor, with the per-host connect timeout on the
+ * reactor's clock. The first session to reach ReadyForQuery wins; a host
+ * that fails adds its error and the next one is tried. When every host has
+ * failed the result is the server's own verdict (a DatabaseError such as
+ * 28P01, or a ConnectTimeout) for a single host, else a `ConnectionFailed`
+ * listing each host's error. Cancelling the Deferred aborts the attempt in
+ * progress and tries no further host. The result fires from
+ * `reactor.callSoon`, never from inside the read handler.
+ */
+import type { Reactor } from '../../reactor/interfaces';
+import type { LoadedConfig } from '../config/load';
+import { ProtocolMachine } from '../core/machine';
+import { Deferred } from '../defer';
+import type { HostSpec } from '../dsn/params';
+import { CancelledError, ConnectionFailed, ConnectionLost, ConnectTimeout } from '../errors/base';
+import { DatabaseError, Diagnostic } from '../errors/database';
+import type { AuthCrypto } from '../protocol/auth/crypto';
+import type { TypeRegistry } from '../types/registry';
+import { Notification } from './notification';
+import type { LiveSession } from './requests';
+import { Session, type SessionListener } from './session';
+import { endpointOf, machineOptions, sessionTls } from './session-setup';
+import { Statements } from './statements';
+
+/** What the connector needs besides the configuration. */
+export interface ConnectorOptions {
+  reactor: Reactor;
+  crypto: AuthCrypto;
+  /** The connection's registry, for the session's statement cache. */
+  types: TypeRegistry;
+  /** Connect timeout per host in ms, when the configuration gives none. */
+  connectTimeoutMs?: number;
+  allowCleartextPassword?: boolean;
+}
+
+/** Where an open session reports what happens after startup. */
+export interface SessionEvents {
+  notification(n: Notification): void;
+  notice(d: Diagnostic): void;
+  /** The session ended after startup (`null`: a clean end we asked for). */
+  lost(session: Session, error: Error | null): void;
+}
+
+/** Opens a session on the first host that accepts us; see the file comment. */
+export function openSession(options: ConnectorOptions, config: LoadedConfig, events: SessionEvents): Deferred<LiveSession> {
+  return new Attempt(options, config, events).result;
+}
+
+/** One connect across the hosts of a configuration. */
+class Attempt {
+  readonly result: Deferred<LiveSession>;
+  private current: Session | null = null;
+  private readonly errors: Error[] = [];
+
+  constructor(
+    private readonly o: ConnectorOptions,
+    private readonly config: LoadedConfig,
+    private readonly events: SessionEvents,
+  ) {
+    this.result = new Deferred<LiveSession>(() => this.current?.abort(new CancelledError('the connection attempt was cancelled')));
+    this.tryHost(0);
+  }
+
+  private tryHost(i: number): void {
+    if (this.result.called) return;
+    const host = this.config.hosts[i];
+    if (host === undefined) return this.settle(null, connectError(this.errors));
+    const endpoint = endpointOf(host);
+    const machine = new ProtocolMachine(machineOptions(this.config, host, this.o.crypto, this.o));
+    let up = false;
+    const listener: SessionListener = {
+      ready: () => {
+        up = true;
+        timer?.cancel();
+        this.settle({ session, statements: new Statements(session, this.o.types), endpoint }, null);
+      },
+      notification: (pid, channel, payload) => this.events.notification(new Notification(channel, payload, pid)),
+      notice: (fields) => this.events.notice(Diagnostic.fromRaw(fields)),
+      lost: (error) => {
+        timer?.cancel();
+        if (up) return this.events.lost(session, error);
+        this.errors.push(hostError(host, error));
+        this.tryHost(i + 1);
+      },
+    };
+    const session = new Session(machine, this.o.reactor, listener, sessionTls(this.config, host, this.config.tls ?? {}, this.o.crypto));
+    this.current = session;
+    const timer = this.armTimeout(session, host);
+    this.o.reactor.connect(endpoint, session, {
+      timeoutMs: this.timeoutMs,
+      keepAliveInitialDelayMs: this.config.keepalives ? this.config.keepalivesIdleMs ?? 60_000 : undefined,
+    });
+  }
+
+  private get timeoutMs(): number | undefined {
+    return this.config.connectTimeoutMs ?? this.o.connectTimeoutMs;
+  }
+
+  private armTimeout(session: Session, host: HostSpec): { cancel(): void } | null {
+    const ms = this.timeoutMs;
+    if (ms === undefined) return null;
+    return this.o.reactor.callLater(ms, () => session.abort(new ConnectTimeout(`timed out after ${ms} ms connecting to ${describeHost(host)}`)));
+  }
+
+  /** Fires the result from the reactor (the listener runs inside the read handler). */
+  private settle(live: LiveSession | null, error: Error | null): void {
+    this.o.reactor.callSoon(() => {
+      if (this.result.called) {
+        live?.session.terminate(); // cancelled meanwhile
+        return;
+      }
+      if (live !== null) this.result.callback(live);
+      else this.result.errback(error as Error);
+    });
+  }
+}
+
+/**
+ * What connecting failed with: the server's own verdict (a DatabaseError such
+ * as 28P01) or a ConnectTimeout when there was one host; otherwise a
+ * `ConnectionFailed` listing each host's error (one host included).
+ */
+function connectError(errors: Error[]): Error {
+  if (errors.length === 1 && (errors[0] instanceof DatabaseError || errors[0] instanceof ConnectTimeout)) return errors[0];
+  return new ConnectionFailed(errors);
+}
+
+/** One host's connect failure: the transport's own error (refused, reset, TLS) rather than a "lost" wrapper. */
+function hostError(host: HostSpec, error: Error | null): Error {
+  if (error === null) return new ConnectionLost(`${describeHost(host)} closed the connection during startup`);
+  if (error instanceof ConnectionLost && error.cause instanceof Error) return error.cause;
+  return error;
+}
+
+function describeHost(h: HostSpec): string {
+  return h.kind === 'unix' ? h.socketPath ?? h.host : `${h.host}:${h.port}`;
+}
+

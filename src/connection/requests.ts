@@ -1,0 +1,293 @@
+/**
+ * Requests: the life of one call on a connection, from called to fired.
+ *
+ * Theory of operation. A call is validated first (`query-validation.ts`): an
+ * invalid one fails in its turn having sent and cached nothing. A valid one
+ * becomes a shared job of the {@link WorkQueue} (pipelined with its
+ * neighbours), or runs at once on a {@link Lease} (inside an interaction, a
+ * stream or a COPY). Its statement goes through {@link Statements}, and its
+ * end (result, server error, lost session) comes back through `finish`.
+ *
+ * Cancellation: a queued request is removed and its Deferred fails at once;
+ * a running one gets a CancelRequest over a separate connection through the
+ * reactor (never blocking); one already in the pipeline gets its
+ * CancelRequest when it starts running, so a neighbour is never cancelled.
+ * A CancelRequest of ours that missed its target may still hit the next
+ * statement: that one is run again (the collateral rerun, at most 3 times).
+ *
+ * Completion: Deferreds fire in call order ({@link CompletionOrder}, one per
+ * connection and one per lease), and always from `reactor.callSoon`, in
+ * batches, never from inside the read handler (txpostgres fires them with
+ * `callLater(0)` for the same reason).
+ */
+import type { Endpoint, Reactor } from '../../reactor/interfaces';
+import { addTimeout, CANCEL_PENDING, Deferred, fail, withAbortSignal } from '../defer';
+import { CancelledError, ConnectionClosed, ConnectionLost } from '../errors/base';
+import { DatabaseError } from '../errors/database';
+import { QueryCanceled } from '../errors/sqlstate.generated';
+import { CompletionOrder } from './completion-order';
+import type { Lease, LeaseState, QueryOptions } from './lease';
+import { invalidQuery } from './query-validation';
+import type { QueryResult, RowFactory } from './rows';
+import type { Session } from './session';
+import type { ExecRequest, Statements } from './statements';
+import { WorkQueue, type Job } from './work-queue';
+
+/** The session requests are sent on, while there is one. */
+export interface LiveSession {
+  readonly session: Session;
+  readonly statements: Statements;
+  readonly endpoint: Endpoint;
+}
+
+interface Request {
+  d: Deferred<QueryResult>;
+  /** Its place in the call order of the connection or of its lease. */
+  order: CompletionOrder;
+  ticket: number;
+  lease: Lease | null;
+  running: boolean;
+  cancelWanted: boolean;
+  cancelSent: boolean;
+  done: boolean;
+  retries: number;
+}
+
+/** A CancelRequest of ours sent less than this long ago may have hit a neighbour. */
+const COLLATERAL_WINDOW_MS = 1000;
+const MAX_COLLATERAL_RERUNS = 3;
+
+/** The requests of one connection; see the file comment. */
+export class Requests {
+  private readonly queue = new WorkQueue();
+  private readonly order = new CompletionOrder();
+  private live: LiveSession | null = null;
+  /** Why the last session ended, when the server or the link ended it (not `close()`). */
+  private lostWith: Error | null = null;
+  private completions: Array<() => void> = [];
+  private completionScheduled = false;
+  /** Reactor time of our last CancelRequest (-Infinity: none yet). */
+  private lastCancelAt = -Infinity;
+
+  /**
+   * @param reactor schedules the firing of Deferreds and the CancelRequests
+   * @param busyChanged told after anything that may have changed `busy`
+   */
+  constructor(
+    private readonly reactor: Reactor,
+    private readonly busyChanged: () => void,
+  ) {}
+
+  /** Whether work is queued or running. */
+  get busy(): boolean {
+    return this.queue.busy;
+  }
+
+  /** Whether there is no live session to send on. */
+  get closed(): boolean {
+    return this.live === null || this.live.session.closed;
+  }
+
+  /** A session is up: work may be sent on it. */
+  attach(live: LiveSession): void {
+    this.live = live;
+    this.lostWith = null;
+  }
+
+  /**
+   * The session is gone: queued work fails with `reason`. `lostWith` is the
+   * error that ended it when the server or the link did (null for `close()`),
+   * the cause of the `ConnectionLost` later calls get.
+   */
+  detach(reason: Error, lostWith: Error | null): void {
+    this.live = null;
+    this.lostWith = lostWith;
+    this.queue.reset();
+    this.queue.failAll(reason);
+  }
+
+  /** Runs a request through the queue (shared) or on a lease; fires with the full result, in call order. */
+  query(sql: string, params: readonly unknown[], options: QueryOptions, lease: Lease | null, rowFactory: RowFactory): Deferred<QueryResult> {
+    const order = lease?.order ?? this.order;
+    const req: Request = { d: null as never, order, ticket: order.take(), lease, running: false, cancelWanted: false, cancelSent: false, done: false, retries: 0 };
+    const refused = invalidQuery(sql, params, options) ?? (this.closed ? this.closedError() : null);
+    if (refused !== null) {
+      req.d = new Deferred<QueryResult>();
+      this.complete(req, refused, null);
+      return req.d;
+    }
+    const exec: ExecRequest = {
+      sql,
+      params,
+      simple: options.simple,
+      rowFactory,
+      registry: options.types,
+      started: () => this.started(req),
+      done: (error, result) => this.finish(req, error, result, job, exec),
+    };
+    const job: Job = { exclusive: false, run: () => this.send(exec, req, job), fail: (e) => this.complete(req, e, null) };
+    req.d = new Deferred<QueryResult>(() => this.cancelRequest(req, job));
+    if (lease !== null) {
+      (lease as LeaseState).pending.add(req.d);
+      this.send(exec, req, null);
+    } else {
+      this.queue.push(job);
+      this.busyChanged();
+    }
+    return decorate(req.d, options, this.reactor);
+  }
+
+  /** Queues an exclusive job; fires with a Lease once the connection is held. */
+  acquire(): Deferred<Lease> {
+    if (this.closed) return fail(this.closedError());
+    const job: Job = { exclusive: true, run: () => this.fire(d, null, lease), fail: (e) => this.fire(d, e, null) };
+    const lease = this.lease(job);
+    const d = new Deferred<Lease>(() => {
+      this.queue.remove(job);
+      this.busyChanged();
+    });
+    this.queue.push(job);
+    this.busyChanged();
+    return d;
+  }
+
+  /** Sends a CancelRequest for the statement running now (for a running request; see the file comment). */
+  private sendCancel(req: Request): void {
+    const live = this.live;
+    if (live === null || live.session.machine.backendKey === undefined) return;
+    req.cancelSent = true;
+    this.lastCancelAt = this.reactor.now();
+    const bytes = live.session.machine.cancelRequest();
+    this.reactor.connect(live.endpoint, {
+      connectionMade: (t) => t.write(bytes),
+      dataReceived: () => undefined,
+      connectionLost: () => undefined,
+    });
+  }
+
+  /** The exclusive hold of `job` on the session. */
+  private lease(job: Job): LeaseState {
+    const lease: LeaseState = {
+      execute: (req) => this.liveSession().statements.execute(req),
+      send: (command, ...handlers) => this.liveSession().session.send(command, ...handlers),
+      release: () => {
+        this.queue.release(job);
+        this.busyChanged();
+      },
+      errors: [],
+      order: new CompletionOrder(),
+      pending: new Set(),
+      cancelRunning: () => {
+        for (const pending of [...lease.pending]) pending.cancel();
+      },
+    };
+    return lease;
+  }
+
+  private liveSession(): LiveSession {
+    if (this.live === null) throw new ConnectionClosed();
+    return this.live;
+  }
+
+  /** The error of a call made without a session: `ConnectionLost` (with its cause) when the server ended it, else `ConnectionClosed`. */
+  private closedError(): Error {
+    if (this.lostWith === null) return new ConnectionClosed();
+    return new ConnectionLost('the connection to the server was lost earlier; connect again', { cause: this.lostWith });
+  }
+
+  /** Hands the statement to the session's statement cache (or the lease's); a throw is the request's failure. */
+  private send(exec: ExecRequest, req: Request, job: Job | null): void {
+    try {
+      if (req.lease !== null) req.lease.execute(exec);
+      else this.liveSession().statements.execute(exec);
+    } catch (e) {
+      this.finish(req, e as Error, null, job, exec);
+    }
+  }
+
+  private started(req: Request): void {
+    req.running = true;
+    if (req.cancelWanted && !req.cancelSent) this.sendCancel(req);
+  }
+
+  /**
+   * The canceller of a query's Deferred. Queued: removed, and the Deferred
+   * fails at once. Sent: a CancelRequest now (running) or when it starts
+   * (pipelined behind others); the Deferred fails with CancelledError when
+   * the statement ends (`serverCancelled` tells whether the server stopped it).
+   */
+  private cancelRequest(req: Request, job: Job): void | typeof CANCEL_PENDING {
+    if (req.done) return;
+    if (this.queue.remove(job)) {
+      req.done = true;
+      req.order.skip(req.ticket);
+      return this.busyChanged();
+    }
+    req.cancelWanted = true;
+    if (req.running) this.sendCancel(req);
+    return CANCEL_PENDING;
+  }
+
+  /** The statement ended (from the read handler): rerun a collateral cancel, or complete. */
+  private finish(req: Request, error: Error | null, result: QueryResult | null, job: Job | null, exec: ExecRequest): void {
+    if (req.done) return;
+    const canceled = error instanceof QueryCanceled;
+    if (canceled && !req.cancelWanted && this.collateral(req)) {
+      req.retries++; // a CancelRequest meant for a neighbour hit this one: run it again
+      return this.send(exec, req, job);
+    }
+    if (error instanceof DatabaseError && req.lease !== null) (req.lease.errors as Error[]).push(error);
+    if (job !== null) {
+      this.queue.finished(job);
+      this.busyChanged();
+    }
+    if (req.cancelWanted) {
+      error = new CancelledError('the query was cancelled', { serverCancelled: canceled, cause: error ?? undefined });
+    }
+    this.complete(req, error, result);
+  }
+
+  /**
+   * A CancelRequest lands on whatever the backend runs when it arrives; one
+   * of ours sent in the last second that missed its target may hit the next
+   * statement of the pipeline. Such a statement (not asked to cancel) is run
+   * again, at most 3 times.
+   */
+  private collateral(req: Request): boolean {
+    return this.reactor.now() - this.lastCancelAt < COLLATERAL_WINDOW_MS && req.retries < MAX_COLLATERAL_RERUNS;
+  }
+
+  /** Ends a request: its Deferred fires from the reactor, after every request called before it. */
+  private complete(req: Request, error: Error | null, value: QueryResult | null): void {
+    if (req.done) return;
+    req.done = true;
+    (req.lease as LeaseState | null)?.pending.delete(req.d as Deferred<unknown>);
+    req.order.deliver(req.ticket, () => this.fire(req.d, error, value));
+  }
+
+  /** Fires `d` from the reactor (in a batch with the others of this turn), never from inside the read handler. */
+  private fire<T>(d: Deferred<T>, error: Error | null, value: T | null): void {
+    this.completions.push(() => {
+      if (d.called) return;
+      if (error !== null) d.errback(error);
+      else d.callback(value as T);
+    });
+    if (this.completionScheduled) return;
+    this.completionScheduled = true;
+    this.reactor.callSoon(() => this.runCompletions());
+  }
+
+  private runCompletions(): void {
+    this.completionScheduled = false;
+    const batch = this.completions;
+    this.completions = [];
+    for (const fn of batch) fn();
+  }
+}
+
+/** Arms the call's client-side deadline and abort signal. */
+function decorate<T>(d: Deferred<T>, options: QueryOptions, reactor: Reactor): Deferred<T> {
+  if (options.timeout !== undefined) addTimeout(d, options.timeout, reactor);
+  if (options.signal !== undefined) withAbortSignal(d, options.signal);
+  return d;
+}

@@ -1,0 +1,54 @@
+/**
+ * Connection state: what `state$` reports, told in order.
+ *
+ * Theory of operation. The Connection owns its state; during an outage its
+ * DeadConnectionDetector asks it for 'dead' and 'reconnecting' (and 'ready'
+ * on recovery). Every listener sees every transition, in the order they
+ * happened: a transition made by a listener while the others are being told
+ * (a pool handing a recovered connection to a waiting request) waits until
+ * they all have been told of the one in progress. Setting the current state
+ * again is not a transition, except 'reconnecting' with a reason (each
+ * failed reconnect attempt is reported).
+ */
+
+/** The states of a connection, as `state$` reports them. */
+export type ConnectionState = 'connecting' | 'ready' | 'busy' | 'dead' | 'reconnecting' | 'closed';
+
+/** Told of each transition, with the error that caused it when there is one. */
+export type StateListener = (state: ConnectionState, reason?: Error) => void;
+
+/** The state of one connection and its listeners; see the file comment. */
+export class StateReporter {
+  private current: ConnectionState = 'closed';
+  private readonly listeners = new Set<StateListener>();
+  private readonly backlog: Array<[ConnectionState, Error | undefined]> = [];
+  private telling = false;
+
+  /** The current state. */
+  get state(): ConnectionState {
+    return this.current;
+  }
+
+  /** Adds a listener; returns the unsubscriber. */
+  listen(fn: StateListener): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  /** Makes a transition and tells every listener, in order (see the file comment). */
+  set(state: ConnectionState, reason?: Error): void {
+    if (this.current === state && (state !== 'reconnecting' || reason === undefined)) return;
+    this.current = state;
+    this.backlog.push([state, reason]);
+    if (this.telling) return;
+    this.telling = true;
+    try {
+      for (let next = this.backlog.shift(); next !== undefined; next = this.backlog.shift()) {
+        for (const fn of [...this.listeners]) fn(next[0], next[1]);
+      }
+    } finally {
+      this.telling = false;
+      this.backlog.length = 0;
+    }
+  }
+}
