@@ -27,7 +27,7 @@ import type { ReactorTime } from '../../reactor/interfaces';
 import type { Cursor, CursorFactory, CursorHost, Interaction, InteractionOptions } from './cursor';
 import type { Lease } from './lease';
 import { deferLater, Deferred, fail, maybeDeferred, succeed } from '../defer';
-import { backoffIterator } from '../reconnect/retrying';
+import { backoffIterator } from '../defer/retrying';
 import { reportError } from '../defer/unhandled';
 import { toError } from '../defer/failure';
 import { CancelledError, RollbackFailed } from '../errors/base';

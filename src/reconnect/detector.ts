@@ -45,7 +45,7 @@ import { toError } from '../defer/failure';
 import { reportError } from '../defer/unhandled';
 import { CancelledError, ConnectionDead, InterfaceError } from '../errors/base';
 import { Heartbeat, type HeartbeatOptions, type HeartbeatTarget } from './heartbeat';
-import { backoffIterator, RetryingCall } from './retrying';
+import { backoffIterator, RetryingCall } from '../defer/retrying';
 
 /** What a detector can reconnect: a Connection, or a test fake. */
 export interface Reconnectable {

@@ -16,9 +16,9 @@
  * pending delay) is cancelled and the call fails with `CancelledError`.
  */
 import type { ReactorTime } from '../../reactor/interfaces';
-import { maybeDeferred } from '../defer/combinators';
-import { Deferred } from '../defer/deferred';
-import { deferLater } from '../defer/later';
+import { maybeDeferred } from './combinators';
+import { Deferred } from './deferred';
+import { deferLater } from './later';
 import { InterfaceError } from '../errors/base';
 
 /** Options of {@link backoffIterator}; all times in milliseconds. */

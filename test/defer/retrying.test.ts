@@ -1,11 +1,23 @@
 import { CancelledError, InterfaceError } from '../../src/errors/base';
 import { Deferred } from '../../src/defer/deferred';
-import { backoffIterator, DEFAULT_JITTER, gaussian, RetryingCall } from '../../src/reconnect/retrying';
-import { assertNoResult, failureResultOf, successResultOf } from '../defer/support/asserts';
-import { failOnUnhandledFailures } from '../defer/support/no-unhandled';
-import { TestClock } from '../defer/support/clock';
+import { backoffIterator, DEFAULT_JITTER, gaussian, RetryingCall } from '../../src/defer/retrying';
+import { assertNoResult, failureResultOf, successResultOf } from './support/asserts';
+import { failOnUnhandledFailures } from './support/no-unhandled';
+import { Clock } from '../../reactor/virtual/clock';
+import type { DelayedCall } from '../../reactor/interfaces';
 
 failOnUnhandledFailures();
+
+/** The shipped virtual clock, recording every delay asked of it (the backoff the call used). */
+class TestClock extends Clock {
+  /** Every delay ever passed to callLater, in order. */
+  readonly requested: number[] = [];
+
+  callLater(delayMs: number, fn: () => void): DelayedCall {
+    this.requested.push(delayMs);
+    return super.callLater(delayMs, fn);
+  }
+}
 
 /** A small seeded PRNG (mulberry32) so jittered sequences are reproducible. */
 function seeded(seed: number): () => number {
