@@ -9,7 +9,7 @@
  */
 export type {
   ConnectOptions, Connector, DelayedCall, Endpoint, Reactor, ReactorConnect, ReactorTime,
-  TlsInfo, TlsOptions, Transport, TransportHandler,
+  Producer, TlsInfo, TlsOptions, Transport, TransportHandler,
 } from './interfaces';
 export {
   ReactorError, ConnectionRefused, ConnectTimeout, ConnectFailed, ConnectCancelled,
@@ -24,9 +24,10 @@ export { Clock } from './virtual/clock';
 export type { ClockOptions } from './virtual/clock';
 export { VirtualReactor, ConnectAttempt, MAX_FLUSH_ROUNDS } from './virtual/virtual';
 export type { VirtualReactorOptions, ConnectAttemptState } from './virtual/virtual';
-export { MemoryLink, MemoryTransport } from './virtual/memory-link';
+export { MemoryLink, MemoryTransport, MEMORY_HIGH_WATER_MARK } from './virtual/memory-link';
 export type { LinkSide } from './virtual/memory-link';
 export { WebSocketReactor, relayQuery } from './websocket/websocket';
+export { WS_WRITE_HIGH_WATER_MARK, DRAIN_POLL_MS } from './websocket/transport';
 export type { WebSocketReactorOptions, WebSocketConstructor, WebSocketLike } from './websocket/websocket';
 export { startWsProxy, isAllowed } from './websocket/proxy';
 export type { WsProxy, WsProxyOptions, RelayAllow } from './websocket/proxy';

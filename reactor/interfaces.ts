@@ -98,10 +98,66 @@ export interface ReactorConnect {
   connect(endpoint: Endpoint, handler: TransportHandler, options?: ConnectOptions): Connector;
 }
 
-/** A bidirectional byte stream. */
+/**
+ * A writer that a transport can ask to stop and start (Twisted's
+ * `IPushProducer`, seen from the transport it writes to). Register one with
+ * {@link Transport.registerProducer}.
+ */
+export interface Producer {
+  /**
+   * The transport's write buffer reached its high-water mark: stop writing
+   * until {@link resumeProducing}. May be called from inside `write()`.
+   * Bytes written anyway are still queued and sent, never dropped; the mark
+   * is a request, not a limit.
+   */
+  pauseProducing(): void;
+  /**
+   * The buffer drained to its low-water mark: write again. Called from the
+   * reactor, never from inside `write()`, and only after a `pauseProducing`.
+   */
+  resumeProducing(): void;
+}
+
+/**
+ * A bidirectional byte stream.
+ *
+ * Flow control, both ways (Twisted's producer/consumer pair):
+ * - Writing: `write()` never refuses bytes; it queues them. A writer that
+ *   can produce a lot (COPY FROM STDIN) registers a {@link Producer}; the
+ *   transport calls `pauseProducing()` once its buffer
+ *   ({@link bufferedAmount}) reaches its high-water mark and
+ *   `resumeProducing()` once it has drained to its low-water mark, so what
+ *   is buffered stays near the mark however large the source.
+ * - Reading: `pauseReading()` stops `dataReceived` (and EOF) until
+ *   `resumeReading()`, so a consumer that lags stops the socket being read
+ *   and the peer is held back by TCP (or the relay, or the link) itself.
+ * `registerProducer`, `unregisterProducer` and `bufferedAmount` are optional
+ * for transports written elsewhere: without them the writer is never asked
+ * to pause (memory is then bounded only by how fast the peer reads). The
+ * three reactors shipped here implement them; the conformance suite
+ * (`test/reactor/conformance.ts`) checks them.
+ */
 export interface Transport {
-  /** Queues bytes for sending. The caller may reuse `bytes` after the call returns. */
+  /**
+   * Queues bytes for sending. The caller may reuse `bytes` after the call
+   * returns. Never refuses bytes because the buffer is full (see
+   * {@link registerProducer}); ignored after `close()`/`abort()`.
+   */
   write(bytes: Uint8Array): void;
+  /**
+   * Bytes accepted by `write()` and not yet handed on (to the kernel, the
+   * WebSocket, the peer of an in-memory link). 0 when nothing waits.
+   */
+  readonly bufferedAmount?: number;
+  /**
+   * Registers the (one) producer of this transport's writes: it is paused
+   * while the write buffer is over its high-water mark (at once, during this
+   * call, when it already is) and resumed when it has drained. Replaces a
+   * producer registered before. A lost transport stops calling it.
+   */
+  registerProducer?(producer: Producer): void;
+  /** Forgets the registered producer; it is called no more. */
+  unregisterProducer?(): void;
   /**
    * Upgrades the stream to TLS in place (PostgreSQL's SSLRequest). The returned
    * promise resolves once the handshake completes; data written before that is sent
@@ -109,9 +165,14 @@ export interface Transport {
    * the options are refused (a key that is not a key); never throws.
    */
   startTls(options: TlsOptions): Promise<TlsInfo>;
-  /** Stops delivering `dataReceived` until {@link resumeReading}. */
+  /**
+   * Stops delivering `dataReceived` and EOF until {@link resumeReading}
+   * (Twisted's `pauseProducing` of a transport); the peer's bytes wait in the
+   * socket, so a slow consumer holds back the sender. Idempotent; a handler
+   * call already running finishes. `connectionLost` is still delivered.
+   */
   pauseReading(): void;
-  /** Resumes delivering `dataReceived`. */
+  /** Resumes delivering `dataReceived` (what arrived meanwhile first, in order), never from inside this call. Idempotent. */
   resumeReading(): void;
   /** Half-closes: sends what is queued, then FIN. `connectionLost(null)` follows once the peer closes too. */
   close(): void;

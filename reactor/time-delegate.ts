@@ -1,7 +1,8 @@
 /**
  * TimeDelegate: the clock half of a reactor, handed to a {@link ReactorTime}.
- * NodeReactor and WebSocketReactor move bytes differently but keep time the
- * same way; they extend this instead of repeating the three delegations.
+ * NodeReactor, WebSocketReactor and VirtualReactor move bytes differently
+ * but keep time the same way (a NodeTime, any ReactorTime, a virtual Clock);
+ * they extend this instead of repeating the three delegations.
  */
 import type { DelayedCall, ReactorTime } from './interfaces';
 

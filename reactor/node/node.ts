@@ -24,6 +24,13 @@ import { NodeTransport } from './transport';
 export interface NodeReactorOptions extends NodeTimeOptions {
   /** A DNS lookup to use instead of Node's (same signature as `dns.lookup`). */
   lookup?: net.LookupFunction;
+  /**
+   * The high-water mark of each socket's write buffer, in bytes (Node's
+   * `writableHighWaterMark`; default Node's, 16 KiB): a registered producer
+   * is paused when a write leaves this much or more unsent, and resumed when
+   * the buffer is empty again (the socket's `drain`).
+   */
+  writeHighWaterMark?: number;
 }
 
 /** A bound server started with {@link NodeReactor.listen}. */
@@ -44,11 +51,13 @@ export interface NodeListener {
 export class NodeReactor extends TimeDelegate implements Reactor {
   protected readonly time: NodeTime;
   private readonly lookup: net.LookupFunction | undefined;
+  private readonly writeHighWaterMark: number | undefined;
 
   constructor(options: NodeReactorOptions = {}) {
     super();
     this.time = new NodeTime(options);
     this.lookup = options.lookup;
+    this.writeHighWaterMark = options.writeHighWaterMark;
   }
 
   /**
@@ -59,9 +68,10 @@ export class NodeReactor extends TimeDelegate implements Reactor {
    */
   connect(endpoint: Endpoint, handler: TransportHandler, options: ConnectOptions = {}): Connector {
     const target = describeEndpoint(endpoint);
+    const hwm = this.writeHighWaterMark === undefined ? {} : { writableHighWaterMark: this.writeHighWaterMark };
     const socket = endpoint.kind === 'unix'
-      ? net.connect({ path: endpoint.path, allowHalfOpen: true })
-      : net.connect({ host: endpoint.host, port: endpoint.port, allowHalfOpen: true, lookup: this.lookup });
+      ? net.connect({ path: endpoint.path, allowHalfOpen: true, ...hwm })
+      : net.connect({ host: endpoint.host, port: endpoint.port, allowHalfOpen: true, lookup: this.lookup, ...hwm });
     const transport = new NodeTransport(socket, handler, target, endpoint.kind === 'tcp' ? endpoint.host : undefined);
     const timer = this.armTimeout(transport, target, options.timeoutMs);
     let connected = false;
@@ -81,7 +91,8 @@ export class NodeReactor extends TimeDelegate implements Reactor {
    */
   listen(endpoint: Endpoint, factory: () => TransportHandler): Promise<NodeListener> {
     const open = new Set<NodeTransport>();
-    const server = net.createServer({ allowHalfOpen: true, noDelay: true }, (socket) => {
+    const hwm = this.writeHighWaterMark === undefined ? {} : { highWaterMark: this.writeHighWaterMark };
+    const server = net.createServer({ allowHalfOpen: true, noDelay: true, ...hwm }, (socket) => {
       const transport = new NodeTransport(socket, factory(), describeEndpoint(endpoint));
       open.add(transport);
       socket.once('close', () => open.delete(transport));

@@ -19,11 +19,20 @@
  * violation (CVE-2021-23222), never as part of the TLS stream. Options
  * node:tls refuses at once (a key that is not a key) never make `startTls`
  * throw: it rejects with a {@link TlsError} and the transport is lost with it.
+ *
+ * Flow control is the socket's own: `write()` queues in the socket's
+ * writable buffer (`bufferedAmount` is its `writableLength`); when
+ * `socket.write` reports the buffer at its high-water mark
+ * (`writableHighWaterMark`, see `NodeReactorOptions.writeHighWaterMark`) the
+ * registered producer is paused, and the socket's `drain` (buffer empty)
+ * resumes it. `pauseReading` pauses the socket, so TCP holds the peer back.
  */
 import * as net from 'node:net';
 import * as tls from 'node:tls';
-import type { TlsInfo, TlsOptions, Transport, TransportHandler } from '../interfaces';
+import type { Producer, TlsInfo, TlsOptions, Transport, TransportHandler } from '../interfaces';
 import { ConnectFailed, ConnectionRefused, ConnectionReset, TlsError, TransportError } from '../errors';
+import { deliverEof, guard, tlsRefusal } from '../guard';
+import { WriteFlow } from '../write-flow';
 import { certificateSignatureHash } from './tls-info';
 
 /** A Node socket error (errno-style). */
@@ -91,8 +100,11 @@ export class NodeTransport implements Transport {
   private reason: Error | null | undefined;
   private socketError: Error | undefined;
   private tlsStarted = false;
-  private readonly onData = (chunk: Buffer): void => this.guard(() => this.handler.dataReceived(chunk));
-  private readonly onEnd = (): void => this.peerEnded();
+  private readonly flow = new WriteFlow();
+  private readonly loseWith = (error: Error): void => this.lose(error);
+  private readonly onData = (chunk: Buffer): void => guard(() => this.handler.dataReceived(chunk), this.loseWith);
+  private readonly onEnd = (): void => deliverEof(this.handler, this.loseWith, () => this.close());
+  private readonly onDrain = (): void => this.flow.drained();
   private readonly onError = (error: SocketError): void => {
     this.socketError ??= mapSocketError(error, this.connected, this.target);
   };
@@ -112,7 +124,7 @@ export class NodeTransport implements Transport {
   /** Marks the transport connected and calls `connectionMade`. */
   connectionMade(): void {
     this.connected = true;
-    this.guard(() => this.handler.connectionMade(this));
+    guard(() => this.handler.connectionMade(this), this.loseWith);
   }
 
   /** Whether `connectionLost` was reported. */
@@ -120,16 +132,35 @@ export class NodeTransport implements Transport {
     return this.lost;
   }
 
-  /** Sends bytes; copies them, since the caller may reuse its array. Ignored after close/abort. */
+  /**
+   * Sends bytes; copies them, since the caller may reuse its array. Ignored
+   * after close/abort. Pauses the registered producer when the socket's
+   * buffer reaches its high-water mark.
+   */
   write(bytes: Uint8Array): void {
     if (this.closing || this.lost || this.reason !== undefined) return;
-    this.socket.write(Buffer.from(bytes));
+    if (!this.socket.write(Buffer.from(bytes))) this.flow.filled();
+  }
+
+  /** Bytes queued in the socket, not yet handed to the kernel. */
+  get bufferedAmount(): number {
+    return this.socket.writableLength;
+  }
+
+  /** Registers the producer of writes; see the file comment. */
+  registerProducer(producer: Producer): void {
+    this.flow.register(producer);
+  }
+
+  /** Forgets the producer. */
+  unregisterProducer(): void {
+    this.flow.unregister();
   }
 
   /** Upgrades the socket to TLS in place; see the file comment. */
   startTls(options: TlsOptions): Promise<TlsInfo> {
-    if (this.tlsStarted) return Promise.reject(new TlsError('TLS was already started on this transport'));
-    if (!this.connected || this.lost || this.closing) return Promise.reject(new TlsError('cannot start TLS on a transport that is not open'));
+    const refused = tlsRefusal({ started: this.tlsStarted, open: this.connected && !this.lost && !this.closing });
+    if (refused !== undefined) return Promise.reject(refused);
     this.tlsStarted = true;
     const raw = this.socket;
     this.detach(raw);
@@ -150,6 +181,8 @@ export class NodeTransport implements Transport {
     this.socket = secure;
     this.attach(secure);
     if (this.paused) secure.pause();
+    // The plain socket's drain no longer reaches us: a producer paused by it resumes from the TLS socket.
+    if (this.flow.isFull) queueMicrotask(() => this.socket === secure && !secure.writableNeedDrain && this.flow.drained());
     return new Promise((resolve, reject) => {
       const fail = (error: Error): void => {
         const tlsError = new TlsError(`TLS handshake with ${this.target} failed: ${error.message}`, { cause: error });
@@ -201,34 +234,21 @@ export class NodeTransport implements Transport {
     resetSocket(this.socket);
   }
 
-  private peerEnded(): void {
-    if (this.handler.eofReceived) this.guard(() => this.handler.eofReceived?.());
-    else this.close();
-  }
-
   private finish(): void {
     if (this.lost) return;
     this.lost = true;
+    this.flow.unregister();
     this.detach(this.socket);
     const reason = this.reason !== undefined ? this.reason : (this.socketError ?? null);
     this.handler.connectionLost(reason);
   }
 
-  /** Runs a handler method; a handler that throws loses its connection with that error. */
-  private guard(fn: () => void): void {
-    try {
-      fn();
-    } catch (error) {
-      this.lose(error instanceof Error ? error : new Error(String(error)));
-    }
-  }
-
   private attach(socket: net.Socket): void {
-    socket.on('data', this.onData).on('end', this.onEnd).on('error', this.onError).on('close', this.onClose);
+    socket.on('data', this.onData).on('end', this.onEnd).on('error', this.onError).on('close', this.onClose).on('drain', this.onDrain);
   }
 
   private detach(socket: net.Socket): void {
-    socket.off('data', this.onData).off('end', this.onEnd).off('error', this.onError).off('close', this.onClose);
+    socket.off('data', this.onData).off('end', this.onEnd).off('error', this.onError).off('close', this.onClose).off('drain', this.onDrain);
   }
 }
 

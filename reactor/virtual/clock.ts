@@ -112,6 +112,11 @@ export class Clock implements ReactorTime {
     return this.timers.pending();
   }
 
+  /** The number of calls still scheduled (neither run nor cancelled). */
+  get pending(): number {
+    return this.timers.size;
+  }
+
   /** The due time of the next pending call, or undefined. */
   nextCallTime(): number | undefined {
     return this.timers.nextTime();

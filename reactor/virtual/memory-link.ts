@@ -18,14 +18,25 @@
  *   side gets `connectionLost(reason ?? null)`, the peer a `ConnectionReset`.
  * - `pauseReading()` holds `data` and `eof` for that side; `stall()` holds them
  *   for both sides (bytes are accepted, not delivered: a blackholed network).
+ * - Flow control: a side's `bufferedAmount` is the bytes it wrote that the
+ *   peer's handler has not been given yet (held by the peer's pause, a
+ *   stall, or simply not pumped yet). A write that brings it to the link's
+ *   {@link MemoryLink.highWaterMark} pauses that side's registered producer;
+ *   the pump that brings it down to {@link MemoryLink.lowWaterMark} resumes
+ *   it. `maxBufferedAmount` keeps the peak, for tests that bound memory.
  * - `drop('reset')` is a network failure: both sides get `ConnectionReset`
  *   at once. `drop('close')` ends the link cleanly: pending bytes are
  *   delivered (a stall is lifted), then EOF, then `connectionLost(null)`.
  * - `startTls` resolves at once with {@link MemoryLink.tlsInfo} (no encryption);
  *   the server side can tell from {@link MemoryLink.tlsStarted}.
  */
-import type { TlsInfo, TlsOptions, Transport, TransportHandler } from '../interfaces';
+import type { Producer, TlsInfo, TlsOptions, Transport, TransportHandler } from '../interfaces';
 import { ConnectionReset, TlsError } from '../errors';
+import { deliverEof, guard } from '../guard';
+import { WriteFlow } from '../write-flow';
+
+/** The default write high-water mark of a {@link MemoryLink}, in bytes. */
+export const MEMORY_HIGH_WATER_MARK = 64 * 1024;
 
 /** Which end of a link: the connecting side or the accepting side. */
 export type LinkSide = 'client' | 'server';
@@ -51,15 +62,56 @@ export class MemoryTransport implements Transport {
   tlsOptions: TlsOptions | undefined;
   /** The keepalive delay set with setKeepAlive, or undefined when off. */
   keepAlive: number | undefined;
+  /** The highest {@link bufferedAmount} this side has reached. */
+  maxBufferedAmount = 0;
+  private buffered = 0;
+  private readonly flow = new WriteFlow();
+  private readonly loseWith = (error: Error): void => this.abort(error);
 
   constructor(private readonly link: MemoryLink, readonly side: LinkSide, readonly handler: TransportHandler) {}
 
-  /** Copies `bytes` and queues them for the peer. Ignored after close, abort or drop. */
+  /**
+   * Copies `bytes` and queues them for the peer. Ignored after close, abort
+   * or drop. Pauses the registered producer at the link's high-water mark.
+   */
   write(bytes: Uint8Array): void {
     if (this.writeClosed || this.lost || this.link.finished) return;
     const copy = bytes.slice();
     this.link.written[this.side].push(copy);
     this.link.peerOf(this).enqueue({ kind: 'data', bytes: copy });
+    this.buffered += copy.length;
+    if (this.buffered > this.maxBufferedAmount) this.maxBufferedAmount = this.buffered;
+    if (this.buffered >= this.link.highWaterMark) this.flow.filled();
+  }
+
+  /** Bytes this side wrote that the peer's handler has not been given yet. */
+  get bufferedAmount(): number {
+    return this.buffered;
+  }
+
+  /** Registers the producer of this side's writes. */
+  registerProducer(producer: Producer): void {
+    this.flow.register(producer);
+  }
+
+  /** Forgets the producer. */
+  unregisterProducer(): void {
+    this.flow.unregister();
+  }
+
+  /**
+   * The peer took `n` of this side's bytes (delivered, or dropped when
+   * `lost`); resumes the producer at the low-water mark. Returns whether it did.
+   */
+  taken(n: number, lost = false): boolean {
+    this.buffered = Math.max(0, this.buffered - n);
+    if (lost) {
+      this.flow.unregister();
+      return false;
+    }
+    if (!this.flow.isFull || this.buffered > this.link.lowWaterMark) return false;
+    this.flow.drained();
+    return true;
   }
 
   /** Resolves with the link's `tlsInfo` (no encryption) and sets `link.tlsStarted`. */
@@ -110,9 +162,11 @@ export class MemoryTransport implements Transport {
     if (!this.lost) this.inbox.push(event);
   }
 
-  /** Replaces whatever is pending with one event (abort, reset). */
+  /** Replaces whatever is pending with one event (abort, reset); the peer's undelivered bytes are dropped. */
   replaceInbox(event: Inbound): void {
-    if (!this.lost) this.inbox = [event];
+    if (this.lost) return;
+    this.link.peerOf(this).taken(dataBytes(this.inbox), true);
+    this.inbox = [event];
   }
 
   /** Delivers what may be delivered now; returns whether anything was. */
@@ -124,6 +178,7 @@ export class MemoryTransport implements Transport {
       this.inbox.shift();
       moved = true;
       this.deliver(event);
+      if (event.kind === 'data') this.link.peerOf(this).taken(event.bytes.length, this.link.finished);
     }
     return moved;
   }
@@ -131,33 +186,32 @@ export class MemoryTransport implements Transport {
   private deliver(event: Inbound): void {
     switch (event.kind) {
       case 'made':
-        return this.guard(() => this.handler.connectionMade(this));
+        return guard(() => this.handler.connectionMade(this), this.loseWith);
       case 'data':
-        return this.guard(() => this.handler.dataReceived(event.bytes));
+        return guard(() => this.handler.dataReceived(event.bytes), this.loseWith);
       case 'eof':
         return this.deliverEof();
       case 'lost':
         this.lost = true;
+        this.link.peerOf(this).taken(dataBytes(this.inbox), true);
         this.inbox = [];
+        this.flow.unregister();
         return this.handler.connectionLost(event.reason);
     }
   }
 
   private deliverEof(): void {
     this.eofSeen = true;
-    if (this.handler.eofReceived) this.guard(() => this.handler.eofReceived?.());
-    else this.close();
+    deliverEof(this.handler, this.loseWith, () => this.close());
     this.link.checkClosed();
   }
+}
 
-  /** A handler that throws loses its connection with that error, as on the Node reactor. */
-  private guard(fn: () => void): void {
-    try {
-      fn();
-    } catch (error) {
-      this.abort(error instanceof Error ? error : new Error(String(error)));
-    }
-  }
+/** The bytes of the data events in `inbox`. */
+function dataBytes(inbox: readonly Inbound[]): number {
+  let n = 0;
+  for (const e of inbox) if (e.kind === 'data') n += e.bytes.length;
+  return n;
 }
 
 /**
@@ -179,8 +233,17 @@ export class MemoryLink {
   tlsInfo: TlsInfo = {};
   /** True once the link has ended (abort, drop, or both sides closed). */
   finished = false;
+  /** A side's producer is paused once it has this many bytes undelivered (default {@link MEMORY_HIGH_WATER_MARK}). */
+  highWaterMark: number;
+  /** ...and resumed once no more than this many remain (default a quarter of the high-water mark). */
+  lowWaterMark: number;
 
-  constructor(clientHandler: TransportHandler, serverHandler: TransportHandler) {
+  /**
+   * @param highWaterMark - see {@link MemoryLink.highWaterMark}; the low-water mark is a quarter of it.
+   */
+  constructor(clientHandler: TransportHandler, serverHandler: TransportHandler, highWaterMark = MEMORY_HIGH_WATER_MARK) {
+    this.highWaterMark = highWaterMark;
+    this.lowWaterMark = Math.floor(highWaterMark / 4);
     this.serverTransport = new MemoryTransport(this, 'server', serverHandler);
     this.clientTransport = new MemoryTransport(this, 'client', clientHandler);
     this.serverTransport.enqueue({ kind: 'made' });

@@ -26,8 +26,9 @@
  */
 import type { ConnectOptions, Connector, DelayedCall, Endpoint, Reactor, TransportHandler } from '../interfaces';
 import { ConnectCancelled, ConnectTimeout, ConnectionRefused, describeEndpoint } from '../errors';
+import { TimeDelegate } from '../time-delegate';
 import { Clock } from './clock';
-import { MemoryLink } from './memory-link';
+import { MEMORY_HIGH_WATER_MARK, MemoryLink } from './memory-link';
 
 /** Default rounds of settling after which `flush()` gives up (handlers that ping-pong forever). */
 export const MAX_FLUSH_ROUNDS = 100_000;
@@ -38,6 +39,8 @@ export interface VirtualReactorOptions {
   start?: number;
   /** Rounds after which `flush()` throws (default {@link MAX_FLUSH_ROUNDS}). */
   maxFlushRounds?: number;
+  /** The write high-water mark of every link, in bytes (default 64 KiB); see {@link MemoryLink.highWaterMark}. */
+  writeHighWaterMark?: number;
 }
 
 /** The state of a {@link ConnectAttempt}. */
@@ -74,7 +77,7 @@ export class ConnectAttempt {
    */
   accept(serverHandler: TransportHandler): MemoryLink {
     this.settle('accepted');
-    this.link = this.reactor.addLink(new MemoryLink(this.handler, serverHandler));
+    this.link = this.reactor.addLink(new MemoryLink(this.handler, serverHandler, this.reactor.writeHighWaterMark));
     return this.link;
   }
 
@@ -112,10 +115,18 @@ function endpointKey(endpoint: Endpoint): string {
   return endpoint.kind === 'unix' ? `unix:${endpoint.path}` : `tcp:${endpoint.host.toLowerCase()}:${endpoint.port}`;
 }
 
-/** A deterministic {@link Reactor}: virtual time and in-memory connections. */
-export class VirtualReactor implements Reactor {
+/**
+ * A deterministic {@link Reactor}: virtual time and in-memory connections.
+ * `now`, `callLater` and `callSoon` are the {@link Clock}'s (shared with the
+ * other reactors through {@link TimeDelegate}).
+ */
+export class VirtualReactor extends TimeDelegate implements Reactor {
   /** The virtual clock (usable directly; `advance`/`flush` on the reactor also move I/O). */
   readonly clock: Clock;
+  /** The clock every time call is delegated to (the same object as {@link clock}). */
+  protected readonly time: Clock;
+  /** The write high-water mark given to each new link. */
+  readonly writeHighWaterMark: number;
   /** Every connect() call, in order. */
   readonly connectAttempts: ConnectAttempt[] = [];
   /** Every link ever accepted, in order. */
@@ -127,23 +138,11 @@ export class VirtualReactor implements Reactor {
   private readonly maxFlushRounds: number;
 
   constructor(options: VirtualReactorOptions = {}) {
+    super();
     this.maxFlushRounds = options.maxFlushRounds ?? MAX_FLUSH_ROUNDS;
+    this.writeHighWaterMark = options.writeHighWaterMark ?? MEMORY_HIGH_WATER_MARK;
     this.clock = new Clock({ start: options.start, settle: () => this.flush() });
-  }
-
-  /** The virtual time in ms. */
-  now(): number {
-    return this.clock.now();
-  }
-
-  /** Schedules `fn` at `now() + delayMs` on the virtual clock. */
-  callLater(delayMs: number, fn: () => void): DelayedCall {
-    return this.clock.callLater(delayMs, fn);
-  }
-
-  /** Queues `fn` for the next flush/advance (FIFO, before any timer). */
-  callSoon(fn: () => void): void {
-    this.clock.callSoon(fn);
+    this.time = this.clock;
   }
 
   /**

@@ -10,6 +10,15 @@
  * `ws` socket itself is paused where the implementation offers `pause()`),
  * then delivered in order through `callSoon` after resume.
  *
+ * Flow control on writes: what is buffered is the WebSocket's
+ * `bufferedAmount` (plus, under TLS, the TLS socket's unsent bytes). A write
+ * that leaves {@link WsFlowOptions.highWaterMark} or more buffered pauses
+ * the registered producer; it is resumed once the buffer has fallen to a
+ * quarter of the mark. A WHATWG WebSocket has no drain event, so the buffer
+ * is checked when `ws` reports a message written (its `send` callback) and,
+ * where there is none (browsers), every {@link DRAIN_POLL_MS} while paused.
+ * The relay carries the backpressure on to the TCP target (see `proxy.ts`).
+ *
  * TLS inside the stream (PostgreSQL's SSLRequest): node:tls can wrap any
  * Duplex, so `startTls` puts a small Duplex over the WebSocket and hands it
  * to `tls.connect({ socket })`; this needs Node's `tls` module (loaded only
@@ -17,17 +26,27 @@
  */
 import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
-import type { ReactorTime, TlsInfo, TlsOptions, Transport, TransportHandler } from '../interfaces';
+import type { DelayedCall, Producer, ReactorTime, TlsInfo, TlsOptions, Transport, TransportHandler } from '../interfaces';
 import {
   ConnectFailed, ConnectionRefused, ConnectionReset, RelayForbidden, TlsError, TransportError,
 } from '../errors';
+import { deliverEof, guard, tlsRefusal } from '../guard';
+import { WriteFlow } from '../write-flow';
 import { CloseCode, MSG_CONNECTED, MSG_EOF } from './protocol';
+
+/** The default write high-water mark of a WebSocket transport, in bytes. */
+export const WS_WRITE_HIGH_WATER_MARK = 64 * 1024;
+/** How often a paused producer's WebSocket buffer is checked where no send callback tells (ms). */
+export const DRAIN_POLL_MS = 10;
 
 /** The subset of the WHATWG WebSocket API we use (the `ws` package and browsers both have it). */
 export interface WebSocketLike {
   binaryType: string;
   readonly readyState: number;
-  send(data: Uint8Array | string): void;
+  /** Bytes sent but not yet transmitted (WHATWG and `ws`). */
+  readonly bufferedAmount?: number;
+  /** Sends a message; `ws` calls `callback` once it is written (browsers ignore it). */
+  send(data: Uint8Array | string, callback?: (error?: Error) => void): void;
   close(code?: number, reason?: string): void;
   onopen: ((event: unknown) => void) | null;
   onmessage: ((event: { data: unknown }) => void) | null;
@@ -61,13 +80,24 @@ export class WsTransport implements Transport {
   private queue: Inbound[] = [];
   private error: unknown;
   private tls: { duplex: Duplex; socket: TLSSocket } | undefined;
+  private readonly flow = new WriteFlow();
+  private drainPoll: DelayedCall | null = null;
+  private readonly loseWith = (error: Error): void => this.lose(error);
+  /** A message was written out (`ws`'s send callback): the buffer may have drained. */
+  private readonly onSent = (): void => {
+    if (this.flow.isFull) this.time.callSoon(() => this.checkDrained());
+  };
 
+  /**
+   * @param highWaterMark - the write buffer's high-water mark in bytes (see the file comment).
+   */
   constructor(
     private readonly ws: WebSocketLike,
     private readonly handler: TransportHandler,
     private readonly time: ReactorTime,
     readonly target: string,
     private readonly onSettled: () => void,
+    private readonly highWaterMark: number = WS_WRITE_HIGH_WATER_MARK,
   ) {
     ws.onmessage = (event) => this.message(event.data);
     ws.onerror = (event) => {
@@ -76,17 +106,37 @@ export class WsTransport implements Transport {
     ws.onclose = (event) => this.closed(event.code, event.reason);
   }
 
-  /** Sends bytes as one binary message (the WebSocket copies them while masking). Ignored after close/abort. */
+  /**
+   * Sends bytes as one binary message (the WebSocket copies them while
+   * masking). Ignored after close/abort. Pauses the registered producer when
+   * the buffer reaches the high-water mark.
+   */
   write(bytes: Uint8Array): void {
     if (!this.connected || this.closing || this.lost) return;
     if (this.tls) this.tls.socket.write(bytes.slice());
-    else this.ws.send(bytes);
+    else this.ws.send(bytes, this.onSent);
+    if (this.bufferedAmount >= this.highWaterMark) this.filled();
+  }
+
+  /** Bytes written and not yet transmitted: the WebSocket's buffer, plus the TLS socket's under TLS. */
+  get bufferedAmount(): number {
+    return (this.ws.bufferedAmount ?? 0) + (this.tls?.socket.writableLength ?? 0);
+  }
+
+  /** Registers the producer of writes; see the file comment. */
+  registerProducer(producer: Producer): void {
+    this.flow.register(producer);
+  }
+
+  /** Forgets the producer. */
+  unregisterProducer(): void {
+    this.flow.unregister();
   }
 
   /** Runs TLS inside the relayed stream (Node only); see the file comment. */
   startTls(options: TlsOptions): Promise<TlsInfo> {
-    if (this.tls) return Promise.reject(new TlsError('TLS was already started on this transport'));
-    if (!this.connected || this.lost || this.closing) return Promise.reject(new TlsError('cannot start TLS on a transport that is not open'));
+    const refused = tlsRefusal({ started: this.tls !== undefined, open: this.connected && !this.lost && !this.closing });
+    if (refused !== undefined) return Promise.reject(refused);
     let nodeTls: typeof import('../node/transport');
     let stream: typeof import('node:stream');
     try {
@@ -136,8 +186,39 @@ export class WsTransport implements Transport {
     else this.ws.close(CloseCode.abort, 'abort');
     this.tls?.socket.destroy();
     this.queue = [];
+    this.stopFlow();
     this.time.callSoon(() => this.reportLost(reason));
     this.lost = true;
+  }
+
+  /** The buffer reached the high-water mark: pause the producer and watch the buffer drain. */
+  private filled(): void {
+    this.flow.filled();
+    this.drainPoll ??= this.time.callLater(DRAIN_POLL_MS, () => {
+      this.drainPoll = null;
+      this.checkDrained();
+    });
+  }
+
+  /** Resumes the producer once the buffer has fallen to a quarter of the mark; keeps polling until then. */
+  private checkDrained(): void {
+    if (!this.flow.isFull || this.lost) return;
+    if (this.bufferedAmount > this.highWaterMark / 4) {
+      this.drainPoll ??= this.time.callLater(DRAIN_POLL_MS, () => {
+        this.drainPoll = null;
+        this.checkDrained();
+      });
+      return;
+    }
+    this.drainPoll?.cancel();
+    this.drainPoll = null;
+    this.flow.drained();
+  }
+
+  private stopFlow(): void {
+    this.flow.unregister();
+    this.drainPoll?.cancel();
+    this.drainPoll = null;
   }
 
   private message(data: unknown): void {
@@ -151,7 +232,7 @@ export class WsTransport implements Transport {
     if (text === MSG_CONNECTED && !this.connected) {
       this.connected = true;
       this.onSettled();
-      this.guard(() => this.handler.connectionMade(this));
+      guard(() => this.handler.connectionMade(this), this.loseWith);
     } else if (text === MSG_EOF) {
       if (this.tls) this.tls.duplex.push(null);
       else this.enqueue({ kind: 'eof' });
@@ -208,7 +289,7 @@ export class WsTransport implements Transport {
   }
 
   private deliver(event: Inbound): void {
-    if (event.kind === 'data') this.guard(() => this.handler.dataReceived(event.bytes));
+    if (event.kind === 'data') guard(() => this.handler.dataReceived(event.bytes), this.loseWith);
     else if (event.kind === 'eof') this.peerEof();
     else {
       this.lost = true;
@@ -217,23 +298,15 @@ export class WsTransport implements Transport {
   }
 
   private peerEof(): void {
-    if (this.handler.eofReceived) this.guard(() => this.handler.eofReceived?.());
-    else this.close();
+    deliverEof(this.handler, this.loseWith, () => this.close());
   }
 
   private reportLost(reason: Error | null): void {
     if (this.lostDelivered) return;
     this.lostDelivered = true;
+    this.stopFlow();
     this.onSettled();
     this.handler.connectionLost(reason);
-  }
-
-  private guard(fn: () => void): void {
-    try {
-      fn();
-    } catch (error) {
-      this.lose(error instanceof Error ? error : new Error(String(error)));
-    }
   }
 
   private detach(): void {
@@ -247,8 +320,8 @@ export class WsTransport implements Transport {
     const duplex = new stream.Duplex({
       allowHalfOpen: true,
       read() {},
-      write(chunk: Buffer, _encoding, callback) {
-        ws.send(chunk);
+      write: (chunk: Buffer, _encoding, callback) => {
+        ws.send(chunk, this.onSent);
         callback();
       },
       final(callback) {
@@ -269,7 +342,7 @@ export class WsTransport implements Transport {
       return Promise.reject(error);
     }
     this.tls = { duplex, socket };
-    socket.on('data', (chunk: Buffer) => this.guard(() => this.handler.dataReceived(chunk)));
+    socket.on('data', (chunk: Buffer) => guard(() => this.handler.dataReceived(chunk), this.loseWith));
     socket.on('end', () => this.peerEof());
     if (this.paused) socket.pause();
     return new Promise((resolve, reject) => {

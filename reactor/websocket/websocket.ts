@@ -18,7 +18,7 @@ import type { ConnectOptions, Connector, DelayedCall, Endpoint, Reactor, Reactor
 import { TimeDelegate } from '../time-delegate';
 import { ConnectCancelled, ConnectTimeout, describeEndpoint } from '../errors';
 import { NodeTime } from '../node/time';
-import { WsTransport, type WebSocketLike } from './transport';
+import { WS_WRITE_HIGH_WATER_MARK, WsTransport, type WebSocketLike } from './transport';
 import { targetQuery } from './protocol';
 
 export type { WebSocketLike } from './transport';
@@ -40,6 +40,13 @@ export interface WebSocketReactorOptions {
   protocols?: string | string[];
   /** The clock (default: a new {@link NodeTime}). */
   time?: ReactorTime;
+  /**
+   * The high-water mark of each connection's write buffer (the WebSocket's
+   * `bufferedAmount`), in bytes; default {@link WS_WRITE_HIGH_WATER_MARK}
+   * (64 KiB). A registered producer is paused at the mark and resumed at a
+   * quarter of it.
+   */
+  writeHighWaterMark?: number;
 }
 
 /** The standard relay query for a TCP endpoint: `?host=...&port=...`. */
@@ -89,7 +96,7 @@ export class WebSocketReactor extends TimeDelegate implements Reactor {
     const transport = new WsTransport(ws, handler, this.time, target, () => {
       connected = true; // connected, or lost: either way the connect is settled
       timer?.cancel();
-    });
+    }, this.options.writeHighWaterMark ?? WS_WRITE_HIGH_WATER_MARK);
     const timeoutMs = options.timeoutMs;
     if (timeoutMs !== undefined && timeoutMs > 0) {
       timer = this.time.callLater(timeoutMs, () => transport.lose(new ConnectTimeout(target, timeoutMs)));

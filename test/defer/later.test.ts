@@ -2,13 +2,13 @@ import { CancelledError } from '../../src/errors/base';
 import { deferLater } from '../../src/defer/later';
 import { assertNoResult, failureResultOf, successResultOf } from './support/asserts';
 import { failOnUnhandledFailures } from './support/no-unhandled';
-import { TestClock } from './support/clock';
+import { Clock } from '../../reactor/virtual/clock';
 
 failOnUnhandledFailures();
 
 describe('deferLater', () => {
   it('calls the function after the delay and fires with its result', () => {
-    const clock = new TestClock();
+    const clock = new Clock();
     const fn = jest.fn((a: number) => a * 2);
     const d = deferLater(clock, 10, fn, 21);
     clock.advance(9);
@@ -19,7 +19,7 @@ describe('deferLater', () => {
   });
 
   it('fails with what the function throws', () => {
-    const clock = new TestClock();
+    const clock = new Clock();
     const err = new Error('later');
     const d = deferLater(clock, 1, () => {
       throw err;
@@ -29,7 +29,7 @@ describe('deferLater', () => {
   });
 
   it('cancels the scheduled call when cancelled, so the function never runs', () => {
-    const clock = new TestClock();
+    const clock = new Clock();
     const fn = jest.fn();
     const d = deferLater(clock, 10, fn);
     d.cancel();

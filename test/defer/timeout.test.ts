@@ -3,20 +3,20 @@ import { Deferred } from '../../src/defer/deferred';
 import { addTimeout } from '../../src/defer/timeout';
 import { assertNoResult, failureResultOf, successResultOf } from './support/asserts';
 import { failOnUnhandledFailures } from './support/no-unhandled';
-import { TestClock } from './support/clock';
+import { Clock } from '../../reactor/virtual/clock';
 
 failOnUnhandledFailures();
 
 describe('addTimeout', () => {
   it('returns the same Deferred so it can be chained', () => {
-    const clock = new TestClock();
+    const clock = new Clock();
     const d = new Deferred<number>();
     expect(addTimeout(d, 10, clock)).toBe(d);
     d.callback(1);
   });
 
   it('fails with TimeoutError once the deadline passes, carrying the CancelledError as cause', () => {
-    const clock = new TestClock();
+    const clock = new Clock();
     const d = addTimeout(new Deferred<number>(), 10, clock);
     clock.advance(9);
     assertNoResult(d);
@@ -28,7 +28,7 @@ describe('addTimeout', () => {
   });
 
   it('passes the result through and cancels the deadline when the Deferred fires in time', () => {
-    const clock = new TestClock();
+    const clock = new Clock();
     const d = addTimeout(new Deferred<number>(), 10, clock);
     d.callback(5);
     expect(clock.pending).toBe(0);
@@ -37,7 +37,7 @@ describe('addTimeout', () => {
   });
 
   it('passes a failure through unchanged when the Deferred fails in time', () => {
-    const clock = new TestClock();
+    const clock = new Clock();
     const err = new Error('early');
     const d = addTimeout(new Deferred<number>(), 10, clock);
     d.errback(err);
@@ -46,7 +46,7 @@ describe('addTimeout', () => {
   });
 
   it('leaves an explicit cancel as CancelledError', () => {
-    const clock = new TestClock();
+    const clock = new Clock();
     const d = addTimeout(new Deferred<number>(), 10, clock);
     d.cancel();
     failureResultOf(d, CancelledError);
@@ -54,7 +54,7 @@ describe('addTimeout', () => {
   });
 
   it('lets callbacks added before addTimeout see the CancelledError', () => {
-    const clock = new TestClock();
+    const clock = new Clock();
     const seen: Error[] = [];
     const d = new Deferred<number>();
     d.addErrback((e) => {
@@ -68,14 +68,14 @@ describe('addTimeout', () => {
   });
 
   it('keeps the result of a canceller that fires the Deferred with a value', () => {
-    const clock = new TestClock();
+    const clock = new Clock();
     const d = addTimeout(new Deferred<string>((x) => x.callback('partial')), 5, clock);
     clock.advance(5);
     expect(successResultOf(d)).toBe('partial');
   });
 
   it('uses onTimeoutCancel to translate the timeout', () => {
-    const clock = new TestClock();
+    const clock = new Clock();
     const d = addTimeout(new Deferred<string>(), 5, clock, (_r, failed, ms) => `gave up after ${ms} (${failed})`);
     clock.advance(5);
     expect(successResultOf(d)).toBe('gave up after 5 (true)');

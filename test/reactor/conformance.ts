@@ -13,8 +13,15 @@
  * bytes; the peer's handler gets `eofReceived` and may still write; when it
  * closes too, both sides get `connectionLost(null)`. A handler without
  * `eofReceived` closes its side automatically.
+ *
+ * Flow control checked here: a peer that pauses reading holds the writer
+ * back: the writer's registered producer is paused once its buffer is full
+ * (never more than once in a row), resumed only after the peer reads again
+ * (never from inside `write()`), and every byte arrives intact; a producer
+ * registered while the buffer is full is paused at once; an unregistered
+ * producer, or the producer of a lost transport, is called no more.
  */
-import type { Endpoint, Reactor, TlsInfo, Transport, TransportHandler } from '../../reactor/interfaces';
+import type { Endpoint, Producer, Reactor, TlsInfo, Transport, TransportHandler } from '../../reactor/interfaces';
 
 /**
  * How long a test waits for an event before failing (reactor time: real ms on
@@ -58,6 +65,8 @@ export class Recorder implements TransportHandler {
   /** undefined until connectionLost; then the reason. */
   lost: Error | null | undefined = undefined;
   eofReceived?: () => void;
+  /** The first offset whose byte was not the test pattern (for handlers that check it), or -1. */
+  mismatch = -1;
 
   constructor(private readonly hooks: {
     made?: (t: Transport, r: Recorder) => void;
@@ -106,6 +115,63 @@ const echo = (): Recorder => new Recorder({ data: (b, r) => r.transport?.write(b
 /** The byte at offset `i` of the 10 MB test pattern. */
 function pattern(i: number): number {
   return (i * 7 + (i >> 13)) & 0xff;
+}
+
+/** `n` bytes of the test pattern starting at offset `from`. */
+function patternBytes(from: number, n: number): Uint8Array {
+  const out = new Uint8Array(n);
+  for (let i = 0; i < n; i++) out[i] = pattern(from + i);
+  return out;
+}
+
+/** A server handler that does not read until told, and checks that what it reads is the test pattern. */
+function pausedPatternServer(servers: Recorder[]): () => Recorder {
+  return () => {
+    const server = new Recorder({
+      keep: false,
+      made: (t) => t.pauseReading(),
+      data: (b, r) => {
+        const offset = r.received - b.length;
+        for (let i = 0; i < b.length && r.mismatch < 0; i++) if (b[i] !== pattern(offset + i)) r.mismatch = offset + i;
+      },
+      eof: () => {},
+    });
+    servers.push(server);
+    return server;
+  };
+}
+
+/** A producer that records the calls a transport makes to it, and whether one came from inside `write()`. */
+class RecordingProducer implements Producer {
+  readonly calls: string[] = [];
+  paused = false;
+  insideWrite = false;
+  calledInsideWrite: string[] = [];
+  bufferedAtPause = -1;
+  constructor(private readonly transport: Transport, private readonly onResume: () => void = () => {}) {}
+
+  pauseProducing(): void {
+    this.calls.push('pause');
+    this.paused = true;
+    this.bufferedAtPause = this.transport.bufferedAmount ?? -1;
+  }
+
+  resumeProducing(): void {
+    this.calls.push('resume');
+    if (this.insideWrite) this.calledInsideWrite.push('resume');
+    this.paused = false;
+    this.onResume();
+  }
+
+  /** Writes through the transport, noting that calls made meanwhile come from inside write(). */
+  write(bytes: Uint8Array): void {
+    this.insideWrite = true;
+    try {
+      this.transport.write(bytes);
+    } finally {
+      this.insideWrite = false;
+    }
+  }
 }
 
 /** Declares the conformance tests for one reactor. */
@@ -252,6 +318,80 @@ export function describeReactorConformance(name: string, makeEnv: () => Promise<
       client.transport?.close();
       await env.runUntil(() => client.isLost);
       expect(client.lost).toBeNull();
+    });
+
+    it('pauses a registered producer while the peer does not read, resumes it once the peer reads, and delivers every byte', async () => {
+      const servers: Recorder[] = [];
+      const endpoint = await env.listen(pausedPatternServer(servers));
+      const client = new Recorder();
+      await connectTo(endpoint, client);
+      const transport = client.transport!;
+      const CHUNK = 16 * 1024;
+      const CAP = 512 * 1024 * 1024; // far more than any buffer between the two ends holds
+      let sent = 0;
+      let limit = CAP;
+      const produce = (): void => {
+        while (!producer.paused && sent < limit) {
+          producer.write(patternBytes(sent, CHUNK));
+          sent += CHUNK;
+        }
+      };
+      const producer = new RecordingProducer(transport, () => env.reactor.callSoon(produce));
+      expect(transport.registerProducer).toBeDefined();
+      transport.registerProducer?.(producer);
+      produce();
+      // the peer reads nothing: the buffers between the ends fill up and the producer is paused, long before CAP
+      expect(producer.calls).toEqual(['pause']);
+      expect(sent).toBeLessThan(CAP);
+      expect(producer.bufferedAtPause).toBeGreaterThan(0);
+      const sentAtPause = sent;
+      await env.wait(50);
+      expect(producer.calls).toEqual(['pause']);
+      expect(sent).toBe(sentAtPause);
+      limit = sentAtPause + 1024 * 1024;
+      servers[0].transport?.resumeReading();
+      await env.runUntil(() => servers[0].received >= limit || servers[0].isLost || client.isLost, PATIENCE_MS);
+      expect(servers[0].received).toBe(limit);
+      expect(servers[0].mismatch).toBe(-1);
+      expect(producer.calls.slice(0, 2)).toEqual(['pause', 'resume']);
+      expect(producer.calls.join(' ')).not.toMatch(/pause pause|resume resume/);
+      expect(producer.calledInsideWrite).toEqual([]);
+      await env.runUntil(() => transport.bufferedAmount === 0);
+      client.transport?.abort();
+      await env.runUntil(() => client.isLost);
+    });
+
+    it('pauses a producer registered while the buffer is full at once; an unregistered one, or one of a lost transport, is called no more', async () => {
+      const servers: Recorder[] = [];
+      const endpoint = await env.listen(pausedPatternServer(servers));
+      const client = new Recorder();
+      await connectTo(endpoint, client);
+      const transport = client.transport!;
+      const SIZE = 32 * 1024 * 1024;
+      transport.write(patternBytes(0, SIZE)); // more than the buffers between the ends hold: the writer's own is full
+      const first = new RecordingProducer(transport);
+      transport.registerProducer?.(first);
+      expect(first.calls).toEqual(['pause']);
+      transport.unregisterProducer?.();
+      servers[0].transport?.resumeReading();
+      await env.runUntil(() => servers[0].received >= SIZE || servers[0].isLost || client.isLost, PATIENCE_MS);
+      expect(servers[0].received).toBe(SIZE);
+      expect(servers[0].mismatch).toBe(-1);
+      await env.runUntil(() => transport.bufferedAmount === 0);
+      await env.wait(20);
+      expect(first.calls).toEqual(['pause']); // unregistered: no resume
+
+      const second = new RecordingProducer(transport);
+      transport.registerProducer?.(second);
+      expect(second.calls).toEqual([]); // the buffer is not full now
+      servers[0].transport?.pauseReading();
+      await env.wait(20);
+      transport.write(patternBytes(SIZE, SIZE));
+      expect(second.calls).toEqual(['pause']);
+      transport.abort();
+      await env.runUntil(() => client.isLost);
+      await env.wait(20);
+      expect(second.calls).toEqual(['pause']); // lost: never resumed
     });
 
     it('runs callSoon calls first, then delayed calls by due time, FIFO among equal times', async () => {
