@@ -22,7 +22,6 @@ import { loadConfig } from '../config';
 import { Deferred, fail, fromPromise } from '../defer';
 import type { ConnectInput } from '../dsn/params';
 import { AlreadyConnected, ConnectionClosed } from '../errors/base';
-import type { Diagnostic } from '../errors/database';
 import type { AuthCrypto } from '../protocol/auth/crypto';
 import { TypeRegistry } from '../types/registry';
 import { openSession } from './connector';
@@ -31,44 +30,15 @@ import { defaultReactor } from './default-reactor';
 import { runInteraction, type Interaction, type InteractionOptions } from './interaction';
 import type { Lease, QueryOptions } from './lease';
 import { nodeAuthCrypto } from './node-crypto';
-import type { Notification } from './notification';
-import { NotifyDispatch, type NotifyObserver } from './notify';
 import { Requests, type LiveSession } from './requests';
-import { objectRowFactory, tupleRowFactory, type QueryResult, type RowFactory } from './rows';
+import { resolveRowFactory, type QueryResult, type RowFactory } from './rows';
+import type { ConnectionOptions, DetectorLike } from './options';
 import type { Session } from './session';
-import { StateReporter, type ConnectionState } from './state';
+import type { ConnectionState } from './state';
+import { ConnectionEvents } from './events';
 
 export type { ConnectionState } from './state';
-
-/** What the connection asks of its DeadConnectionDetector (the two touch points). */
-export interface DetectorLike {
-  /** Called on every user `connect()` with the connection and the connect input. */
-  setReconnectable(reconnectable: Connection, ...args: unknown[]): void;
-  /** Runs a run* call, or fails it at once while the connection is dead. */
-  callChecking<T>(fn: () => Deferred<T>): Deferred<T>;
-}
-
-/** Options of a {@link Connection}. */
-export interface ConnectionOptions {
-  /** The reactor; the package entry supplies a NodeReactor by default. */
-  reactor?: Reactor;
-  /** A DeadConnectionDetector that reconnects this connection. */
-  detector?: DetectorLike;
-  /** Row shape: 'object' (default, keyed by column name), 'tuple', or a custom factory. */
-  rowFactory?: RowFactory | 'object' | 'tuple';
-  /** Builds the cursors of `cursor()` and of interactions. */
-  cursorFactory?: CursorFactory;
-  /** The registry to clone (default `TypeRegistry.default()`, so earlier global registrations apply). */
-  types?: TypeRegistry;
-  /** Crypto for SCRAM and MD5 (defaults to node:crypto). */
-  crypto?: AuthCrypto;
-  /** Environment for PG* variables (defaults to process.env). */
-  env?: Record<string, string | undefined>;
-  /** Allow a cleartext password over a link without TLS (default false). */
-  allowCleartextPassword?: boolean;
-  /** Connect timeout per host in ms, when the connection string gives none. */
-  connectTimeoutMs?: number;
-}
+export type { ConnectionOptions, DetectorLike } from './options';
 
 /**
  * An asynchronous PostgreSQL connection with txpostgres' API.
@@ -77,7 +47,7 @@ export interface ConnectionOptions {
  * await conn.connect('postgres://user@localhost/db');
  * const rows = await conn.runQuery('SELECT $1::int AS n', [1]);
  */
-export class Connection {
+export class Connection extends ConnectionEvents {
   /** The reactor this connection runs on. */
   readonly reactor: Reactor;
   /** The detector, when reconnection is wanted. */
@@ -92,20 +62,17 @@ export class Connection {
   private live: LiveSession | null = null;
   private input: string | ConnectInput | undefined = undefined;
   private connecting: Deferred<this> | null = null;
-  private readonly states = new StateReporter();
   private readonly requests: Requests;
-  private readonly notify: NotifyDispatch;
-  private readonly lostListeners = new Set<(e: Error | null) => void>();
-  private readonly closeListeners = new Set<() => void>();
 
   constructor(readonly options: ConnectionOptions = {}) {
-    this.reactor = options.reactor ?? defaultReactor();
+    const reactor = options.reactor ?? defaultReactor();
+    super(reactor);
+    this.reactor = reactor;
     this.detector = options.detector;
     this.types = (options.types ?? TypeRegistry.default()).clone();
     this.rowFactory = resolveRowFactory(options.rowFactory);
     this.cursorFactory = options.cursorFactory ?? ((conn, lease) => new Cursor(conn, lease));
     this.requests = new Requests(this.reactor, () => this.syncBusy());
-    this.notify = new NotifyDispatch(this.reactor);
   }
 
   // ---------------------------------------------------------------- lifecycle
@@ -169,7 +136,7 @@ export class Connection {
    * `ConnectionClosed`. The connection may be connected again later.
    */
   close(): void {
-    for (const fn of [...this.closeListeners]) fn();
+    this.tellClosed();
     this.connecting?.cancel();
     this.dropSession(new ConnectionClosed(), null);
     this.states.set('closed');
@@ -237,53 +204,6 @@ export class Connection {
     return this.requests.acquire();
   }
 
-  // ---------------------------------------------------------------- notifications and events
-
-  /** Adds a notify observer (a set: adding twice registers once). */
-  addNotifyObserver(fn: NotifyObserver): void {
-    this.notify.addObserver(fn);
-  }
-
-  /** Removes a notify observer; unknown observers are ignored. */
-  removeNotifyObserver(fn: NotifyObserver): void {
-    this.notify.removeObserver(fn);
-  }
-
-  /** A copy of the notify observers. */
-  getNotifyObservers(): NotifyObserver[] {
-    return this.notify.getObservers();
-  }
-
-  /** Calls `fn` (outside the read handler) for every notification; returns the unsubscriber. */
-  onNotification(fn: (n: Notification) => void): () => void {
-    return this.notify.onNotification(fn);
-  }
-
-  /** Calls `fn` for every server notice; returns the unsubscriber. */
-  onNotice(fn: (n: Diagnostic) => void): () => void {
-    return this.notify.onNotice(fn);
-  }
-
-  /** Calls `fn` on every state change, in order; returns the unsubscriber. */
-  onStateChange(fn: (s: ConnectionState, reason?: Error) => void): () => void {
-    return this.states.listen(fn);
-  }
-
-  /** Calls `fn` when a live session ends (with the error that ended it); returns the unsubscriber. */
-  onSessionLost(fn: (e: Error | null) => void): () => void {
-    return addListener(this.lostListeners, fn);
-  }
-
-  /** Calls `fn` when the user calls `close()`; returns the unsubscriber. */
-  onClose(fn: () => void): () => void {
-    return addListener(this.closeListeners, fn);
-  }
-
-  /** Sets the state and tells the listeners in order (the detector uses it for 'dead', 'reconnecting', 'ready'). */
-  setState(state: ConnectionState, reason?: Error): void {
-    this.states.set(state, reason);
-  }
-
   // ---------------------------------------------------------------- internals
 
   private get session(): Session | null {
@@ -330,7 +250,7 @@ export class Connection {
     this.live = null;
     this.requests.detach(error ?? new ConnectionClosed(), error);
     if (this.detector === undefined) this.states.set('closed', error ?? undefined);
-    for (const fn of [...this.lostListeners]) fn(error);
+    this.tellLost(error);
   }
 
   /** Ends the session we hold, if any, politely (Terminate); work fails with `reason`. */
@@ -352,15 +272,4 @@ export class Connection {
   private doit<T>(fn: () => Deferred<T>): Deferred<T> {
     return this.detector ? this.detector.callChecking(fn) : fn();
   }
-}
-
-function resolveRowFactory(f: ConnectionOptions['rowFactory']): RowFactory {
-  if (f === undefined || f === 'object') return objectRowFactory;
-  if (f === 'tuple') return tupleRowFactory;
-  return f;
-}
-
-function addListener<F>(set: Set<F>, fn: F): () => void {
-  set.add(fn);
-  return () => set.delete(fn);
 }

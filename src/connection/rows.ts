@@ -72,3 +72,10 @@ export function rowShape(columns: Column[], registry: TypeRegistry, rowFactory: 
   const decoders = columns.map((c) => registry.decoder(c.typeOid, c.format));
   return { columns, decoders, build: rowFactory(columns), rowFactory };
 }
+
+/** The row factory an option names: objects by default, tuples, or a custom factory. */
+export function resolveRowFactory(f: RowFactory | 'object' | 'tuple' | undefined): RowFactory {
+  if (f === undefined || f === 'object') return objectRowFactory;
+  if (f === 'tuple') return tupleRowFactory;
+  return f;
+}

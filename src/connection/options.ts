@@ -1,0 +1,39 @@
+/**
+ * The options of a Connection, and what it asks of its detector.
+ */
+import type { Reactor } from '../../reactor/interfaces';
+import type { Deferred } from '../defer';
+import type { AuthCrypto } from '../protocol/auth/crypto';
+import type { TypeRegistry } from '../types/registry';
+import type { CursorFactory } from './cursor';
+import type { RowFactory } from './rows';
+
+/** What the connection asks of its DeadConnectionDetector (the two touch points). */
+export interface DetectorLike {
+  /** Called on every user `connect()` with the connection and the connect input. */
+  setReconnectable(reconnectable: object, ...args: unknown[]): void;
+  /** Runs a run* call, or fails it at once while the connection is dead. */
+  callChecking<T>(fn: () => Deferred<T>): Deferred<T>;
+}
+
+/** Options of a {@link Connection}. */
+export interface ConnectionOptions {
+  /** The reactor; the package entry supplies a NodeReactor by default. */
+  reactor?: Reactor;
+  /** A DeadConnectionDetector that reconnects this connection. */
+  detector?: DetectorLike;
+  /** Row shape: 'object' (default, keyed by column name), 'tuple', or a custom factory. */
+  rowFactory?: RowFactory | 'object' | 'tuple';
+  /** Builds the cursors of `cursor()` and of interactions. */
+  cursorFactory?: CursorFactory;
+  /** The registry to clone (default `TypeRegistry.default()`, so earlier global registrations apply). */
+  types?: TypeRegistry;
+  /** Crypto for SCRAM and MD5 (defaults to node:crypto). */
+  crypto?: AuthCrypto;
+  /** Environment for PG* variables (defaults to process.env). */
+  env?: Record<string, string | undefined>;
+  /** Allow a cleartext password over a link without TLS (default false). */
+  allowCleartextPassword?: boolean;
+  /** Connect timeout per host in ms, when the connection string gives none. */
+  connectTimeoutMs?: number;
+}
