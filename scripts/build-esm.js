@@ -6,7 +6,12 @@ const fs = require('node:fs');
 const path = require('node:path');
 
 const dist = path.join(__dirname, '..', 'dist');
-const entries = { 'index.mjs': '../src/index.js', 'reactor.mjs': '../reactor/index.js', 'core.mjs': '../src/core/index.js' };
+const entries = {
+  'index.mjs': '../src/index.js',
+  'reactor.mjs': '../reactor/index.js',
+  'core.mjs': '../src/core/index.js',
+  'testing.mjs': '../src/testing/index.js',
+};
 
 fs.mkdirSync(path.join(dist, 'esm'), { recursive: true });
 for (const [file, target] of Object.entries(entries)) {

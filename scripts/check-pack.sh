@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Packaging check (run by .ci/run after `npm run build`): `npm pack` the
 # project, install the tarball into a scratch CommonJS project and a scratch
-# ESM project, and load `tspostgres`, `tspostgres/reactor` and
-# `tspostgres/core` from both. The ESM entry points must export every name
+# ESM project, and load `tspostgres`, `tspostgres/reactor`, `tspostgres/core`
+# and `tspostgres/testing` from both. The ESM entry points must export every name
 # the CommonJS ones do. Installs use the npm cache first (--prefer-offline).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,7 +23,7 @@ scratch() {
 
 scratch "$WORK/cjs" commonjs
 cat > "$WORK/cjs/check.js" <<'JS'
-const entries = ['tspostgres', 'tspostgres/reactor', 'tspostgres/core'];
+const entries = ['tspostgres', 'tspostgres/reactor', 'tspostgres/core', 'tspostgres/testing'];
 const names = {};
 for (const e of entries) names[e] = Object.keys(require(e)).filter((n) => n !== '__esModule').sort();
 console.log(JSON.stringify(names));
@@ -31,7 +31,7 @@ JS
 
 scratch "$WORK/esm" module
 cat > "$WORK/esm/check.js" <<'JS'
-const entries = ['tspostgres', 'tspostgres/reactor', 'tspostgres/core'];
+const entries = ['tspostgres', 'tspostgres/reactor', 'tspostgres/core', 'tspostgres/testing'];
 const names = {};
 for (const e of entries) names[e] = Object.keys(await import(e)).filter((n) => n !== 'default').sort();
 console.log(JSON.stringify(names));
@@ -49,4 +49,32 @@ node -e '
   }
   process.exit(ok ? 0 : 1);
 ' "$CJS" "$ESM"
+# tspostgres/testing in use, from both module systems: a Connection (tspostgres)
+# on a VirtualReactor (tspostgres/reactor) against a FakeServer, so the three
+# entries share one module instance (a Deferred from one is a Deferred to the other).
+SMOKE='
+  const reactor = new VirtualReactor();
+  const server = new FakeServer(reactor);
+  server.answer("SELECT 1 AS n", { fields: [{ name: "n", type: "int4" }], rows: [["1"]] });
+  const conn = new Connection({ reactor, env: {} });
+  await settle(reactor, conn.connect(server.dsn));
+  const rows = await resultOf(reactor, conn.runQuery("SELECT 1 AS n"));
+  conn.close();
+  if (rows.length !== 1 || rows[0].n !== 1) throw new Error(`unexpected rows ${JSON.stringify(rows)}`);
+'
+cat > "$WORK/cjs/smoke.js" <<JS
+const { Connection } = require('tspostgres');
+const { VirtualReactor } = require('tspostgres/reactor');
+const { FakeServer, resultOf, settle } = require('tspostgres/testing');
+(async () => { $SMOKE })().then(() => console.log('check-pack: tspostgres/testing drives a Connection on a VirtualReactor (CommonJS)'), (e) => { console.error(e); process.exit(1); });
+JS
+cat > "$WORK/esm/smoke.js" <<JS
+import { Connection } from 'tspostgres';
+import { VirtualReactor } from 'tspostgres/reactor';
+import { FakeServer, resultOf, settle } from 'tspostgres/testing';
+$SMOKE
+console.log('check-pack: tspostgres/testing drives a Connection on a VirtualReactor (ESM)');
+JS
+(cd "$WORK/cjs" && node smoke.js)
+(cd "$WORK/esm" && node smoke.js)
 echo "check-pack: OK"
