@@ -5,21 +5,24 @@
  * so `new Connection()` just works; everything under `src/` takes its reactor
  * by injection. Reactors themselves are exported from `tspostgres/reactor`,
  * the sans-IO machine from `tspostgres/core`.
+ *
+ * `Connection` and `ConnectionPool` are the Observable-bearing subclasses of
+ * src/rx (the driver's classes in src/connection and src/pool know nothing of
+ * rxjs); see docs/api/Observables.md. Nothing here is installed by a side
+ * effect but the default reactor factory.
  */
 import { NodeReactor } from '../reactor/node/node';
 import { setDefaultReactorFactory } from './connection/default-reactor';
 
-import './rx/install';
-
 setDefaultReactorFactory(() => new NodeReactor());
 
-export { Connection } from './connection/connection';
+export { Connection } from './rx/connection';
 export type { ConnectionOptions, ConnectionState, DetectorLike } from './connection/connection';
 export type { QueryOptions, Lease } from './connection/lease';
 export type { CursorFactory, CursorHost } from './connection/cursor';
 export { Cursor } from './connection/cursor';
 export { quoteIdent, quoteQualified } from './connection/sql';
-export { ConnectionPool } from './pool/pool';
+export { ConnectionPool } from './rx/pool';
 export type { PoolOptions, PoolStats } from './pool/pool';
 export type { Interaction, InteractionOptions } from './connection/interaction';
 export { Notification, NotificationGap } from './connection/notification';
@@ -29,8 +32,8 @@ export { setDefaultReactorFactory, defaultReactor } from './connection/default-r
 export * from './defer';
 export * from './errors';
 export * from './types';
-export { backoffIterator, RetryingCall, gaussian, DEFAULT_JITTER } from './reconnect/retrying';
-export type { BackoffOptions, FailureTester, RetryingCallOptions } from './reconnect/retrying';
+export { backoffIterator, RetryingCall, gaussian, DEFAULT_JITTER } from './defer/retrying';
+export type { BackoffOptions, FailureTester, RetryingCallOptions } from './defer/retrying';
 export { DeadConnectionDetector } from './reconnect/detector';
 export type { DetectorOptions, Reconnectable, RecoveryHandler } from './reconnect/detector';
 export { defaultDeathChecker, HeartbeatTimeout, OperationDeadlineExceeded, DEATH_CODES, DEATH_SQLSTATES } from './reconnect/death';

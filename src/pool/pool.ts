@@ -258,7 +258,7 @@ export class ConnectionPool {
 
   /** Opens one member; fires with it (not yet idle). */
   private open(): Deferred<Member> {
-    const conn = this.options.connectionFactory?.(this) ?? new Connection(this.memberOptions());
+    const conn = this.options.connectionFactory?.(this) ?? this.newConnection(this.memberOptions());
     this.opening++;
     return conn.connect(this.options.connect).addBoth((r: unknown) => {
       this.opening--;
@@ -277,6 +277,15 @@ export class ConnectionPool {
 
   private memberOptions(): ConnectionOptions {
     return { reactor: this.reactor, ...this.options.connectionOptions, detector: this.options.detector?.() };
+  }
+
+  /**
+   * Builds a member when no `connectionFactory` is given. A subclass builds
+   * its own Connection subclass: the package's ConnectionPool (src/rx/pool.ts)
+   * builds the package's Connection, the one with Observables.
+   */
+  protected newConnection(options: ConnectionOptions): Connection {
+    return new Connection(options);
   }
 
   /** A member that loses its session while idle is replaced; never an unhandled error. */

@@ -1,7 +1,9 @@
 /**
- * The Observables layer: the only place that imports rxjs. Importing
- * `./install` (the package entry does) attaches them to Connection and
- * ConnectionPool.
+ * The Observables layer: the only place that imports rxjs. Each Observable is
+ * a function taking the connection (or pool) first; `./connection.ts` and
+ * `./pool.ts` define the package's Connection and ConnectionPool, subclasses
+ * of the driver's with these as methods and getters (the package entry
+ * exports them under those names).
  */
 export { reactorScheduler } from './scheduler';
 export { notifications$, notices$ } from './notifications';

@@ -2,15 +2,16 @@
  * pool.listen(channel): notifications for a pool, through one dedicated
  * connection that the pool's listeners share.
  *
- * The dedicated connection is opened (outside the pool's members, with the
- * pool's connect string, reactor, connection options and detector) when the
- * first pool listener subscribes, and closed when the last one leaves. Each
- * channel's LISTEN/UNLISTEN is managed by `listen()` on that connection.
+ * The dedicated connection (the package's Connection, with Observables) is
+ * opened outside the pool's members, with the pool's connect string,
+ * reactor, connection options and detector, when the first pool listener
+ * subscribes, and closed when the last one leaves. Each channel's
+ * LISTEN/UNLISTEN is managed by `listen()` on that connection.
  */
 import { defer, finalize, from, Observable, switchMap } from 'rxjs';
-import { Connection } from '../connection/connection';
 import type { ConnectionPool } from '../pool/pool';
 import type { Notification, NotificationGap } from '../connection/notification';
+import { Connection } from './connection';
 import { listen, type ListenOptions } from './listen';
 
 interface Dedicated {

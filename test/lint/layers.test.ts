@@ -70,6 +70,7 @@ const FORBIDDEN: Array<[string, Record<string, string>, string]> = [
   ['ws outside the websocket reactor', { 'reactor/node2.ts': "import WebSocket from 'ws';\nexport const x = WebSocket;\n" }, 'ws-only-in-websocket-reactor reactor/node2.ts'],
   ['an internal module from examples/', { 'examples/bad.ts': "import { m } from '../src/core/machine';\nexport const x = m;\n" }, 'examples-use-public-entries examples/bad.ts'],
   ['test/ from src/', { 'test/support/x.ts': 'export const t = 1;\n', 'src/bad.ts': "import { t } from '../test/support/x';\nexport const x = t;\n" }, 'not-to-test src/bad.ts'],
+  ['rxjs in the driver (src/connection)', { 'src/connection/bad.ts': "import type { Observable } from 'rxjs';\nexport type X = Observable<number>;\n" }, 'rxjs-only-in-rx src/connection/bad.ts'],
   ['a layer above in src/errors', { 'src/errors/bad.ts': "import { e } from '../protocol/codec';\nexport const x = e;\n" }, 'errors-is-the-ground-floor src/errors/bad.ts'],
   ['src/util in src/errors', { 'src/errors/bad.ts': "import { u } from '../util/bytes';\nexport const x = u;\n" }, 'errors-is-the-ground-floor src/errors/bad.ts'],
   ['the driver in src/defer', { 'src/defer/bad.ts': "import { c } from '../connection/connection';\nexport const x = c;\n" }, 'defer-not-to-driver src/defer/bad.ts'],

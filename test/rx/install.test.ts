@@ -1,8 +1,12 @@
 /**
- * The Observables as methods and getters on Connection and ConnectionPool
- * (installed by the package entry), and pool.listen's dedicated connection.
+ * The Observables as methods and getters on the package's Connection and
+ * ConnectionPool (src/rx's subclasses of the driver's classes, exported by
+ * the package entry), and pool.listen's dedicated connection.
  */
+import { VirtualReactor } from '../../reactor/virtual/virtual';
+import { Connection as DriverConnection } from '../../src/connection/connection';
 import { Connection, ConnectionPool, Notification } from '../../src/index';
+import { ConnectionPool as DriverPool } from '../../src/pool/pool';
 import { poolListenConnection } from '../../src/rx/pool-listen';
 import { createTestDatabase, type TestDatabase } from '../support/server';
 import { take, until } from './helpers';
@@ -55,6 +59,44 @@ describe('installed Observables', () => {
     sb.unsubscribe();
     expect(poolListenConnection(pool)).toBeNull();
     expect(dedicated.closed).toBe(true);
+    await pool.close();
+  });
+});
+
+describe('explicit classes, no prototype patching', () => {
+  const OBSERVABLE_MEMBERS = ['listen', 'notifications$', 'notices$', 'state$', 'stateChanges$', 'query$', 'copyTo', 'copyFrom'];
+
+  it("the package's Connection and ConnectionPool are subclasses of the driver's, which stay without Observables", () => {
+    const conn = new Connection({ reactor: new VirtualReactor() });
+    expect(conn).toBeInstanceOf(Connection);
+    expect(conn).toBeInstanceOf(DriverConnection);
+    for (const name of OBSERVABLE_MEMBERS) {
+      expect(name in conn).toBe(true);
+      expect(name in DriverConnection.prototype).toBe(false);
+    }
+    const pool = new ConnectionPool({ reactor: new VirtualReactor() });
+    expect(pool).toBeInstanceOf(DriverPool);
+    expect('listen' in pool).toBe(true);
+    expect('listen' in DriverPool.prototype).toBe(false);
+  });
+
+  it("a subclass of the package's Connection keeps the Observables", () => {
+    class Mine extends Connection {}
+    const conn = new Mine({ reactor: new VirtualReactor() });
+    expect(conn).toBeInstanceOf(Connection);
+    expect(typeof conn.listen).toBe('function');
+  });
+
+  it("the pool's members and pool.listen's dedicated connection are the package's Connection", async () => {
+    const pool = new ConnectionPool({ min: 1, connect: db.url() });
+    await pool.start();
+    expect(pool.connections[0]).toBeInstanceOf(Connection);
+    expect((await take(pool.connections[0].state$, 1))[0]).toBe('ready');
+    const states = await pool.withConnection((c) => take(c.state$, 1));
+    expect(states).toEqual(['ready']);
+    const sub = pool.listen('pd').subscribe();
+    expect(poolListenConnection(pool)).toBeInstanceOf(Connection);
+    sub.unsubscribe();
     await pool.close();
   });
 });
