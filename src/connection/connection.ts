@@ -122,7 +122,7 @@ export class Connection extends ConnectionEvents {
   }
 
   /**
-   * For the detector: drops the session, if any, and opens a new one with
+   * @internal For the detector: drops the session, if any, and opens a new one with
    * the last `connect()` input. It reports no state of its own (the
    * detector does), and no close.
    */
@@ -182,7 +182,7 @@ export class Connection extends ConnectionEvents {
     return this.doit(() => runInteraction(this, options, fn, args));
   }
 
-  /** For cursors: an interaction (`lease` null) or a savepoint block on the interaction holding `lease`. */
+  /** @internal For cursors: an interaction (`lease` null) or a savepoint block on the interaction holding `lease`. */
   runInteractionOn<R, A extends unknown[]>(lease: Lease | null, options: InteractionOptions, fn: Interaction<R, A>, args: A): Deferred<R> {
     if (lease === null) return this.runInteractionWith(options, fn, ...args);
     return runInteraction(this, options, fn, args, lease);
@@ -193,13 +193,13 @@ export class Connection extends ConnectionEvents {
     d.cancel();
   }
 
-  /** The path of cursors, interactions and streams: one statement, queued or on `lease`; fires with the full result. */
+  /** @internal The path of cursors, interactions and streams: one statement, queued or on `lease`; fires with the full result. */
   query(sql: string, params: readonly unknown[], options: QueryOptions, lease: Lease | null): Deferred<QueryResult> {
     const rowFactory = options?.rowFactory ? resolveRowFactory(options.rowFactory) : this.rowFactory;
     return this.requests.query(sql, params, options, lease, rowFactory);
   }
 
-  /** Takes the connection exclusively (FIFO with other work); fires with the Lease. */
+  /** @internal Takes the connection exclusively (FIFO with other work); fires with the Lease (streams, COPY, interactions). */
   acquire(): Deferred<Lease> {
     return this.requests.acquire();
   }

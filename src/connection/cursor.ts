@@ -31,9 +31,9 @@ export interface InteractionOptions {
 export interface CursorHost {
   /** The connection's type registry (a cursor's own types start as its clone). */
   readonly types: TypeRegistry;
-  /** Runs a statement through the queue, or on `lease`; fires with the full result. */
+  /** @internal Runs a statement through the queue, or on `lease`; fires with the full result. */
   query(sql: string, params: readonly unknown[], options: QueryOptions, lease: Lease | null): Deferred<QueryResult>;
-  /** An interaction on the connection (`lease` null), or a savepoint block on `lease`. */
+  /** @internal An interaction on the connection (`lease` null), or a savepoint block on `lease`. */
   runInteractionOn<R, A extends unknown[]>(lease: Lease | null, options: InteractionOptions, fn: Interaction<R, A>, args: A): Deferred<R>;
 }
 

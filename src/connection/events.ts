@@ -68,7 +68,7 @@ export class ConnectionEvents {
     return addListener(this.closeListeners, fn);
   }
 
-  /** Sets the state and tells the listeners in order (the detector uses it for 'dead', 'reconnecting', 'ready'). */
+  /** @internal Sets the state and tells the listeners in order (the detector uses it for 'dead', 'reconnecting', 'ready'). */
   setState(state: ConnectionState, reason?: Error): void {
     this.states.set(state, reason);
   }

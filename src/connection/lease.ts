@@ -35,7 +35,7 @@ export interface Lease {
   /** Runs a request now, bypassing the queue. */
   execute(req: ExecRequest): void;
   /**
-   * Sends a raw protocol command on the held session (portals, COPY); each
+   * @internal Sends a raw protocol command on the held session (portals, COPY); each
    * handler receives one operation's messages. Throws when closed.
    */
   send(command: Command, ...handlers: OpHandler[]): void;

@@ -6,7 +6,9 @@
  * becomes a shared job of the {@link WorkQueue} (pipelined with its
  * neighbours), or runs at once on a {@link Lease} (inside an interaction, a
  * stream or a COPY). Its statement goes through {@link Statements}, and its
- * end (result, server error, lost session) comes back through `finish`.
+ * end (result, server error, lost session) comes back through
+ * `statementEnded`; `settle` hands the outcome to the call order, which fires
+ * it with `fireSoon`.
  *
  * Cancellation: a queued request is removed and its Deferred fails at once;
  * a running one gets a CancelRequest over a separate connection through the
@@ -113,7 +115,7 @@ export class Requests {
     const refused = invalidQuery(sql, params, options) ?? (this.closed ? this.closedError() : null);
     if (refused !== null) {
       req.d = new Deferred<QueryResult>();
-      this.complete(req, refused, null);
+      this.settle(req, refused, null);
       return req.d;
     }
     const exec: ExecRequest = {
@@ -123,13 +125,13 @@ export class Requests {
       rowFactory,
       registry: options.types,
       started: () => this.started(req),
-      done: (error, result) => this.finish(req, error, result, job, exec),
+      done: (error, result) => this.statementEnded(req, error, result, job, exec),
     };
-    const job: Job = { exclusive: false, run: () => this.send(exec, req, job), fail: (e) => this.complete(req, e, null) };
+    const job: Job = { exclusive: false, run: () => this.execute(exec, req, job), fail: (e) => this.settle(req, e, null) };
     req.d = new Deferred<QueryResult>(() => this.cancelRequest(req, job));
     if (lease !== null) {
       (lease as LeaseState).pending.add(req.d);
-      this.send(exec, req, null);
+      this.execute(exec, req, null);
     } else {
       this.queue.push(job);
       this.busyChanged();
@@ -140,7 +142,7 @@ export class Requests {
   /** Queues an exclusive job; fires with a Lease once the connection is held. */
   acquire(): Deferred<Lease> {
     if (this.closed) return fail(this.closedError());
-    const job: Job = { exclusive: true, run: () => this.fire(d, null, lease), fail: (e) => this.fire(d, e, null) };
+    const job: Job = { exclusive: true, run: () => this.fireSoon(d, null, lease), fail: (e) => this.fireSoon(d, e, null) };
     const lease = this.lease(job);
     const d = new Deferred<Lease>(() => {
       this.queue.remove(job);
@@ -196,12 +198,12 @@ export class Requests {
   }
 
   /** Hands the statement to the session's statement cache (or the lease's); a throw is the request's failure. */
-  private send(exec: ExecRequest, req: Request, job: Job | null): void {
+  private execute(exec: ExecRequest, req: Request, job: Job | null): void {
     try {
       if (req.lease !== null) req.lease.execute(exec);
       else this.liveSession().statements.execute(exec);
     } catch (e) {
-      this.finish(req, e as Error, null, job, exec);
+      this.statementEnded(req, e as Error, null, job, exec);
     }
   }
 
@@ -229,12 +231,12 @@ export class Requests {
   }
 
   /** The statement ended (from the read handler): rerun a collateral cancel, or complete. */
-  private finish(req: Request, error: Error | null, result: QueryResult | null, job: Job | null, exec: ExecRequest): void {
+  private statementEnded(req: Request, error: Error | null, result: QueryResult | null, job: Job | null, exec: ExecRequest): void {
     if (req.done) return;
     const canceled = error instanceof QueryCanceled;
     if (canceled && !req.cancelWanted && this.collateral(req)) {
       req.retries++; // a CancelRequest meant for a neighbour hit this one: run it again
-      return this.send(exec, req, job);
+      return this.execute(exec, req, job);
     }
     if (error instanceof DatabaseError && req.lease !== null) (req.lease.errors as Error[]).push(error);
     if (job !== null) {
@@ -244,7 +246,7 @@ export class Requests {
     if (req.cancelWanted) {
       error = new CancelledError('the query was cancelled', { serverCancelled: canceled, cause: error ?? undefined });
     }
-    this.complete(req, error, result);
+    this.settle(req, error, result);
   }
 
   /**
@@ -258,15 +260,15 @@ export class Requests {
   }
 
   /** Ends a request: its Deferred fires from the reactor, after every request called before it. */
-  private complete(req: Request, error: Error | null, value: QueryResult | null): void {
+  private settle(req: Request, error: Error | null, value: QueryResult | null): void {
     if (req.done) return;
     req.done = true;
     (req.lease as LeaseState | null)?.pending.delete(req.d as Deferred<unknown>);
-    req.order.deliver(req.ticket, () => this.fire(req.d, error, value));
+    req.order.deliver(req.ticket, () => this.fireSoon(req.d, error, value));
   }
 
   /** Fires `d` from the reactor (in a batch with the others of this turn), never from inside the read handler. */
-  private fire<T>(d: Deferred<T>, error: Error | null, value: T | null): void {
+  private fireSoon<T>(d: Deferred<T>, error: Error | null, value: T | null): void {
     this.completions.push(() => {
       if (d.called) return;
       if (error !== null) d.errback(error);

@@ -112,13 +112,14 @@ export class Statements {
 
   private dispatch(req: ExecRequest): void {
     try {
-      this.send(req);
+      this.start(req);
     } catch (e) {
       req.done(toError(e), null);
     }
   }
 
-  private send(req: ExecRequest): void {
+  /** Sends `req` now, preparing its statement first when needed (or holds it behind one being prepared). */
+  private start(req: ExecRequest): void {
     if (req.simple) return this.simple(req);
     const st = this.statements.get(req.sql);
     if (st === undefined) return this.prepare(req);
