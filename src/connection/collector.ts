@@ -7,10 +7,10 @@
  * the first server error. When the operation's ReadyForQuery arrives it
  * hands a {@link QueryResult} or the error to its `done` callback. For a
  * simple Query holding several statements the last result set wins (as
- * psycopg). The describing messages (ParameterDescription, RowDescription,
- * NoData) of a statement prepared in the same batch are handed to
- * `describe`, which records them on the statement: the collector never
- * reaches up into the cache by itself.
+ * psycopg). What the describing messages (ParameterDescription,
+ * RowDescription, NoData) said goes down to `done` with the outcome, so the
+ * statement cache records a statement prepared in the same batch from its
+ * completion: the collector never reaches up into the cache mid-read.
  */
 import { databaseErrorFrom } from '../errors/sqlstate.generated';
 import type { BackendMessage, FieldDescription, FormatCode, TransactionStatus } from '../protocol/messages';
@@ -18,6 +18,12 @@ import type { OpHandler } from './session';
 import type { TypeRegistry } from '../types/registry';
 import { utf8Decode } from '../util/bytes';
 import { rowCountOf, rowShape, type Column, type QueryResult, type RowFactory, type RowShape } from './rows';
+
+/** What a statement's describing messages said: its parameter types and result columns (null: not described). */
+export interface Described {
+  paramTypes: number[] | null;
+  fields: FieldDescription[] | null;
+}
 
 /** Options of a {@link ResultCollector}. */
 export interface CollectorOptions {
@@ -27,10 +33,12 @@ export interface CollectorOptions {
   sql: string;
   /** The row shape known in advance (a cached statement executed without Describe). */
   shape?: RowShape | null;
-  /** Called with each RowDescription/ParameterDescription, for the statement cache. */
-  describe?: (msg: BackendMessage) => void;
-  /** Called once with the result or the error; `status` is the transaction status after the operation (absent when the session ended). */
-  done: (error: Error | null, result: QueryResult | null, status?: TransactionStatus) => void;
+  /**
+   * Called once with the result or the error; `status` is the transaction
+   * status after the operation (absent when the session ended), `described`
+   * what its describing messages said (null when there were none).
+   */
+  done: (error: Error | null, result: QueryResult | null, status?: TransactionStatus, described?: Described | null) => void;
   /** Called for each row instead of collecting it (streaming). */
   onRow?: (row: unknown) => void;
   /** Requested result formats for a statement-level RowDescription (which reports text). */
@@ -46,6 +54,7 @@ export class ResultCollector implements OpHandler {
   started?: () => void;
   private decoders: Array<(b: Uint8Array) => unknown> = [];
   private build: ((values: unknown[]) => unknown) | null = null;
+  private described: Described | null = null;
 
   constructor(private readonly o: CollectorOptions) {
     if (o.shape) this.setShape(o.shape);
@@ -56,7 +65,7 @@ export class ResultCollector implements OpHandler {
       case 'DataRow':
         return this.row(msg.fields);
       case 'RowDescription':
-        this.o.describe?.(msg);
+        this.describedAs().fields = msg.fields;
         return this.setShape(rowShape(this.columnsOf(msg.fields), this.o.registry, this.o.rowFactory));
       case 'CommandComplete':
         this.command = msg.tag;
@@ -68,8 +77,10 @@ export class ResultCollector implements OpHandler {
         if (this.error === null) this.error = databaseErrorFrom(msg.fields, { query: this.o.sql });
         return;
       case 'ParameterDescription':
+        this.describedAs().paramTypes = msg.typeOids;
+        return;
       case 'NoData':
-        this.o.describe?.(msg);
+        this.describedAs().fields = [];
         return;
       default:
         return;
@@ -77,13 +88,17 @@ export class ResultCollector implements OpHandler {
   }
 
   ready(status: TransactionStatus): void {
-    if (this.error !== null) return this.o.done(this.error, null, status);
+    if (this.error !== null) return this.o.done(this.error, null, status, this.described);
     const result = { rows: this.rows, columns: this.columns, command: this.command, rowCount: rowCountOf(this.command), transactionStatus: status };
-    this.o.done(null, result, status);
+    this.o.done(null, result, status, this.described);
   }
 
   abort(error: Error): void {
     this.o.done(this.error ?? error, null);
+  }
+
+  private describedAs(): Described {
+    return (this.described ??= { paramTypes: null, fields: null });
   }
 
   /** Decodes one DataRow in a single pass (the hot path). */

@@ -36,7 +36,7 @@ import type { BackendMessage, FieldDescription, FormatCode, FrontendMessage, Tra
 import { toError } from '../defer/failure';
 import type { Column, QueryResult, RowFactory, RowShape } from './rows';
 import { rowShape } from './rows';
-import { ResultCollector } from './collector';
+import { ResultCollector, type Described } from './collector';
 import type { OpHandler, Session } from './session';
 import type { TypeRegistry } from '../types/registry';
 
@@ -252,9 +252,9 @@ export class Statements {
       shape,
       onRow: req.onRow,
       resultFormats: formats ? () => formats : undefined,
-      describe: preparing && st ? (msg) => this.describeInto(st, msg) : undefined,
-      done: (error, result, status) => {
+      done: (error, result, status, described) => {
         if (preparing && st) {
+          if (described) recordDescription(st, described);
           this.settle(req.sql, st, error);
           this.unblock(st, this.session.closed ? error : null);
         }
@@ -332,6 +332,12 @@ export class Statements {
     this.closeQueue = [];
     return [...closes, ...messages];
   }
+}
+
+/** Records on `st` what its describing messages said. */
+function recordDescription(st: Statement, d: Described): void {
+  if (d.paramTypes !== null) st.paramTypes = d.paramTypes;
+  if (d.fields !== null) st.fields = d.fields;
 }
 
 function isMultiStatement(error: Error): boolean {
