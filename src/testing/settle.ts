@@ -75,7 +75,7 @@ export function resultOf<T>(reactor: Flushable, d: PromiseLike<T>): Deferred<T> 
 function watch(until: SettleUntil | undefined): (() => boolean) | null {
   if (until === undefined) return null;
   if (typeof until === 'function') return until;
-  if (until instanceof Deferred) return () => until.called; // observes without handling its failure
+  if (until instanceof Deferred) return () => until.called && until.paused === 0; // fired, not waiting on another: observed without handling its failure
   let settled = false;
   fromPromise(until).addBoth(() => {
     settled = true;
