@@ -22,7 +22,6 @@ import { loadConfig } from '../config';
 import { Deferred, fail, fromPromise } from '../defer';
 import type { ConnectInput } from '../dsn/params';
 import { AlreadyConnected, ConnectionClosed } from '../errors/base';
-import type { AuthCrypto } from '../protocol/auth/crypto';
 import { TypeRegistry } from '../types/registry';
 import { openSession } from './connector';
 import { Cursor, type CursorFactory } from './cursor';
