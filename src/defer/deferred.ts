@@ -101,7 +101,7 @@ export class Deferred<T> implements PromiseLike<T> {
     if (p instanceof Deferred) return p as Deferred<U>;
     const d = new Deferred<U>();
     try {
-      p.then(
+      p.then( // public boundary: Promise
         (v) => d.callback(v),
         (e: unknown) => d.errback(e),
       );
@@ -246,8 +246,8 @@ export class Deferred<T> implements PromiseLike<T> {
     onFulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
     onRejected?: ((reason: any) => R2 | PromiseLike<R2>) | null, // eslint-disable-line @typescript-eslint/no-explicit-any
   ): Promise<R1 | R2> {
-    const p = new Promise<T>((resolve, reject) => observe(this, resolve, reject));
-    return p.then(onFulfilled, onRejected);
+    const p = new Promise<T>((resolve, reject) => observe(this, resolve, reject)); // public boundary: Promise
+    return p.then(onFulfilled, onRejected); // public boundary: Promise
   }
 
   /**
@@ -263,7 +263,7 @@ export class Deferred<T> implements PromiseLike<T> {
   catch<R = never>(
     onRejected?: ((reason: any) => R | PromiseLike<R>) | null, // eslint-disable-line @typescript-eslint/no-explicit-any
   ): Promise<T | R> {
-    return this.then(undefined, onRejected);
+    return this.then(undefined, onRejected); // public boundary: Promise
   }
 
   /**
@@ -276,7 +276,7 @@ export class Deferred<T> implements PromiseLike<T> {
    * Deferred's own chain is {@link Deferred.addFinally}.
    */
   finally(onFinally?: (() => void | PromiseLike<unknown>) | null): Promise<T> {
-    return this.then().finally(onFinally);
+    return this.then().finally(onFinally); // public boundary: Promise
   }
 
   /** Appends one link (internal); `extra` is args, RAW, or a waiting Deferred for CONTINUE. */

@@ -19,5 +19,5 @@ export function fromPromise<T>(p: PromiseLike<T>): Deferred<T> {
  * it observes without consuming, and a failure observed this way counts as handled.
  */
 export function asPromise<T>(d: Deferred<T>): Promise<T> {
-  return new Promise<T>((resolve, reject) => observe(d, resolve, reject));
+  return new Promise<T>((resolve, reject) => observe(d, resolve, reject)); // public boundary: Promise
 }
