@@ -20,13 +20,40 @@
  *
  * Writes are coalesced: commands sent during one turn of the event loop go
  * out in one `transport.write`, flushed by a single `callSoon`.
+ *
+ * Flow control (Twisted's producer/consumer, see `reactor/interfaces.ts`).
+ * The session registers itself as the transport's producer. It keeps
+ * flushing its own (small) protocol messages whatever the buffer says; what
+ * it does is tell the operations: {@link OpFlow.writable} is false while the
+ * transport's write buffer is over its high-water mark, and each operation in
+ * flight gets {@link OpHandler.writable} when it has drained, so a bulk
+ * writer (COPY FROM STDIN) sends its next chunk only then. The other way,
+ * an operation whose consumer lags calls {@link OpFlow.pauseReading}: the
+ * transport stops being read (so the server is held back by TCP) until it
+ * calls `resumeReading`, or the operation ends. Reading is paused while any
+ * holder (an operation, or a caller of {@link Session.pauseReading}) wants it.
  */
-import type { Reactor, TlsInfo, TlsOptions, Transport, TransportHandler } from '../../reactor/interfaces';
+import type { Producer, Reactor, TlsInfo, TlsOptions, Transport, TransportHandler } from '../../reactor/interfaces';
+import { fromPromise } from '../defer';
 import { ConnectionClosed, ConnectionLost } from '../errors/base';
 import type { Command } from '../core/commands';
 import type { MachineEvent } from '../core/events';
 import type { ProtocolMachine } from '../core/machine';
 import type { BackendMessage, TransactionStatus } from '../protocol/messages';
+
+/** What an operation may do about flow control; given to {@link OpHandler.attached}. */
+export interface OpFlow {
+  /**
+   * False while the transport's write buffer is over its high-water mark:
+   * an operation producing bulk data waits for {@link OpHandler.writable}.
+   * True on transports without flow control.
+   */
+  readonly writable: boolean;
+  /** Stops reading from the server for this operation (its consumer lags). Idempotent. */
+  pauseReading(): void;
+  /** Undoes this operation's {@link pauseReading}; also done when the operation ends. Idempotent. */
+  resumeReading(): void;
+}
 
 /** Receives the messages of one operation. */
 export interface OpHandler {
@@ -38,6 +65,14 @@ export interface OpHandler {
   abort(error: Error): void;
   /** The operation reached the head of the pipeline: the server is running it now. */
   started?: () => void;
+  /** Called once, when `send` queues the handler, with the operation's flow control. */
+  attached?(flow: OpFlow): void;
+  /**
+   * The transport's write buffer has drained below its low-water mark after
+   * being full ({@link OpFlow.writable} is true again). Called from the
+   * reactor, for each operation in flight: only record, or `callSoon`.
+   */
+  writable?(): void;
 }
 
 /** Receives the session-level events. */
@@ -67,6 +102,15 @@ export class Session implements TransportHandler {
   private flushScheduled = false;
   private ended = false;
   private abortReason: Error | null = null;
+  private writesPaused = false;
+  /** Who wants reading paused: operations (their handlers) or callers of pauseReading. */
+  private readonly readingHeldBy = new Set<object>();
+  private readonly producer: Producer = {
+    pauseProducing: () => {
+      this.writesPaused = true;
+    },
+    resumeProducing: () => this.drained(),
+  };
 
   constructor(
     readonly machine: ProtocolMachine,
@@ -85,6 +129,34 @@ export class Session implements TransportHandler {
     return this.inflight.length - this.head;
   }
 
+  /** False while the transport's write buffer is over its high-water mark (see the file comment). */
+  get writable(): boolean {
+    return !this.writesPaused;
+  }
+
+  /** Whether reading from the transport is paused (by anyone). */
+  get readingPaused(): boolean {
+    return this.readingHeldBy.size > 0;
+  }
+
+  /**
+   * Stops reading from the transport until {@link resumeReading}: nothing
+   * more is received (the server is held back by TCP). `holder` names who
+   * wants it (default: the caller, as the session); reading resumes when no
+   * holder is left. Idempotent per holder.
+   */
+  pauseReading(holder: object = this): void {
+    const wasPaused = this.readingPaused;
+    this.readingHeldBy.add(holder);
+    if (!wasPaused && this.transport !== null && !this.ended) this.transport.pauseReading();
+  }
+
+  /** Undoes `holder`'s {@link pauseReading}; reading resumes when no holder is left. */
+  resumeReading(holder: object = this): void {
+    if (!this.readingHeldBy.delete(holder) || this.readingPaused) return;
+    if (this.transport !== null && !this.ended) this.transport.resumeReading();
+  }
+
   /**
    * Sends a command whose operations (one per Sync or Query) report to
    * `handlers`, in order. Throws what `machine.send` throws; nothing is queued then.
@@ -92,7 +164,10 @@ export class Session implements TransportHandler {
   send(command: Command, ...handlers: OpHandler[]): void {
     this.machine.send(command);
     const wasIdle = this.pending === 0;
-    for (const h of handlers) this.inflight.push(h);
+    for (const h of handlers) {
+      this.inflight.push(h);
+      h.attached?.(this.flowFor(h));
+    }
     this.scheduleFlush();
     if (wasIdle) this.inflight[this.head]?.started?.();
   }
@@ -124,6 +199,8 @@ export class Session implements TransportHandler {
 
   connectionMade(transport: Transport): void {
     this.transport = transport;
+    transport.registerProducer?.(this.producer);
+    if (this.readingPaused) transport.pauseReading();
     this.machine.start();
     this.continuePolling();
   }
@@ -188,14 +265,33 @@ export class Session implements TransportHandler {
       transport.abort(error);
       return this.end(error);
     }
-    upgrade.then(
+    // public boundary: Promise (the reactor's startTls; reactors know no Deferreds)
+    fromPromise(upgrade).addCallbacks(
       (info) => {
         if (this.ended) return;
         this.machine.tlsEstablished(this.tls!.channelBinding(info));
         this.continuePolling();
       },
-      (err: unknown) => this.abort(err instanceof Error ? err : new ConnectionLost(String(err))),
+      (err: Error) => this.abort(err),
     );
+  }
+
+  /** The flow control handed to one operation: the session's, with the operation as holder of its read pause. */
+  private flowFor(h: OpHandler): OpFlow {
+    const writable = (): boolean => this.writable;
+    return {
+      get writable() {
+        return writable();
+      },
+      pauseReading: () => this.pauseReading(h),
+      resumeReading: () => this.resumeReading(h),
+    };
+  }
+
+  /** The transport's write buffer drained: tell every operation in flight. */
+  private drained(): void {
+    this.writesPaused = false;
+    for (const h of this.inflight.slice(this.head)) h.writable?.();
   }
 
   /** Routes every pending machine event (see the file comment). */
@@ -237,6 +333,7 @@ export class Session implements TransportHandler {
       this.inflight.length = 0;
       this.head = 0;
     }
+    this.resumeReading(h); // an operation that ends holds reading paused no longer
     return h;
   }
 
@@ -248,6 +345,8 @@ export class Session implements TransportHandler {
     const pending = this.inflight.slice(this.head);
     this.inflight.length = 0;
     this.head = 0;
+    this.readingHeldBy.clear();
+    this.transport?.unregisterProducer?.();
     for (const h of pending) h.abort(aborted);
     if (this.transport !== null && error !== null) this.transport.abort();
     this.listener.lost(error);

@@ -22,13 +22,18 @@
  * ends the transaction and releases the connection; a FETCH in flight is
  * awaited first. The Observable (`src/rx/query.ts`), the Node `Readable` and
  * the async iterator below are three faces of this one mechanism.
+ *
+ * Inside, everything is a Deferred chain fired from the reactor (see
+ * `chains.ts`), so a stream runs on a VirtualReactor as it does on Node;
+ * the Readable and the async iterator are the public boundary where Promises
+ * (and Node's stream machinery) take over.
  */
 import { Readable } from 'node:stream';
 import type { Connection } from '../connection/connection';
 import type { Lease } from '../connection/lease';
-import type { Deferred } from '../defer';
-import { fromPromise } from '../defer';
+import { maybeDeferred, succeed, type Deferred } from '../defer';
 import type { QueryResult, RowFactory } from '../connection/rows';
+import { Shared } from './chains';
 
 /** Options of a streamed query. */
 export interface StreamOptions {
@@ -43,11 +48,13 @@ const CURSOR = 'tspg_stream';
 /** A pull-based stream of row batches; see the file comment. */
 export class RowStream<R = Record<string, unknown>> {
   private lease: Lease | null = null;
-  private opening: Promise<void> | null = null;
-  private inflight: Promise<unknown> = Promise.resolve();
+  /** The outcome of taking the connection and declaring the cursor (once). */
+  private opened: Shared<void> | null = null;
+  /** The batch in flight (or the last one). */
+  private current: Shared<R[] | null> | null = null;
   private ownTransaction = false;
   private exhausted = false;
-  private closing: Promise<void> | null = null;
+  private closing: Shared<void> | null = null;
   private readonly batchSize: number;
 
   /**
@@ -67,44 +74,61 @@ export class RowStream<R = Record<string, unknown>> {
    * The next batch of at most `batchSize` rows, or null when the rows are
    * exhausted (the stream has then closed itself). Call it again only after
    * the previous one fired. An error closes the stream (ROLLBACK) and fails
-   * this Deferred with the original error.
+   * this Deferred with the original error. Cancelling the Deferred fails it
+   * at once; the FETCH in flight still completes.
    */
   next(): Deferred<R[] | null> {
-    if (this.closing !== null || this.exhausted) return fromPromise(Promise.resolve(null));
-    const p = this.step();
-    this.inflight = p.catch(() => undefined);
-    return fromPromise(p);
+    if (this.closing !== null || this.exhausted) return succeed(null);
+    this.current = new Shared(this.step());
+    return this.current.get();
   }
 
   /** Ends the transaction and releases the connection, after a FETCH in flight; idempotent. */
   close(): Deferred<void> {
-    this.closing ??= this.inflight.then(() => this.finish('COMMIT'));
-    return fromPromise(this.closing);
+    this.closing ??= new Shared(this.settledCurrent().addCallback(() => this.finish('COMMIT')));
+    return this.closing.get();
   }
 
-  private async step(): Promise<R[] | null> {
-    try {
-      await (this.opening ??= this.open());
-      if (this.closing !== null) return null;
-      const result = await this.run(`FETCH FORWARD ${this.batchSize} FROM ${CURSOR}`, [], this.options.rowFactory);
-      const rows = result.rows as R[];
-      if (rows.length < this.batchSize) {
+  /** Fires (with undefined, whatever its outcome) once the batch in flight has. */
+  private settledCurrent(): Deferred<void> {
+    if (this.current === null) return succeed(undefined);
+    return this.current.get().addBoth((): void => undefined);
+  }
+
+  private step(): Deferred<R[] | null> {
+    return this.open()
+      .addCallback((): R[] | null | Deferred<R[] | null> => {
+        if (this.closing !== null) return null;
+        return this.run(`FETCH FORWARD ${this.batchSize} FROM ${CURSOR}`, [], this.options.rowFactory).addCallback((result) => {
+          const rows = result.rows as R[];
+          if (rows.length < this.batchSize) {
+            this.exhausted = true;
+            void this.close();
+          }
+          return rows.length === 0 ? null : rows;
+        });
+      })
+      .addErrback((e: Error) => {
         this.exhausted = true;
-        void this.close();
-      }
-      return rows.length === 0 ? null : rows;
-    } catch (e) {
-      this.exhausted = true;
-      await this.finish('ROLLBACK');
-      throw e;
-    }
+        return this.finish('ROLLBACK').addCallback((): never => {
+          throw e;
+        });
+      });
   }
 
-  private async open(): Promise<void> {
-    this.lease = await this.conn.acquire();
-    this.ownTransaction = this.conn.transactionStatus === 'I';
-    if (this.ownTransaction) await this.run('BEGIN', []);
-    await this.run(`DECLARE ${CURSOR} NO SCROLL CURSOR FOR ${this.sql}`, this.params);
+  /** Takes the connection, opens a transaction when none is open, declares the cursor; once. */
+  private open(): Deferred<void> {
+    this.opened ??= new Shared(
+      this.conn.acquire().addCallback((lease) => {
+        this.lease = lease;
+        this.ownTransaction = this.conn.transactionStatus === 'I';
+        const begun: Deferred<unknown> = this.ownTransaction ? this.run('BEGIN', []) : succeed(undefined);
+        return begun
+          .addCallback(() => this.run(`DECLARE ${CURSOR} NO SCROLL CURSOR FOR ${this.sql}`, this.params))
+          .addCallback((): void => undefined);
+      }),
+    );
+    return this.opened.get();
   }
 
   private run(sql: string, params: readonly unknown[], rowFactory?: StreamOptions['rowFactory']): Deferred<QueryResult> {
@@ -112,19 +136,19 @@ export class RowStream<R = Record<string, unknown>> {
   }
 
   /** Ends our transaction (or closes the cursor in the caller's) and releases the lease; errors ignored. */
-  private async finish(end: 'COMMIT' | 'ROLLBACK'): Promise<void> {
+  private finish(end: 'COMMIT' | 'ROLLBACK'): Deferred<void> {
     const lease = this.lease;
     this.lease = null;
-    if (lease === null) return;
-    try {
-      if (this.conn.closed) return;
-      if (this.ownTransaction) await this.conn.query(end, [], {}, lease);
-      else if (end === 'COMMIT') await this.conn.query(`CLOSE ${CURSOR}`, [], {}, lease);
-    } catch {
-      /* the session is gone or the transaction already failed: nothing to end */
-    } finally {
+    if (lease === null) return succeed(undefined);
+    return maybeDeferred((): unknown => {
+      if (this.conn.closed) return undefined;
+      if (this.ownTransaction) return this.conn.query(end, [], {}, lease);
+      if (end === 'COMMIT') return this.conn.query(`CLOSE ${CURSOR}`, [], {}, lease);
+      return undefined;
+    }).addBoth((): void => {
+      // the session is gone or the transaction already failed: nothing to end
       lease.release();
-    }
+    });
   }
 }
 
@@ -166,7 +190,7 @@ export function queryStream<R = Record<string, unknown>>(
  * the loop advances; leaving the loop early (`break`, `return`, a throw)
  * closes the stream and frees the connection.
  */
-export async function* queryIterator<R = Record<string, unknown>>(
+export async function* queryIterator<R = Record<string, unknown>>( // public boundary: Promise (an async iterator)
   conn: Connection,
   sql: string,
   params: readonly unknown[] = [],

@@ -13,7 +13,7 @@ class TestClock extends Clock {
   /** Every delay ever passed to callLater, in order. */
   readonly requested: number[] = [];
 
-  callLater(delayMs: number, fn: () => void): DelayedCall {
+  override callLater(delayMs: number, fn: () => void): DelayedCall {
     this.requested.push(delayMs);
     return super.callLater(delayMs, fn);
   }

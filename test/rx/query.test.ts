@@ -3,6 +3,7 @@
  * rows arrive complete and in order, a slow consumer holds at most one batch,
  * leaving early frees the connection, errors roll back.
  */
+import { Subject, concatMap } from 'rxjs';
 import { Connection, objectRowFactory, type RowFactory } from '../../src/index';
 import { query$ } from '../../src/rx/query';
 import { queryIterator, queryStream } from '../../src/streaming/row-stream';
@@ -63,6 +64,29 @@ describe('query$', () => {
     expect(rows[99999].n).toBe(100000);
     expect(rows.every((r, i) => r.n === i + 1)).toBe(true);
     expect(maxAhead).toBeLessThanOrEqual(1000);
+    expect(conn.transactionStatus).toBe('I');
+  });
+
+  it('holds at most batchSize rows for an asynchronous subscriber that acknowledges each row through consumed', async () => {
+    const counter = { decoded: 0 };
+    const done$ = new Subject<void>();
+    let processed = 0;
+    let maxAhead = 0;
+    await new Promise<void>((resolve, reject) => {
+      query$<{ n: number }>(conn, 'SELECT n FROM generate_series(1, $1::int) n', [20000], { batchSize: 500, rowFactory: counting(counter), consumed: done$ })
+        .pipe(
+          concatMap(async (row) => {
+            maxAhead = Math.max(maxAhead, counter.decoded - processed);
+            await new Promise((r) => setImmediate(r)); // asynchronous work per row
+            processed++;
+            done$.next();
+            return row;
+          }),
+        )
+        .subscribe({ error: reject, complete: resolve });
+    });
+    expect(processed).toBe(20000);
+    expect(maxAhead).toBeLessThanOrEqual(500);
     expect(conn.transactionStatus).toBe('I');
   });
 
