@@ -5,7 +5,7 @@
  */
 import { from, Observable } from 'rxjs';
 import { Connection } from '../../src/index';
-import { CopyAborted, encodeCopyRow, parseCopyRow } from '../../src/streaming/copy';
+import { CopyAborted, copyToCallback, copyToIterator, encodeCopyRow, parseCopyRow } from '../../src/streaming/copy';
 import { copyFrom, copyTo } from '../../src/rx/copy';
 import { createTestDatabase, type TestDatabase } from '../support/server';
 
@@ -119,6 +119,30 @@ describe('COPY', () => {
     await expect(copyFrom(conn, 'COPY nosuch FROM STDIN', [])).rejects.toMatchObject({ code: '42P01' });
     expect(await conn.runQuery('SELECT 1 AS one')).toEqual([{ one: 1 }]);
   });
+
+  it('delivers every row in order to a slow consumer (reading paused and resumed over a real socket), then frees the connection', async () => {
+    const N = 100_000;
+    expect(await copyFrom(conn, 'COPY big (id, name) FROM STDIN', rows(N))).toBe(N);
+    let i = 0;
+    let bad = -1;
+    const decoder = new TextDecoder();
+    const n = await copyToCallback(conn, 'COPY (SELECT id, name FROM big ORDER BY id) TO STDOUT', (chunk) => {
+      const [id] = parseCopyRow(decoder.decode(chunk));
+      if (bad < 0 && id !== String(i)) bad = i;
+      i++;
+      if (i % 500 === 0) return new Promise<void>((r) => setImmediate(r)); // the consumer lags now and then
+    });
+    expect(n).toBe(N);
+    expect(bad).toBe(-1);
+    expect(i).toBe(N);
+    let j = 0;
+    for await (const chunk of copyToIterator(conn, 'COPY (SELECT id FROM big ORDER BY id) TO STDOUT')) {
+      if (decoder.decode(chunk) !== `${j}\n`) throw new Error(`row ${j} out of order`);
+      if (++j % 1000 === 0) await new Promise((r) => setImmediate(r));
+      if (j === 30_000) break;
+    }
+    expect(await conn.runQuery('SELECT 1 AS one')).toEqual([{ one: 1 }]);
+  }, 30000);
 
   it('encodes and parses text rows symmetrically', () => {
     const row = ['a\\b', null, 'x\ty', '3'];
