@@ -117,7 +117,7 @@ describe('withdrawing and failing queued work', () => {
       });
     }
     w.conn.close();
-    for (const d of [running, interaction, queued]) expect(await outcome(w.reactor, d)).toBeInstanceOf(ConnectionClosed);
+    for (const d of [running, interaction, queued] as Array<PromiseLike<unknown>>) expect(await outcome(w.reactor, d)).toBeInstanceOf(ConnectionClosed);
     // runQuery calls fire in call order; the queued interaction is failed as it is withdrawn (no call-order ticket)
     expect(order.filter((n) => n !== 'interaction')).toEqual(['running', 'queued']);
     expect(w.server.current.receivedTypes().at(-1)).toBe('Terminate');
