@@ -160,7 +160,7 @@ module.exports = {
       from: { path: '^examples/' },
       to: {
         path: '^(src|reactor|bench|test)/',
-        pathNot: '^(src/index\\.ts|reactor/index\\.ts|src/core/index\\.ts)$',
+        pathNot: '^(src/index\\.ts|reactor/index\\.ts|src/core/index\\.ts|src/testing/index\\.ts)$',
       },
     },
     {
