@@ -80,7 +80,7 @@ export class ResultCollector implements OpHandler {
         this.describedAs().paramTypes = msg.typeOids;
         return;
       case 'NoData':
-        this.describedAs().fields = [];
+        this.describedAs(); // described, without columns: a statement that returns no rows (description null)
         return;
       default:
         return;

@@ -125,7 +125,7 @@ export class Requests {
       rowFactory,
       registry: options.types,
       started: () => this.started(req),
-      done: (error, result) => this.statementEnded(req, error, result, job, exec),
+      done: (error, result) => this.statementEnded(req, error, result, lease === null ? job : null, exec),
     };
     const job: Job = { exclusive: false, run: () => this.execute(exec, req, job), fail: (e) => this.settle(req, e, null) };
     req.d = new Deferred<QueryResult>(() => this.cancelRequest(req, job));
@@ -234,7 +234,7 @@ export class Requests {
   private statementEnded(req: Request, error: Error | null, result: QueryResult | null, job: Job | null, exec: ExecRequest): void {
     if (req.done) return;
     const canceled = error instanceof QueryCanceled;
-    if (canceled && !req.cancelWanted && this.collateral(req)) {
+    if (canceled && !req.cancelWanted && job !== null && this.collateral(req)) { // shared work only: inside a transaction the 57014 aborted it
       req.retries++; // a CancelRequest meant for a neighbour hit this one: run it again
       return this.execute(exec, req, job);
     }

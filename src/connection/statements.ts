@@ -289,7 +289,6 @@ export class Statements {
   private describeInto(st: Statement, msg: BackendMessage): void {
     if (msg.type === 'ParameterDescription') st.paramTypes = msg.typeOids;
     else if (msg.type === 'RowDescription') st.fields = msg.fields;
-    else if (msg.type === 'NoData') st.fields = [];
   }
 
   /** Marks a statement prepared, or drops it on error. */

@@ -61,11 +61,8 @@ describe('a CancelRequest that hits the neighbour', () => {
     expect(runs('SELECT 2 AS v')).toBe(2);
   });
 
-  // Known bug (before and after the rooms refactor): the rerun is meant for autocommit statements only
-  // (a 57014 aborts a transaction, so a rerun inside one can only fail), but a statement on an
-  // interaction's lease is run again too; the interaction then fails with 25P02 (no cause) instead of
-  // the 57014. Remove `.failing` once fixed.
-  it.failing('does not run again a statement of an interaction: it fails with 57014 and the interaction rolls back', async () => {
+  // The rerun is meant for autocommit statements only: a 57014 aborts a transaction, so a rerun inside one could only fail.
+  it('does not run again a statement of an interaction: it fails with 57014 and the interaction rolls back', async () => {
     const first = w.conn.runQuery('SELECT 1 AS v');
     const interaction = w.conn.runInteraction((c: Cursor) => c.execute('SELECT 5 AS v'));
     await settle(w.reactor);

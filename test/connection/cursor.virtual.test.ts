@@ -53,10 +53,7 @@ describe('a result at a time', () => {
     expect(() => cursor.fetchall()).toThrow(expect.objectContaining({ code: 'ERR_NO_RESULTS' }));
   });
 
-  // Known bug (a real server behaves the same): once the statement is described (with parameters, or
-  // cached), a result without rows has description [] instead of null, and fetchall() returns [] instead
-  // of failing with ERR_NO_RESULTS. Cursor.description's contract says null. Remove `.failing` once fixed.
-  it.failing('a described statement without rows has no description either (null), and fetching from it fails', async () => {
+  it('a described statement without rows has no description either (null), and fetching from it fails', async () => {
     const cursor = w.conn.cursor();
     await outcome(w.reactor, cursor.execute('INSERT INTO fruit VALUES ($1)', ['fig']));
     expect(cursor.rowcount).toBe(1);
