@@ -156,7 +156,7 @@ module.exports = {
     {
       name: 'examples-use-public-entries',
       severity: 'error',
-      comment: 'examples/ import the package entries (src/index, reactor/index, src/core/index) or scripts/, never internals.',
+      comment: 'examples/ import the package entries (src/index, reactor/index, src/core/index, src/testing/index) or scripts/, never internals.',
       from: { path: '^examples/' },
       to: {
         path: '^(src|reactor|bench|test)/',
