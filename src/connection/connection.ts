@@ -260,11 +260,15 @@ export class Connection extends ConnectionEvents {
     if (session !== null && !session.closed) session.terminate();
   }
 
-  /** 'busy' while work is queued or running, 'ready' when the queue drains (only between those two). */
+  /**
+   * 'busy' while work is queued or running, 'ready' when the queue drains
+   * (only between those two, and never 'ready' for a queue drained by the
+   * session ending: the loss decides the next state).
+   */
   private syncBusy(): void {
     const state = this.states.state;
     if (state === 'ready' && this.requests.busy) this.states.set('busy');
-    else if (state === 'busy' && !this.requests.busy) this.states.set('ready');
+    else if (state === 'busy' && !this.requests.busy && !this.closed) this.states.set('ready');
   }
 
   /** Runs `fn` under the detector when there is one (txpostgres' `_doit`). */

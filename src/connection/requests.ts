@@ -142,10 +142,13 @@ export class Requests {
   /** Queues an exclusive job; fires with a Lease once the connection is held. */
   acquire(): Deferred<Lease> {
     if (this.closed) return fail(this.closedError());
-    const job: Job = { exclusive: true, run: () => this.fireSoon(d, null, lease), fail: (e) => this.fireSoon(d, e, null) };
+    const ticket = this.order.take(); // in call order with the queued statements
+    const hand = (error: Error | null): void => this.order.deliver(ticket, () => this.fireSoon(d, error, error === null ? lease : null));
+    const job: Job = { exclusive: true, run: () => hand(null), fail: (e) => hand(e) };
     const lease = this.lease(job);
     const d = new Deferred<Lease>(() => {
-      this.queue.remove(job);
+      if (this.queue.remove(job)) this.order.skip(ticket);
+      else this.queue.release(job); // held already, but nobody will get the lease: give the connection back
       this.busyChanged();
     });
     this.queue.push(job);

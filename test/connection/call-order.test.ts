@@ -61,6 +61,16 @@ describe('call order', () => {
     conn.close();
   });
 
+  it('on close(), a queued interaction fails after the query called before it, not first', async () => {
+    const conn = await connected();
+    const fired: string[] = [];
+    const query = conn.runQuery('SELECT pg_sleep(10)').addBoth((v) => (fired.push('query'), v));
+    const interaction = conn.runInteraction(async () => 1).addBoth((v) => (fired.push('interaction'), v));
+    conn.close();
+    await Promise.allSettled([query, interaction]);
+    expect(fired).toEqual(['query', 'interaction']);
+  });
+
   it('keeps call order inside an interaction (pipelined statements on the lease)', async () => {
     const conn = await connected();
     const fired: number[] = [];
