@@ -292,7 +292,7 @@ export function copyToIterator(conn: Connection, sql: string): AsyncIterableIter
   let started: Shared<number> | null = null;
   let ready: Uint8Array | null = null;
   let taken: Deferred<void> | null = null;
-  let waiter: { resolve: (r: IteratorResult<Uint8Array>) => void; reject: (e: unknown) => void } | null = null;
+  const waiters: Array<{ resolve: (r: IteratorResult<Uint8Array>) => void; reject: (e: unknown) => void }> = [];
   let end: { error: Error } | { rows: number } | null = null;
   let discarding = false;
   const takeReady = (): void => {
@@ -304,11 +304,8 @@ export function copyToIterator(conn: Connection, sql: string): AsyncIterableIter
   const start = (): void => {
     const copy = copyToCallback(conn, sql, (chunk) => {
       if (discarding) return;
-      if (waiter !== null) {
-        const w = waiter;
-        waiter = null;
-        return w.resolve({ value: chunk, done: false });
-      }
+      const w = waiters.shift();
+      if (w !== undefined) return w.resolve({ value: chunk, done: false });
       ready = chunk;
       taken = new Deferred<void>();
       return taken;
@@ -322,10 +319,8 @@ export function copyToIterator(conn: Connection, sql: string): AsyncIterableIter
         end = { error };
       },
     ).addBoth(() => {
-      const w = waiter;
-      waiter = null;
-      if (w !== null && end !== null) {
-        if ('error' in end) w.reject(end.error);
+      for (const w of waiters.splice(0)) {
+        if (end !== null && 'error' in end) w.reject(end.error);
         else w.resolve({ value: undefined, done: true });
       }
     });
@@ -343,7 +338,7 @@ export function copyToIterator(conn: Connection, sql: string): AsyncIterableIter
       if (end !== null) return 'error' in end ? Promise.reject(end.error) : Promise.resolve({ value: undefined, done: true });
       // public boundary: Promise (the async iterator protocol)
       return new Promise((resolve, reject) => {
-        waiter = { resolve, reject };
+        waiters.push({ resolve, reject });
       });
     },
     return(): Promise<IteratorResult<Uint8Array>> {

@@ -320,7 +320,7 @@ export function describeReactorConformance(name: string, makeEnv: () => Promise<
       expect(client.lost).toBeNull();
     });
 
-    it('pauses a registered producer while the peer does not read, resumes it once the peer reads, and delivers every byte', async () => {
+    it('pauses a registered producer while the peer does not read, keeps what is written bounded, resumes it once the peer reads, and delivers every byte', async () => {
       const servers: Recorder[] = [];
       const endpoint = await env.listen(pausedPatternServer(servers));
       const client = new Recorder();
@@ -340,20 +340,26 @@ export function describeReactorConformance(name: string, makeEnv: () => Promise<
       expect(transport.registerProducer).toBeDefined();
       transport.registerProducer?.(producer);
       produce();
-      // the peer reads nothing: the buffers between the ends fill up and the producer is paused, long before CAP
-      expect(producer.calls).toEqual(['pause']);
-      expect(sent).toBeLessThan(CAP);
+      expect(producer.calls).toEqual(['pause']); // the writer's own buffer is full
       expect(producer.bufferedAtPause).toBeGreaterThan(0);
-      const sentAtPause = sent;
-      await env.wait(50);
-      expect(producer.calls).toEqual(['pause']);
-      expect(sent).toBe(sentAtPause);
-      limit = sentAtPause + 1024 * 1024;
+      // The peer reads nothing. Buffers between the ends (the kernel's, a relay's) may still take some, each
+      // time resuming the producer, which writes until paused again; they are finite, so it ends up paused
+      // for good, long before CAP. (On the VirtualReactor nothing lies between: it never resumes.)
+      let calls = 0;
+      for (let tries = 0; tries < PATIENCE_MS / 100 && (calls !== producer.calls.length || !producer.paused); tries++) {
+        calls = producer.calls.length;
+        await env.wait(100);
+      }
+      expect(producer.paused).toBe(true);
+      expect(sent).toBeLessThan(CAP / 4);
+      const callsBeforeRead = producer.calls.length;
+      limit = sent + 1024 * 1024;
       servers[0].transport?.resumeReading();
       await env.runUntil(() => servers[0].received >= limit || servers[0].isLost || client.isLost, PATIENCE_MS);
       expect(servers[0].received).toBe(limit);
       expect(servers[0].mismatch).toBe(-1);
-      expect(producer.calls.slice(0, 2)).toEqual(['pause', 'resume']);
+      expect(producer.calls.slice(callsBeforeRead)).toContain('resume'); // resumed once the peer read
+      expect(producer.calls[0]).toBe('pause');
       expect(producer.calls.join(' ')).not.toMatch(/pause pause|resume resume/);
       expect(producer.calledInsideWrite).toEqual([]);
       await env.runUntil(() => transport.bufferedAmount === 0);
