@@ -76,20 +76,6 @@ const tspostgresPlugin = { meta: { name: 'tspostgres' }, rules: { 'one-async-idi
  */
 const PROMISE_LAYERS = ['src/config/**/*.ts'];
 
-/**
- * TODO(issue 11): files that still use Promises inside the driver and are
- * being converted to Deferreds now. Shrink this list to nothing; a file
- * leaves it once `npx eslint <file>` passes without it.
- */
-const ASYNC_IDIOM_TODO = [
-  // the TLS upgrade's Promise (upgrade.then)
-  'src/connection/session.ts',
-  // streaming: RowStream's pull loop and COPY's pump
-  'src/streaming/row-stream.ts',
-  'src/streaming/copy.ts',
-  // copyFrom's async-iterable source
-  'src/rx/copy.ts',
-];
 
 module.exports = tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'coverage/**', '.tmp/**'] },
@@ -114,7 +100,7 @@ module.exports = tseslint.config(
   },
   {
     files: ['src/**/*.ts'],
-    ignores: ['src/index.ts', ...PROMISE_LAYERS, ...ASYNC_IDIOM_TODO],
+    ignores: ['src/index.ts', ...PROMISE_LAYERS],
     plugins: { tspostgres: tspostgresPlugin },
     rules: { 'tspostgres/one-async-idiom': 'error' },
   },

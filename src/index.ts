@@ -52,5 +52,8 @@ export { ProtocolMachine } from './core/machine';
 export * from './rx';
 export { RowStream, queryStream, queryIterator } from './streaming/row-stream';
 export type { StreamOptions } from './streaming/row-stream';
-export { CopyAborted, encodeCopyRow, parseCopyRow, copyToCallback } from './streaming/copy';
-export type { CopyChunk } from './streaming/copy';
+export {
+  CopyAborted, encodeCopyRow, parseCopyRow, copyToCallback, copyToIterator, copyFromSource,
+  COPY_OUT_HIGH_WATER_MARK, COPY_OUT_LOW_WATER_MARK,
+} from './streaming/copy';
+export type { CopyChunk, ChunkSource, CopyConsumerResult } from './streaming/copy';

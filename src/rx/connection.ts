@@ -17,11 +17,10 @@ import type { Notification, NotificationGap } from '../connection/notification';
 import type { Deferred } from '../defer';
 import type { Diagnostic } from '../errors/database';
 import type { CopyChunk } from '../streaming/copy';
-import type { StreamOptions } from '../streaming/row-stream';
 import { copyFrom, copyTo, type CopyToOptions } from './copy';
 import { listen, type ListenOptions } from './listen';
 import { notices$, notifications$ } from './notifications';
-import { query$ } from './query';
+import { query$, type QueryObservableOptions } from './query';
 import { state$, stateChanges$, type StateChange } from './state';
 
 /** A Connection with Observables: notifications, notices, state, streamed rows and COPY. */
@@ -52,7 +51,7 @@ export class Connection extends DriverConnection {
   }
 
   /** Rows streamed through a server-side cursor with backpressure. */
-  query$<R = Record<string, unknown>>(sql: string, params?: readonly unknown[], options?: StreamOptions): Observable<R> {
+  query$<R = Record<string, unknown>>(sql: string, params?: readonly unknown[], options?: QueryObservableOptions): Observable<R> {
     return query$<R>(this, sql, params, options);
   }
 

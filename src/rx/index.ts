@@ -11,4 +11,5 @@ export { state$, stateChanges$, type StateChange } from './state';
 export { listen, listenedChannels, type ListenOptions } from './listen';
 export { poolListen, poolListenConnection } from './pool-listen';
 export { query$ } from './query';
+export type { QueryObservableOptions } from './query';
 export { copyTo, copyFrom, type CopyToOptions } from './copy';
