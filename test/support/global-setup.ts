@@ -72,6 +72,11 @@ async function pickServer(): Promise<{ server: TestServer; handle: RunServerHand
 /** Jest globalSetup entry point. */
 export default async function globalSetup(): Promise<void> {
   delete process.env[ENV.none];
+  if (process.env.PGTEST_SERVER === 'none') {
+    // `npm run test:virtual`: the virtual-time tests need no server; any server test is skipped with this reason
+    process.env[ENV.none] = 'PGTEST_SERVER=none (virtual-time tests only)';
+    return;
+  }
   const picked = await pickServer();
   if (!picked) {
     if (process.env.CI === 'true') throw new Error(`${NO_SERVER_HINT}\n(CI=true: failing instead of skipping.)`);
