@@ -4,6 +4,7 @@
 import { Connection, ConnectionClosed, ConnectionFailed, ConnectionLost, ConnectionPool, DatabaseError, defaultDeathChecker } from '../../src/index';
 import { adminQuery, createTestDatabase, type TestDatabase } from '../support/server';
 import { until } from '../support/until';
+import { failure } from '../support/failure';
 
 let db: TestDatabase;
 
@@ -13,15 +14,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await db.drop();
 });
-
-function failure(p: PromiseLike<unknown>): Promise<Error> {
-  return Promise.resolve(p).then(
-    () => {
-      throw new Error('expected a failure, got success');
-    },
-    (e: unknown) => e as Error,
-  );
-}
 
 describe('connect errors', () => {
   it('one unreachable host: ConnectionFailed (not "lost") with the refusal as cause', async () => {

@@ -7,6 +7,7 @@
 import { CancelledError, Connection, ConnectionPool, Cursor, DatabaseError, InFailedSqlTransaction } from '../../src/index';
 import { captureUnhandledFailures } from '../../src/defer';
 import { adminQuery, createTestDatabase, type TestDatabase } from '../support/server';
+import { failure } from '../support/failure';
 
 let db: TestDatabase;
 let conn: Connection;
@@ -38,15 +39,6 @@ async function swallowsError(c: Cursor): Promise<string> {
     () => undefined,
   );
   return 'done';
-}
-
-function failure(p: PromiseLike<unknown>): Promise<Error> {
-  return Promise.resolve(p).then(
-    () => {
-      throw new Error('expected a failure, got success');
-    },
-    (e: unknown) => e as Error,
-  );
 }
 
 describe('a transaction the server rolled back', () => {

@@ -4,6 +4,7 @@
  */
 import { CancelledError, Connection, InterfaceError } from '../../src/index';
 import { createTestDatabase, type TestDatabase } from '../support/server';
+import { failure } from '../support/failure';
 
 let db: TestDatabase;
 let conn: Connection;
@@ -18,15 +19,6 @@ afterAll(async () => {
   conn.close();
   await db.drop();
 });
-
-function failure(p: PromiseLike<unknown>): Promise<Error> {
-  return Promise.resolve(p).then(
-    () => {
-      throw new Error('expected a failure, got success');
-    },
-    (e: unknown) => e as Error,
-  );
-}
 
 const anyConn = (): { runQuery(...args: unknown[]): PromiseLike<unknown>; runOperation(...args: unknown[]): PromiseLike<unknown> } =>
   conn as never;
