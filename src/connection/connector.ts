@@ -37,6 +37,8 @@ export interface ConnectorOptions {
   /** Connect timeout per host in ms, when the configuration gives none. */
   connectTimeoutMs?: number;
   allowCleartextPassword?: boolean;
+  /** False: unnamed statements only, no statement cache (a pooler in transaction mode). */
+  prepare?: boolean;
 }
 
 /** Where an open session reports what happens after startup. */
@@ -78,7 +80,7 @@ class Attempt {
       ready: () => {
         up = true;
         timer?.cancel();
-        this.settle({ session, statements: new Statements(session, this.o.types), endpoint }, null);
+        this.settle({ session, statements: new Statements(session, this.o.types, this.o.prepare !== false), endpoint }, null);
       },
       notification: (pid, channel, payload) => this.events.notification(new Notification(channel, payload, pid)),
       notice: (fields) => this.events.notice(Diagnostic.fromRaw(fields)),

@@ -36,4 +36,11 @@ export interface ConnectionOptions {
   allowCleartextPassword?: boolean;
   /** Connect timeout per host in ms, when the connection string gives none. */
   connectTimeoutMs?: number;
+  /**
+   * Prepare and cache statements (default true). False: every statement
+   * runs on the unnamed statement in one batch and nothing is cached, as a
+   * pooler in transaction mode (PgBouncer) needs; parameters are then
+   * encoded from their JS values and results come back in text.
+   */
+  prepare?: boolean;
 }

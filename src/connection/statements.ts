@@ -27,7 +27,15 @@
  * transaction the request is prepared and run again, once (as postgres.js
  * does); inside one the error is reported, since the transaction is aborted.
  * The cache is an LRU of {@link MAX_STATEMENTS}; evicted statements are
- * closed on the server. A statement's Bind formats and row shape are
+ * closed on the server.
+ *
+ * Without preparing (`prepare: false`, for a pooler in transaction mode,
+ * where a statement prepared on one server connection is unknown to the
+ * next): every request is one batch on the unnamed statement, Parse + Bind +
+ * Describe portal + Execute + Sync, so nothing outlives its Sync. The
+ * parameters are then encoded from their JS values (text, the types the
+ * server infers; an adapter's `{ oid }` is sent as the parameter type) and
+ * results come back in text; no statement is cached. A statement's Bind formats and row shape are
  * recomputed when types are registered after it was cached.
  */
 import { InterfaceError } from '../errors/base';
@@ -94,9 +102,15 @@ export class Statements {
   /** Requests behind the blocker, in call order. */
   private held: ExecRequest[] = [];
 
+  /**
+   * @param session the session to send on
+   * @param registry the connection's types
+   * @param prepare false: unnamed statements only, nothing cached (see the file comment)
+   */
   constructor(
     private readonly session: Session,
     private readonly registry: TypeRegistry,
+    private readonly prepare: boolean = true,
   ) {}
 
   /**
@@ -121,8 +135,9 @@ export class Statements {
   /** Sends `req` now, preparing its statement first when needed (or holds it behind one being prepared). */
   private start(req: ExecRequest): void {
     if (req.simple) return this.simple(req);
+    if (!this.prepare) return this.unnamed(req);
     const st = this.statements.get(req.sql);
-    if (st === undefined) return this.prepare(req);
+    if (st === undefined) return this.prepareStatement(req);
     if (!st.ready) {
       this.blocker = st; // prepared (without parameters) by a request still in flight
       this.held.push(req);
@@ -137,7 +152,22 @@ export class Statements {
     this.session.send({ type: 'simpleQuery', sql: req.sql }, this.collector(req, null, undefined, false));
   }
 
-  private prepare(req: ExecRequest): void {
+  /** Parse, Bind, Describe portal, Execute and Sync on the unnamed statement, in one batch (`prepare: false`). */
+  private unnamed(req: ExecRequest): void {
+    const r = req.registry ?? this.registry;
+    const paramTypes = req.params.map((v) => r.paramTypeOid(v));
+    const params = req.params.map((v, i) => r.encodeParam(v, paramTypes[i]));
+    const messages: FrontendMessage[] = [
+      { type: 'Parse', name: '', sql: req.sql, paramTypes },
+      { type: 'Bind', portal: '', statement: '', paramFormats: params.map((p) => (p instanceof Uint8Array ? 1 : 0)), params, resultFormats: [0] },
+      { type: 'Describe', target: 'P', name: '' },
+      EXECUTE,
+      SYNC,
+    ];
+    this.session.send({ type: 'batch', messages: this.batch(...messages) }, this.collector(req, null, undefined, false, [0]));
+  }
+
+  private prepareStatement(req: ExecRequest): void {
     const st: Statement = { name: `tsp_${++this.counter}`, paramTypes: null, fields: null, ready: false, version: -1 };
     const parse: FrontendMessage = { type: 'Parse', name: st.name, sql: req.sql, paramTypes: [] };
     const describe: FrontendMessage = { type: 'Describe', target: 'S', name: st.name };
@@ -273,7 +303,11 @@ export class Statements {
    * Returns whether the request was sent again.
    */
   private retried(req: ExecRequest, error: Error, st: Statement | undefined, status: TransactionStatus | undefined): boolean {
-    if (st === undefined) return false;
+    if (st === undefined) {
+      if (req.simple || !isMultiStatement(error) || req.params.length > 0) return false;
+      this.simple(req); // unnamed (prepare: false): a multi-statement string goes to the simple protocol too
+      return true;
+    }
     if (isMultiStatement(error) && req.params.length === 0 && !st.ready) {
       this.simple(req);
       return true;

@@ -43,6 +43,8 @@ export interface PoolOptions {
   maxIdleMs?: number;
   /** Options for each member Connection. */
   connectionOptions?: ConnectionOptions;
+  /** False: members use unnamed statements only, nothing cached (a pooler in transaction mode); see `ConnectionOptions.prepare`. */
+  prepare?: boolean;
   /** Builds each member; override to use a Connection subclass. */
   connectionFactory?: (pool: ConnectionPool) => Connection;
   /** Builds a detector per member, for automatic reconnection. */
@@ -276,7 +278,8 @@ export class ConnectionPool {
   }
 
   private memberOptions(): ConnectionOptions {
-    return { reactor: this.reactor, ...this.options.connectionOptions, detector: this.options.detector?.() };
+    const prepare = this.options.prepare ?? this.options.connectionOptions?.prepare;
+    return { reactor: this.reactor, ...this.options.connectionOptions, prepare, detector: this.options.detector?.() };
   }
 
   /**
