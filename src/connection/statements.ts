@@ -303,16 +303,12 @@ export class Statements {
    * Returns whether the request was sent again.
    */
   private retried(req: ExecRequest, error: Error, st: Statement | undefined, status: TransactionStatus | undefined): boolean {
-    if (st === undefined) {
-      if (req.simple || !isMultiStatement(error) || req.params.length > 0) return false;
-      this.simple(req); // unnamed (prepare: false): a multi-statement string goes to the simple protocol too
-      return true;
-    }
-    if (isMultiStatement(error) && req.params.length === 0 && !st.ready) {
+    // being prepared now, or unnamed (prepare: false): Parse refused several statements
+    if (!req.simple && req.params.length === 0 && isMultiStatement(error) && st?.ready !== true) {
       this.simple(req);
       return true;
     }
-    if (!isStale(error)) return false;
+    if (st === undefined || !isStale(error)) return false;
     this.evict(req.sql, st);
     if (status !== 'I' || req.reprepared === true) return false;
     req.reprepared = true;

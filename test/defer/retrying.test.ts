@@ -5,6 +5,7 @@ import { assertNoResult, failureResultOf, successResultOf } from './support/asse
 import { failOnUnhandledFailures } from './support/no-unhandled';
 import { Clock } from '../../reactor/virtual/clock';
 import type { DelayedCall } from '../../reactor/interfaces';
+import { rng } from '../support/fuzz';
 
 failOnUnhandledFailures();
 
@@ -19,17 +20,6 @@ class TestClock extends Clock {
   }
 }
 
-/** A small seeded PRNG (mulberry32) so jittered sequences are reproducible. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function take(it: Iterator<number>, n: number): number[] {
   const out: number[] = [];
@@ -43,13 +33,13 @@ function take(it: Iterator<number>, n: number): number[] {
 
 describe('backoffIterator', () => {
   it('starts with 0 and then increases (test_simple)', () => {
-    const values = take(backoffIterator({ random: seeded(1), maxDelay: 0 }), 6);
+    const values = take(backoffIterator({ random: rng(1), maxDelay: 0 }), 6);
     expect(values[0]).toBe(0);
     for (let i = 2; i < values.length; i++) expect(values[i]).toBeGreaterThan(values[i - 1]);
   });
 
   it('caps every value at maxDelay (test_maxDelay)', () => {
-    const values = take(backoffIterator({ maxDelay: 3000, random: seeded(2) }), 50);
+    const values = take(backoffIterator({ maxDelay: 3000, random: rng(2) }), 50);
     expect(Math.max(...values)).toBe(3000);
   });
 
@@ -59,13 +49,13 @@ describe('backoffIterator', () => {
   });
 
   it('yields maxRetries values in all, the leading 0 included (test_maxRetries)', () => {
-    const it = backoffIterator({ maxRetries: 3, random: seeded(3) });
+    const it = backoffIterator({ maxRetries: 3, random: rng(3) });
     expect(take(it, 10)).toHaveLength(3);
     expect(it.next().done).toBe(true);
   });
 
   it('is unlimited when maxRetries is 0 (test_noMaxRetries)', () => {
-    expect(take(backoffIterator({ maxRetries: 0, random: seeded(4) }), 5000)).toHaveLength(5000);
+    expect(take(backoffIterator({ maxRetries: 0, random: rng(4) }), 5000)).toHaveLength(5000);
   });
 
   it('grows without bound when maxDelay is 0 (test_noMaxDelay)', () => {
@@ -84,7 +74,7 @@ describe('backoffIterator', () => {
   });
 
   it('uses the default jitter and unlimited retries when no option is given', () => {
-    const values = take(backoffIterator({ random: seeded(5) }), 200);
+    const values = take(backoffIterator({ random: rng(5) }), 200);
     expect(values).toHaveLength(200);
     expect(values[1]).not.toBe(1700);
     expect(values[1]).toBeGreaterThan(1000);
@@ -108,7 +98,7 @@ describe('backoffIterator', () => {
   });
 
   it('has jitter with about the configured relative standard deviation', () => {
-    const random = seeded(6);
+    const random = rng(6);
     const samples = Array.from({ length: 4000 }, () => take(backoffIterator({ random, now: false }), 1)[0] / 1700 - 1);
     const mean = samples.reduce((s, x) => s + x, 0) / samples.length;
     const sd = Math.sqrt(samples.reduce((s, x) => s + (x - mean) ** 2, 0) / samples.length);
@@ -118,7 +108,7 @@ describe('backoffIterator', () => {
   });
 
   it('draws standard normal deviates', () => {
-    const random = seeded(7);
+    const random = rng(7);
     const zs = Array.from({ length: 4000 }, () => gaussian(random));
     const mean = zs.reduce((s, x) => s + x, 0) / zs.length;
     const sd = Math.sqrt(zs.reduce((s, x) => s + (x - mean) ** 2, 0) / zs.length);
