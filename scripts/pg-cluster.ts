@@ -119,7 +119,8 @@ export class ClusterError extends Error {
   }
 }
 
-const READY_LINE = 'database system is ready to accept connections';
+/** What the log says when the server takes connections (a hot standby: "read-only connections"). */
+const READY_LINE = /database system is ready to accept (read-only )?connections/;
 
 // ---------------------------------------------------------------- binaries
 
@@ -234,7 +235,7 @@ export function findBinDir(env: NodeJS.ProcessEnv = process.env): string | null 
 // ---------------------------------------------------------------- OS user
 
 /** uid/gid to run the server as, or null when we are not root (run as ourselves). */
-interface RunAs {
+export interface RunAs {
   readonly uid: number;
   readonly gid: number;
 }
@@ -267,6 +268,15 @@ function hasSetpriv(): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * The command line that runs `argv` as the server's OS user (see
+ * {@link startCluster}), tied to our life; for tools that must write into a
+ * cluster's directory, such as `pg_basebackup` (scripts/pg-replica.ts).
+ */
+export function serverCommand(argv: string[]): { cmd: string; args: string[]; ids: Partial<RunAs> } {
+  return asServerUser(argv, serverOsUser());
 }
 
 /**
@@ -320,6 +330,11 @@ function hbaConf(u: ClusterUsers): string {
   lines.push('# roles created by tests: password (md5 accepts md5 and scram verifiers)');
   lines.push('local all all md5', 'host all all 127.0.0.1/32 md5');
   return lines.join('\n') + '\n';
+}
+
+/** Hands a directory tree to the server's OS user (nothing to do when we are not root). */
+export function chownToServer(dir: string): void {
+  chownTree(dir, serverOsUser());
 }
 
 /** Hands the temp dir tree to the server's OS user. */
@@ -454,7 +469,7 @@ class ThrowawayCluster implements Cluster {
     const deadline = Date.now() + this.readyTimeoutMs;
     while (Date.now() < deadline) {
       if (!this.child) throw new ClusterError(`postgres exited during start-up:\n${this.logSince(logOffset)}`);
-      if (this.logSince(logOffset).includes(READY_LINE) && (await canConnect(this.host, this.port))) return;
+      if (READY_LINE.test(this.logSince(logOffset)) && (await canConnect(this.host, this.port))) return;
       await pause(25);
     }
     await this.stop('immediate');
@@ -534,4 +549,19 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     await cluster.destroy();
     throw err;
   }
+}
+
+/**
+ * Starts a server on a data directory made elsewhere, laid out as
+ * {@link startCluster} lays it out (`<dir>/data`, `<dir>/tls`, the log in
+ * `<dir>/server.log`, the socket in `<dir>`): a standby cloned by
+ * scripts/pg-replica.ts. Creates no roles (a clone has them). On a random
+ * port (no `options.port`) a port taken meanwhile is retried on another one.
+ * The directory is left in place on failure; `destroy()` removes it.
+ */
+export async function startClusterAt(dir: string, options: ClusterOptions & { readonly binDir: string }): Promise<Cluster> {
+  const port = options.port ?? (await freePort());
+  const cluster = new ThrowawayCluster(dir, options.binDir, port, serverOsUser(), options.settings ?? {}, options.readyTimeoutMs ?? 30_000);
+  await startOnFreePort(cluster, options.port !== undefined);
+  return cluster;
 }
