@@ -5,8 +5,14 @@
  * (pgpass, TLS material) into a {@link LoadedConfig}. For each host in turn
  * the connector builds a {@link ProtocolMachine} and a {@link Session} and
  * dials it through the reactor, with the per-host connect timeout on the
- * reactor's clock. The first session to reach ReadyForQuery wins; a host
- * that fails adds its error and the next one is tried. When every host has
+ * reactor's clock (covering the whole startup, role check included). With
+ * `load_balance_hosts=random` the hosts are shuffled first. The first
+ * session to reach ReadyForQuery *and* fit `target_session_attrs` (see
+ * target-session.ts) wins; a host that fails adds its error, a host that
+ * does not fit is told Terminate and adds an {@link UnsuitableServer}, and
+ * the next one is tried. `prefer-standby` first looks for a standby; when
+ * none fits it goes over the hosts again accepting any server, as libpq
+ * does. When every host has
  * failed the result is the server's own verdict (a DatabaseError such as
  * 28P01, or a ConnectTimeout) for a single host, else a `ConnectionFailed`
  * listing each host's error. Cancelling the Deferred aborts the attempt in
@@ -17,8 +23,8 @@ import type { Reactor } from '../../reactor/interfaces';
 import type { LoadedConfig } from '../config/load';
 import { ProtocolMachine } from '../core/machine';
 import { Deferred } from '../defer';
-import type { HostSpec } from '../dsn/params';
-import { CancelledError, ConnectionFailed, ConnectionLost, ConnectTimeout } from '../errors/base';
+import type { HostSpec, TargetSessionAttrs } from '../dsn/params';
+import { CancelledError, ConnectionFailed, ConnectionLost, ConnectTimeout, UnsuitableServer } from '../errors/base';
 import { DatabaseError, Diagnostic } from '../errors/database';
 import type { AuthCrypto } from '../protocol/auth/crypto';
 import type { TypeRegistry } from '../types/registry';
@@ -27,6 +33,7 @@ import type { LiveSession } from './requests';
 import { Session, type SessionListener } from './session';
 import { endpointOf, machineOptions, sessionTls } from './session-setup';
 import { Statements } from './statements';
+import { checkSession } from './target-session';
 
 /** What the connector needs besides the configuration. */
 export interface ConnectorOptions {
@@ -59,6 +66,10 @@ class Attempt {
   readonly result: Deferred<LiveSession>;
   private current: Session | null = null;
   private readonly errors: Error[] = [];
+  private readonly refusedHosts: string[] = [];
+  private readonly hosts: readonly HostSpec[];
+  /** What a session must be; `prefer-standby` becomes `any` for the second pass. */
+  private attrs: TargetSessionAttrs;
 
   constructor(
     private readonly o: ConnectorOptions,
@@ -66,38 +77,65 @@ class Attempt {
     private readonly events: SessionEvents,
   ) {
     this.result = new Deferred<LiveSession>(() => this.current?.abort(new CancelledError('the connection attempt was cancelled')));
+    this.hosts = config.loadBalanceHosts ? shuffled(config.hosts, o.crypto) : config.hosts;
+    this.attrs = config.targetSessionAttrs ?? 'any';
     this.tryHost(0);
   }
 
+  /**
+   * Opens a session on host `i`. The host's story ends once: handed over
+   * (it fits), refused (it does not fit: terminated, next host), or failed
+   * (next host). A session lost after it was handed over is the
+   * connection's business (`events.lost`).
+   */
   private tryHost(i: number): void {
     if (this.result.called) return;
-    const host = this.config.hosts[i];
-    if (host === undefined) return this.settle(null, connectError(this.errors));
-    const endpoint = endpointOf(host);
-    const machine = new ProtocolMachine(machineOptions(this.config, host, this.o.crypto, this.o));
-    let up = false;
+    const host = this.hosts[i];
+    if (host === undefined) return this.exhausted();
+    let story: 'opening' | 'up' | 'over' = 'opening';
+    const next = (error: Error): void => {
+      if (story !== 'opening') return;
+      story = 'over';
+      timer?.cancel();
+      this.errors.push(error);
+      this.refusedHosts.push(describeHost(host));
+      this.tryHost(i + 1);
+    };
     const listener: SessionListener = {
-      ready: () => {
-        up = true;
+      ready: () => void checkSession(session, this.attrs).addCallbacks((reason) => {
+        if (story !== 'opening') return;
+        if (reason !== null) {
+          next(new UnsuitableServer(describeHost(host), this.attrs, reason));
+          return session.terminate();
+        }
+        story = 'up';
         timer?.cancel();
-        this.settle({ session, statements: new Statements(session, this.o.types, this.o.prepare !== false), endpoint }, null);
-      },
+        this.settle({ session, statements: new Statements(session, this.o.types, this.o.prepare !== false), endpoint: endpointOf(host) }, null);
+      }, (error) => {
+        next(error);
+        session.abort(error);
+      }),
       notification: (pid, channel, payload) => this.events.notification(new Notification(channel, payload, pid)),
       notice: (fields) => this.events.notice(Diagnostic.fromRaw(fields)),
-      lost: (error) => {
-        timer?.cancel();
-        if (up) return this.events.lost(session, error);
-        this.errors.push(hostError(host, error));
-        this.tryHost(i + 1);
-      },
+      lost: (error) => (story === 'up' ? this.events.lost(session, error) : next(hostError(host, error))),
     };
+    const machine = new ProtocolMachine(machineOptions(this.config, host, this.o.crypto, this.o));
     const session = new Session(machine, this.o.reactor, listener, sessionTls(this.config, host, this.config.tls ?? {}, this.o.crypto));
     this.current = session;
     const timer = this.armTimeout(session, host);
-    this.o.reactor.connect(endpoint, session, {
+    this.o.reactor.connect(endpointOf(host), session, {
       timeoutMs: this.timeoutMs,
       keepAliveInitialDelayMs: this.config.keepalives ? this.config.keepalivesIdleMs ?? 60_000 : undefined,
     });
+  }
+
+  /** Every host tried: `prefer-standby` tries them all again accepting any server (libpq's second pass); else the attempt fails. */
+  private exhausted(): void {
+    if (this.attrs === 'prefer-standby') {
+      this.attrs = 'any';
+      return this.tryHost(0);
+    }
+    this.settle(null, connectError(this.errors, this.refusedHosts));
   }
 
   private get timeoutMs(): number | undefined {
@@ -123,14 +161,26 @@ class Attempt {
   }
 }
 
+/** The hosts in random order (libpq's `load_balance_hosts=random`: a Fisher-Yates shuffle). */
+function shuffled(hosts: readonly HostSpec[], crypto: AuthCrypto): HostSpec[] {
+  const out = hosts.slice();
+  const random = crypto.randomBytes(4 * out.length);
+  for (let i = out.length - 1; i > 0; i--) {
+    const r = ((random[4 * i] << 24) | (random[4 * i + 1] << 16) | (random[4 * i + 2] << 8) | random[4 * i + 3]) >>> 0;
+    const j = r % (i + 1);
+    [out[i], out[j]] = [out[j], out[i]];
+  }
+  return out;
+}
+
 /**
  * What connecting failed with: the server's own verdict (a DatabaseError such
  * as 28P01) or a ConnectTimeout when there was one host; otherwise a
  * `ConnectionFailed` listing each host's error (one host included).
  */
-function connectError(errors: Error[]): Error {
+function connectError(errors: Error[], hosts: string[]): Error {
   if (errors.length === 1 && (errors[0] instanceof DatabaseError || errors[0] instanceof ConnectTimeout)) return errors[0];
-  return new ConnectionFailed(errors);
+  return new ConnectionFailed(errors, hosts);
 }
 
 /** One host's connect failure: the transport's own error (refused, reset, TLS) rather than a "lost" wrapper. */

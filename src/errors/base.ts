@@ -92,18 +92,40 @@ export class ConnectTimeout extends ConnectionError {
 
 /**
  * Connecting failed at the transport level (refused, unreachable, reset, TLS)
- * or on every host of a multi-host list; `errors` holds each host's error in
- * order and `cause` is the last one.
+ * or on every host of a multi-host list; `errors` holds each attempt's error
+ * in order, `hosts` the host (`host:port` or socket path) each was about when
+ * known, and `cause` is the last error. The message names each host with why
+ * it was refused.
  */
 export class ConnectionFailed extends ConnectionError {
   readonly errors: readonly Error[];
-  constructor(errors: readonly Error[]) {
+  readonly hosts: readonly string[];
+  constructor(errors: readonly Error[], hosts: readonly string[] = []) {
     const what = errors.length === 1 ? 'could not connect to the server' : 'could not connect to any host';
-    super(`${what}: ${errors.map((e) => e.message).join('; ')}`, {
+    const each = errors.map((e, i) => (hosts[i] === undefined || e.message.includes(hosts[i]) ? e.message : `${hosts[i]}: ${e.message}`));
+    super(`${what}: ${each.join('; ')}`, {
       code: 'ERR_CONNECTION_FAILED',
       cause: errors[errors.length - 1],
     });
     this.errors = errors;
+    this.hosts = hosts;
+  }
+}
+
+/**
+ * A server accepted the connection but is not what `target_session_attrs`
+ * asks for (a standby when `read-write` was asked, ...). The connector told
+ * it Terminate and tried the next host; this error is one entry of the
+ * {@link ConnectionFailed} when no host fitted. `reason` is libpq's wording
+ * ("session is read-only", "server is in hot standby mode", ...).
+ */
+export class UnsuitableServer extends ConnectionError {
+  constructor(
+    readonly host: string,
+    readonly targetSessionAttrs: string,
+    readonly reason: string,
+  ) {
+    super(`${host}: ${reason} (target_session_attrs=${targetSessionAttrs})`, { code: 'ERR_UNSUITABLE_SERVER' });
   }
 }
 
