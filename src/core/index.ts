@@ -12,6 +12,7 @@ export type { Command, SimpleQueryCommand, BatchCommand, CopyDataCommand, CopyDo
 export type { MachineEvent, StartupCompleteEvent, FailedEvent } from './events';
 export type { MachineState } from './states';
 export type { AuthOptions } from './authenticator';
+export { ProtocolVersionUnsupported } from './negotiation';
 
 // The wire codec (docs/api/protocol.md).
 export { ByteWriter, ByteReader, utf8Encode, utf8Decode, toHex, fromHex, concatBytes, readI32, writeI32 } from '../util/bytes';
@@ -26,7 +27,9 @@ export { FrontendDecoder } from '../protocol/frontend-decode';
 export type { PasswordExpectation } from '../protocol/frontend-decode';
 export { encodeBackend, writeBackend } from '../protocol/backend-encode';
 export { B, F, AuthCode, DEFAULT_MAX_MESSAGE_SIZE } from '../protocol/codes';
-export { PROTOCOL_3_0, SSL_REQUEST_CODE, GSSENC_REQUEST_CODE, CANCEL_REQUEST_CODE } from '../protocol/messages';
+export { PROTOCOL_3_0, PROTOCOL_3_2, SSL_REQUEST_CODE, GSSENC_REQUEST_CODE, CANCEL_REQUEST_CODE } from '../protocol/messages';
+export { PROTOCOL_VERSIONS, LATEST_PROTOCOL_VERSION, MAX_CANCEL_KEY_LENGTH, protocolCode } from '../protocol/versions';
+export type { ProtocolVersion } from '../protocol/versions';
 export type {
   BackendMessage, BackendMessageType, FrontendMessage, FrontendMessageType, AuthenticationMessage,
   FieldDescription, FormatCode, RawFields, TransactionStatus,

@@ -27,6 +27,12 @@
  * any number may be in flight (pipelining). The legality tables live in
  * `states.ts`; the transitions that need code are below.
  *
+ * Protocol version: the StartupMessage asks for `maxProtocolVersion`; the
+ * server's first answer may lower it (NegotiateProtocolVersion), never
+ * below `minProtocolVersion`. The rules, and the one retry with 3.0 a
+ * driver makes when a server refuses a newer version outright
+ * ({@link ProtocolMachine.protocolFallback}), are in `negotiation.ts`.
+ *
  * Failure: malformed bytes, an illegal message, a FATAL error or an
  * unexpected end of stream close the machine and yield one `Failed` event.
  * A command that is illegal in the current state throws `InterfaceError`
@@ -37,10 +43,12 @@ import { databaseErrorFrom } from '../errors/sqlstate.generated';
 import { BackendDecoder } from '../protocol/decode';
 import { writeFrontend } from '../protocol/encode';
 import type { AuthenticationMessage, BackendMessage, FrontendMessage, RawFields, TransactionStatus } from '../protocol/messages';
+import { protocolCode, type ProtocolVersion } from '../protocol/versions';
 import { ByteWriter } from '../util/bytes';
 import { Authenticator, type AuthOptions } from './authenticator';
 import type { Command } from './commands';
 import type { MachineEvent } from './events';
+import { Negotiation } from './negotiation';
 import { BACKEND_ALLOWED, BATCH_MESSAGES, COMMANDS_ALLOWED, type MachineState } from './states';
 
 /** What the driver must do next; see the file comment. */
@@ -57,6 +65,13 @@ export interface MachineOptions extends AuthOptions {
   tls?: 'disable' | 'prefer' | 'require';
   /** The largest backend message accepted, in bytes (default 256 MiB). */
   maxMessageSize?: number;
+  /**
+   * The protocol version to ask for (default '3.0', as libpq; the
+   * `Connection` passes `max_protocol_version`, whose default is '3.2').
+   */
+  maxProtocolVersion?: ProtocolVersion;
+  /** The oldest protocol version to accept (default '3.0'); an older server fails the session with `ERR_PROTOCOL_VERSION_UNSUPPORTED`. */
+  minProtocolVersion?: ProtocolVersion;
 }
 
 /** The key a CancelRequest needs (from BackendKeyData). */
@@ -85,8 +100,11 @@ export class ProtocolMachine {
   private _transactionStatus: TransactionStatus = 'I';
   private _backendKey: BackendKey | undefined;
   private readonly _parameters = new Map<string, string>();
+  private readonly negotiation: Negotiation;
 
+  /** Throws `InterfaceError` (`ERR_INVALID_ARGUMENT`) for an unknown protocol version or a minimum above the maximum. */
   constructor(private readonly options: MachineOptions) {
+    this.negotiation = Negotiation.create(options);
     this.decoder = new BackendDecoder({ maxMessageSize: options.maxMessageSize ?? 256 * 1024 * 1024 });
   }
 
@@ -108,6 +126,26 @@ export class ProtocolMachine {
   /** The cancel key from BackendKeyData, once received. */
   get backendKey(): BackendKey | undefined {
     return this._backendKey;
+  }
+
+  /** The protocol version: the one asked for until the server answers the StartupMessage, then the one agreed. */
+  get protocolVersion(): ProtocolVersion {
+    return this.negotiation.version;
+  }
+
+  /** The `_pq_.` startup parameters the server did not recognize (from NegotiateProtocolVersion). */
+  get unrecognizedProtocolOptions(): readonly string[] {
+    return this.negotiation.unrecognizedOptions;
+  }
+
+  /**
+   * After a `Failed` event during startup: the protocol version to retry with
+   * over a new connection (a new machine with it as `maxProtocolVersion`),
+   * when the server refused the startup packet as one that predates the
+   * version asked for does; undefined otherwise. See `negotiation.ts`.
+   */
+  get protocolFallback(): ProtocolVersion | undefined {
+    return this.negotiation.fallback;
   }
 
   /** Whether the link was upgraded to TLS. */
@@ -161,6 +199,7 @@ export class ProtocolMachine {
   receiveEof(): void {
     if (this._state === 'closed') return;
     if (this._state === 'terminating') return this.fail(null);
+    if (this._state === 'authenticating') this.negotiation.closed();
     this.fail(this.fatal ?? new ConnectionLost('the server closed the connection unexpectedly'));
   }
 
@@ -243,7 +282,7 @@ export class ProtocolMachine {
 
   private sendStartup(channelBindingData?: Uint8Array): void {
     const parameters = { user: this.options.user, ...this.options.startupParameters };
-    this.write({ type: 'StartupMessage', parameters });
+    this.write({ type: 'StartupMessage', protocolVersion: protocolCode(this.negotiation.version), parameters });
     this.auth = new Authenticator(this.options, { tls: this._tls, channelBindingData });
     this._state = 'authenticating';
   }
@@ -270,15 +309,22 @@ export class ProtocolMachine {
     if (!BACKEND_ALLOWED[this._state].has(msg.type)) {
       return this.fail(new ProtocolViolation(`unexpected ${msg.type} from the server in state ${this._state}`));
     }
+    if (this._state === 'authenticating') {
+      const refused = this.negotiation.answer(msg);
+      if (refused !== null) return this.fail(refused);
+    }
     switch (msg.type) {
       case 'ErrorResponse':
         return this.serverError(msg.fields, msg);
       case 'ParameterStatus':
         this._parameters.set(msg.name, msg.value);
         break;
-      case 'BackendKeyData':
+      case 'BackendKeyData': {
+        const badKey = this.negotiation.checkCancelKey(msg.secretKey.length);
+        if (badKey !== null) return this.fail(badKey);
         this._backendKey = { processId: msg.processId, secretKey: msg.secretKey.slice() };
         return;
+      }
       case 'ReadyForQuery':
         return this.readyForQuery(msg);
       case 'CopyInResponse':
@@ -297,7 +343,7 @@ export class ProtocolMachine {
         if (this._state === 'copyOut' || this._state === 'copyBoth') this._state = 'busy';
         break;
       case 'NegotiateProtocolVersion':
-        return; // we ask for 3.0 with no _pq_ options: nothing to adjust
+        return; // consumed by the negotiation above
       case 'NoticeResponse':
         break; // legal in every state after the startup packet; never an authentication request
       default:

@@ -15,6 +15,8 @@
  *    exactly one ReadyForQuery. `busy` means at least one is in flight.
  * 5. COPY sub-states are entered from `busy` on Copy*Response and left on
  *    the end of the copy (CopyDone either way, or an ErrorResponse).
+ * 6. NegotiateProtocolVersion is legal only as the server's first answer to
+ *    the StartupMessage (checked in `negotiation.ts`).
  *
  * The few transitions that are not pure table look-ups (authentication,
  * the FIFO count, the copy sub-states) are written out in `machine.ts`.
@@ -59,7 +61,7 @@ export const BACKEND_ALLOWED: Readonly<Record<MachineState, ReadonlySet<BackendM
   sslRequested: new Set(),
   tlsHandshake: new Set(),
   authenticating: new Set([...AUTH, ...ASYNC]),
-  settingUp: new Set(['BackendKeyData', 'ReadyForQuery', 'NegotiateProtocolVersion', ...ASYNC]),
+  settingUp: new Set(['BackendKeyData', 'ReadyForQuery', ...ASYNC]),
   ready: new Set(SESSION_ASYNC),
   busy: new Set([...QUERY_RESPONSES, ...SESSION_ASYNC]),
   copyIn: new Set([...SESSION_ASYNC]),

@@ -25,6 +25,7 @@ import { ProtocolViolation } from '../errors/base';
 import { readI32, type ByteReader } from '../util/bytes';
 import type { BackendMessage, FieldDescription, FormatCode, RawFields } from './messages';
 import { FrameBuffer, type DecoderOptions } from './framer';
+import { MAX_CANCEL_KEY_LENGTH } from './versions';
 
 export type { DecoderOptions } from './framer';
 
@@ -107,9 +108,10 @@ function decodeMechanisms(r: ByteReader): string[] {
   return out;
 }
 
+/** The secret key: 4 to 256 bytes (protocol 3.2); whether the negotiated version allows its length is the machine's check. */
 function cancelKey(r: ByteReader): Uint8Array {
   const n = r.remaining;
-  if (n < 4 || n > 256) throw new ProtocolViolation(`invalid cancel key length ${n}`);
+  if (n < 4 || n > MAX_CANCEL_KEY_LENGTH) throw new ProtocolViolation(`invalid cancel key length ${n}`);
   return r.rest().slice();
 }
 

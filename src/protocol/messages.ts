@@ -115,6 +115,8 @@ export type FrontendMessageType = FrontendMessage['type'];
 
 /** The protocol version 3.0 as sent in StartupMessage. */
 export const PROTOCOL_3_0 = 196608;
+/** The protocol version 3.2 (PostgreSQL 18: cancel keys of 4 to 256 bytes) as sent in StartupMessage. */
+export const PROTOCOL_3_2 = 196610;
 /** The request codes of the untyped startup-phase messages. */
 export const SSL_REQUEST_CODE = 80877103;
 export const GSSENC_REQUEST_CODE = 80877104;
