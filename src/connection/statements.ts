@@ -21,13 +21,26 @@
  * never their order. Several statements in one string cannot be prepared;
  * without parameters such a string falls back to the simple Query protocol.
  *
- * Staleness. A cached statement the server can no longer run as prepared
- * (0A000 "cached plan must not change result type" after a schema change;
- * 26000 after `DISCARD ALL` or behind a pooler) is evicted; outside a
- * transaction the request is prepared and run again, once (as postgres.js
- * does); inside one the error is reported, since the transaction is aborted.
- * The cache is an LRU of {@link MAX_STATEMENTS}; evicted statements are
- * closed on the server.
+ * Names. Every session names its statements `tsp_<prefix>_<n>`, with a
+ * random prefix drawn when the session starts and a counter that never
+ * repeats a name. Behind a pooler in transaction mode several clients share
+ * one server connection, and with names like `tsp_1` a Bind of one client's
+ * statement would run another client's SQL with no error at all; with a
+ * prefix of its own a session can only ever reach its own statements, so the
+ * worst a pooler can do is an error (26000, 42P05), never a wrong answer.
+ *
+ * Staleness. The cache is invalid for a statement when the server cannot
+ * run it as prepared: 0A000 "cached plan must not change result type" after
+ * a schema change; 26000 "prepared statement does not exist" after `DISCARD
+ * ALL` or behind a pooler that moved us to another server connection; 42P05
+ * "prepared statement already exists" when its name is taken on the server
+ * connection (a pooler's, by a session that drew the same prefix). The
+ * statement is evicted; outside a transaction (status idle) the request is
+ * prepared and run again, once, under a new name (as postgres.js does);
+ * inside one the error is reported, since the transaction is aborted. The
+ * cache is an LRU of {@link MAX_STATEMENTS}; evicted statements, and
+ * statements whose first run failed after their Parse, are closed on the
+ * server (never a name the server refused with 42P05: that one is not ours).
  *
  * Without preparing (`prepare: false`, for a pooler in transaction mode,
  * where a statement prepared on one server connection is unknown to the
@@ -39,7 +52,7 @@
  * recomputed when types are registered after it was cached.
  */
 import { InterfaceError } from '../errors/base';
-import { databaseErrorFrom, FeatureNotSupported, InvalidSqlStatementName, SqlSyntaxError } from '../errors/sqlstate.generated';
+import { databaseErrorFrom, DuplicatePreparedStatement, FeatureNotSupported, InvalidSqlStatementName, SqlSyntaxError } from '../errors/sqlstate.generated';
 import type { BackendMessage, FieldDescription, FormatCode, FrontendMessage, TransactionStatus } from '../protocol/messages';
 import { toError } from '../defer/failure';
 import type { Column, QueryResult, RowFactory, RowShape } from './rows';
@@ -95,6 +108,8 @@ export interface ExecRequest {
 /** Executes statements over one session; see the file comment. */
 export class Statements {
   private readonly statements = new Map<string, Statement>();
+  /** `tsp_<random>_`: the names of this session's statements (see the file comment). */
+  private readonly prefix: string;
   private counter = 0;
   private closeQueue: string[] = [];
   /** The statement whose preparation holds the pipeline, or null. */
@@ -106,12 +121,16 @@ export class Statements {
    * @param session the session to send on
    * @param registry the connection's types
    * @param prepare false: unnamed statements only, nothing cached (see the file comment)
+   * @param random a uniform source in [0, 1) for the session's name prefix (default `Math.random`)
    */
   constructor(
     private readonly session: Session,
     private readonly registry: TypeRegistry,
     private readonly prepare: boolean = true,
-  ) {}
+    random: () => number = Math.random,
+  ) {
+    this.prefix = statementPrefix(random);
+  }
 
   /**
    * Sends `req`, or holds it behind a statement being prepared (see the file
@@ -168,7 +187,7 @@ export class Statements {
   }
 
   private prepareStatement(req: ExecRequest): void {
-    const st: Statement = { name: `tsp_${++this.counter}`, paramTypes: null, fields: null, ready: false, version: -1 };
+    const st: Statement = { name: `${this.prefix}${++this.counter}`, paramTypes: null, fields: null, ready: false, version: -1 };
     const parse: FrontendMessage = { type: 'Parse', name: st.name, sql: req.sql, paramTypes: [] };
     const describe: FrontendMessage = { type: 'Describe', target: 'S', name: st.name };
     if (req.params.length === 0) this.prepareAndRun(req, st, [parse, describe]);
@@ -195,10 +214,11 @@ export class Statements {
         if (msg.type === 'ErrorResponse' && error === null) error = databaseErrorFrom(msg.fields, { query: req.sql });
         else this.describeInto(st, msg);
       },
-      ready: () => {
+      ready: (status) => {
         this.settle(req.sql, st, error);
-        if (error !== null) req.done(error, null);
-        else this.dispatch(req);
+        // a Parse refused as taken (42P05) is the only invalid-cache error a preparation can meet
+        if (error === null || (error instanceof DuplicatePreparedStatement && this.preparedAgain(req, error, status))) this.dispatch(req);
+        else req.done(error, null);
         this.unblock(st, null);
       },
       abort: (e) => {
@@ -308,11 +328,20 @@ export class Statements {
       this.simple(req);
       return true;
     }
-    if (st === undefined || !isStale(error)) return false;
+    if (st === undefined || !isCacheInvalid(error)) return false;
     this.evict(req.sql, st);
-    if (status !== 'I' || req.reprepared === true) return false;
-    req.reprepared = true;
+    if (!this.preparedAgain(req, error, status)) return false;
     this.execute(req);
+    return true;
+  }
+
+  /**
+   * Whether a request whose statement the cache had wrong may be prepared
+   * again: once, and only outside a transaction (status idle). Marks it so.
+   */
+  private preparedAgain(req: ExecRequest, error: Error, status: TransactionStatus | undefined): boolean {
+    if (!isCacheInvalid(error) || status !== 'I' || req.reprepared === true) return false;
+    req.reprepared = true;
     return true;
   }
 
@@ -321,11 +350,16 @@ export class Statements {
     else if (msg.type === 'RowDescription') st.fields = msg.fields;
   }
 
-  /** Marks a statement prepared, or drops it on error. */
+  /**
+   * Marks a statement prepared, or drops it on error; a failed statement is
+   * also closed on the server (its Parse may have succeeded before a later
+   * message failed), unless the server refused its name as taken (42P05).
+   */
   private settle(sql: string, st: Statement, error: Error | null): void {
     if (st.ready) return;
     if (error !== null || st.paramTypes === null) {
       if (this.statements.get(sql) === st) this.statements.delete(sql);
+      if (error !== null && !(error instanceof DuplicatePreparedStatement)) this.closeQueue.push(st.name);
     } else {
       st.ready = true;
     }
@@ -373,7 +407,21 @@ function isMultiStatement(error: Error): boolean {
   return error instanceof SqlSyntaxError && /multiple commands/.test(error.message);
 }
 
-/** 0A000 (cached plan must not change result type) or 26000 (prepared statement does not exist). */
-function isStale(error: Error): boolean {
-  return error instanceof FeatureNotSupported || error instanceof InvalidSqlStatementName;
+/**
+ * The cache was wrong about a statement: 0A000 (cached plan must not change
+ * result type), 26000 (prepared statement does not exist) or 42P05 (prepared
+ * statement already exists).
+ */
+function isCacheInvalid(error: Error): boolean {
+  return error instanceof FeatureNotSupported || error instanceof InvalidSqlStatementName || error instanceof DuplicatePreparedStatement;
+}
+
+/** Characters of the random part of a session's statement names: 36^8, about 2.8e12 prefixes. */
+const PREFIX_LENGTH = 8;
+
+/** `tsp_<8 random base-36 characters>_`. */
+function statementPrefix(random: () => number): string {
+  let s = '';
+  for (let i = 0; i < PREFIX_LENGTH; i++) s += Math.floor(random() * 36).toString(36);
+  return `tsp_${s}_`;
 }

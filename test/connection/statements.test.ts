@@ -1,9 +1,12 @@
 /**
  * The statement cache after a schema change or DISCARD ALL: re-prepared and
  * run again transparently outside a transaction; inside one, a clear failure
- * and an evicted statement, so the next transaction works.
+ * and an evicted statement, so the next transaction works. Statement names
+ * are the session's own (a random prefix), and a name taken on the server
+ * (42P05) is treated like a stale statement.
  */
 import { Connection, TypeRegistry, newType, registerType } from '../../src/index';
+import { failure } from '../support/failure';
 import { createTestDatabase, type TestDatabase } from '../support/server';
 
 let db: TestDatabase;
@@ -66,6 +69,66 @@ describe('stale cached statements', () => {
     expect(err).toMatchObject({ code: '0A000' });
     const rows = await conn.runInteraction(async (c) => (await c.execute(SELECT, [1])).fetchall());
     expect(rows).toEqual([{ id: 1, name: 'ann', email: null }]);
+  });
+});
+
+/** The names and SQL of the statements prepared in `c`'s session (asked with the simple protocol: prepares nothing). */
+async function preparedOn(c: Connection): Promise<Array<{ name: string; statement: string }>> {
+  return c.runQuery('SELECT name, statement FROM pg_prepared_statements ORDER BY prepare_time, name', [], { simple: true });
+}
+
+/** The name `c` prepared `sql` under. */
+async function nameOf(c: Connection, sql: string): Promise<string> {
+  const found = (await preparedOn(c)).find((p) => p.statement === sql);
+  if (found === undefined) throw new Error(`${sql} is not prepared`);
+  return found.name;
+}
+
+/** The name the session will give its next statement, after `name` (`..._<n>` becomes `..._<n + 1>`). */
+function nextName(name: string): string {
+  const m = /^(.*\D)(\d+)$/.exec(name)!;
+  return `${m[1]}${Number(m[2]) + 1}`;
+}
+
+describe('statement names', () => {
+  it('carry a random prefix of the session: two sessions never share a name', async () => {
+    const other = new Connection();
+    await other.connect(db.url());
+    await conn.runQuery(SELECT, [1]);
+    await other.runQuery(SELECT, [1]);
+    const mine = await nameOf(conn, SELECT), theirs = await nameOf(other, SELECT);
+    other.close();
+    expect(mine).toMatch(/^tsp_[0-9a-z]{8}_\d+$/);
+    expect(theirs).toMatch(/^tsp_[0-9a-z]{8}_\d+$/);
+    expect(mine).not.toBe(theirs);
+  });
+
+  it('a name taken on the server (42P05), outside a transaction: prepared again under a new name, and the answer is our own', async () => {
+    await conn.runQuery(SELECT, [1]);
+    const taken = nextName(await nameOf(conn, SELECT));
+    await conn.runOperation(`PREPARE ${taken} AS SELECT 'not mine' AS name`, [], { simple: true });
+    expect(await conn.runQuery('SELECT name FROM users WHERE id = $1', [1])).toEqual([{ name: 'ann' }]);
+    // without parameters (Parse, Describe, Bind, Execute and Sync in one batch) too; the retry took nextName(taken)
+    await conn.runOperation(`PREPARE ${nextName(nextName(taken))} AS SELECT 'not mine' AS name`, [], { simple: true });
+    expect(await conn.runQuery("SELECT 'mine' AS name")).toEqual([{ name: 'mine' }]);
+    // the statement that took the name is untouched (not closed as if it were ours)
+    expect((await preparedOn(conn)).filter((p) => /not mine/.test(p.statement))).toHaveLength(2);
+  });
+
+  it('a name taken on the server (42P05), inside a transaction: the error is reported, and the next transaction works', async () => {
+    await conn.runInteraction((c) => c.execute(SELECT, [1])); // BEGIN, the SELECT and COMMIT are prepared now
+    const taken = nextName((await preparedOn(conn)).at(-1)!.name);
+    await conn.runOperation(`PREPARE ${taken} AS SELECT 'not mine' AS name`, [], { simple: true });
+    const error = await failure(conn.runInteraction((c) => c.execute('SELECT name FROM users WHERE id = $1', [1])));
+    expect(error).toMatchObject({ code: '42P05' });
+    const rows = await conn.runInteraction(async (c) => (await c.execute('SELECT name FROM users WHERE id = $1', [1])).fetchall());
+    expect(rows).toEqual([{ name: 'ann' }]);
+  });
+
+  it('a statement whose first run failed is closed on the server, not left behind', async () => {
+    for (let i = 0; i < 3; i++) expect(await failure(conn.runQuery('SELECT 1 / 0 AS boom'))).toMatchObject({ code: '22012' });
+    await conn.runQuery(SELECT, [1]); // its batch carries the Close messages
+    expect((await preparedOn(conn)).filter((p) => p.statement === 'SELECT 1 / 0 AS boom')).toEqual([]);
   });
 });
 

@@ -4,10 +4,11 @@
  * requests held behind a statement being prepared, LRU eviction with the
  * Close messages it prepends, the stale-plan rule (0A000 / 26000 prepared
  * again outside a transaction, once; evicted and failed inside one) and the
- * simple-protocol fallback for several statements in one string.
+ * simple-protocol fallback for several statements in one string, and the
+ * session's own random prefix on every statement name.
  */
 import { MAX_STATEMENTS } from '../../src/connection/statements';
-import type { Cursor } from '../../src/index';
+import { Connection, type Cursor } from '../../src/index';
 import type { FrontendMessage } from '../../src/protocol/messages';
 import { outcome, settle, virtualConnection, type VirtualWorld } from '../support/fake-backend';
 
@@ -26,12 +27,26 @@ beforeEach(async () => {
 });
 afterEach(() => w.conn.close());
 
+/** A session's statement name `tsp_<random prefix>_<n>`. */
+const NAME = /^tsp_[0-9a-z]{8}_(\d+)$/;
+
+/** A statement name without its session's random prefix: `tsp_<n>` (the prefix has tests of its own). */
+function short(name: string): string {
+  const m = NAME.exec(name);
+  return m === null ? name : `tsp_${m[1]}`;
+}
+
+/** The (short) names of the statements prepared on the scripted server now. */
+function preparedNames(): string[] {
+  return [...w.server.current.prepared.keys()].map(short);
+}
+
 /** The messages of the query phase received since `from`, briefly: `Parse tsp_1`, `Bind tsp_1`, `Close S tsp_1`, `Sync`, ... */
 function since(from: number): string[] {
   return w.server.current.received.slice(from).map((m: FrontendMessage) => {
-    if (m.type === 'Parse') return `Parse ${m.name}`;
-    if (m.type === 'Bind') return `Bind ${m.statement}`;
-    if (m.type === 'Close' || m.type === 'Describe') return `${m.type} ${m.target} ${m.name}`;
+    if (m.type === 'Parse') return `Parse ${short(m.name)}`;
+    if (m.type === 'Bind') return `Bind ${short(m.statement)}`;
+    if (m.type === 'Close' || m.type === 'Describe') return `${m.type} ${m.target} ${short(m.name)}`;
     if (m.type === 'Query') return `Query ${m.sql}`;
     return m.type;
   });
@@ -78,7 +93,27 @@ describe('what each call sends', () => {
     const at = mark();
     await outcome(w.reactor, w.conn.runQuery('SELECT 1 AS n; SELECT 2 AS n'));
     expect(since(at)).toEqual(['Parse tsp_1', 'Describe S tsp_1', 'Bind tsp_1', 'Execute', 'Sync', 'Query SELECT 1 AS n; SELECT 2 AS n']);
-    expect(w.server.current.prepared.has('tsp_1')).toBe(false);
+    expect(preparedNames()).not.toContain('tsp_1');
+  });
+});
+
+describe('statement names', () => {
+  /** The statement names in the Parse messages the `i`th backend received. */
+  const parsed = (i: number): string[] => w.server.backends[i].receivedOf('Parse').map((p) => p.name);
+
+  it('are tsp_<random prefix>_<n>: each session draws a prefix of its own, a reconnect a new one', async () => {
+    await outcome(w.reactor, w.conn.runQuery('SELECT 1 AS n'));
+    const other = new Connection({ env: {}, reactor: w.reactor });
+    await outcome(w.reactor, other.connect(w.server.dsn));
+    await outcome(w.reactor, other.runQuery('SELECT 1 AS n'));
+    other.close();
+    w.conn.close();
+    await outcome(w.reactor, w.conn.connect(w.server.dsn));
+    await outcome(w.reactor, w.conn.runQuery('SELECT 1 AS n'));
+    const names = [parsed(0)[0], parsed(1)[0], parsed(2)[0]];
+    for (const name of names) expect(name).toMatch(NAME);
+    expect(names.map(short)).toEqual(['tsp_1', 'tsp_1', 'tsp_1']);
+    expect(new Set(names).size).toBe(3);
   });
 });
 
@@ -94,7 +129,7 @@ describe('LRU eviction', () => {
     at = mark();
     expect(await outcome(w.reactor, w.conn.runQuery('SELECT 0 AS n'))).toEqual([{ n: 0 }]);
     expect(since(at)).toEqual(['Close S tsp_2', 'Bind tsp_1', 'Execute', 'Sync']);
-    expect(w.server.current.prepared.has('tsp_2')).toBe(false);
+    expect(preparedNames()).not.toContain('tsp_2');
     expect(w.server.current.prepared.size).toBe(MAX_STATEMENTS);
     at = mark();
     await outcome(w.reactor, w.conn.runQuery('SELECT 1 AS n')); // evicted: prepared again under a new name
@@ -106,7 +141,7 @@ describe('stale cached statements', () => {
   async function cached(sql: string): Promise<string> {
     await outcome(w.reactor, w.conn.runQuery(sql));
     const name = [...w.server.current.prepared].find(([, st]) => st.sql === sql)![0];
-    return name;
+    return short(name);
   }
 
   it('outside a transaction: 0A000 (the result type changed) evicts, closes, prepares again and answers with the new shape', async () => {
