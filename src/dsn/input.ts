@@ -78,6 +78,8 @@ const TYPED: Readonly<Record<TypedKey, readonly [Kind, Keyword?]>> = {
   sslnegotiation: ['string'],
   sslMinProtocolVersion: ['string', 'ssl_min_protocol_version'],
   sslMaxProtocolVersion: ['string', 'ssl_max_protocol_version'],
+  minProtocolVersion: ['string', 'min_protocol_version'],
+  maxProtocolVersion: ['string', 'max_protocol_version'],
   targetSessionAttrs: ['string', 'target_session_attrs'],
   passfile: ['string'],
   channelBinding: ['string', 'channel_binding'],

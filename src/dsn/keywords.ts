@@ -1,8 +1,9 @@
 /**
  * The libpq connection keywords and the PG* environment variables behind them.
  *
- * A connection string may use exactly these keywords (libpq 17's list); any
- * other is refused. Where libpq reads a keyword's default from an
+ * A connection string may use exactly these keywords (libpq 17's list, and
+ * libpq 18's `min_protocol_version` and `max_protocol_version`); any other
+ * is refused. Where libpq reads a keyword's default from an
  * environment variable, {@link ENV_VARS} names it.
  */
 
@@ -14,6 +15,7 @@ export const KEYWORDS = [
   'keepalives_count', 'tcp_user_timeout', 'replication', 'sslmode', 'sslnegotiation',
   'sslcompression', 'sslcert', 'sslkey', 'sslpassword', 'sslcertmode', 'sslrootcert', 'sslcrl',
   'sslcrldir', 'sslsni', 'requirepeer', 'ssl_min_protocol_version', 'ssl_max_protocol_version',
+  'min_protocol_version', 'max_protocol_version',
   'gssencmode', 'krbsrvname', 'gsslib', 'gssdelegation', 'service', 'target_session_attrs',
   'load_balance_hosts',
 ] as const;
@@ -59,6 +61,8 @@ export const ENV_VARS: Readonly<Partial<Record<Keyword, string>>> = {
   requirepeer: 'PGREQUIREPEER',
   ssl_min_protocol_version: 'PGSSLMINPROTOCOLVERSION',
   ssl_max_protocol_version: 'PGSSLMAXPROTOCOLVERSION',
+  min_protocol_version: 'PGMINPROTOCOLVERSION',
+  max_protocol_version: 'PGMAXPROTOCOLVERSION',
   gssencmode: 'PGGSSENCMODE',
   krbsrvname: 'PGKRBSRVNAME',
   gsslib: 'PGGSSLIB',

@@ -4,6 +4,7 @@
  * every connection uses ({@link ConnectParams}).
  */
 
+import type { ProtocolVersion } from '../protocol/versions';
 import type { Keyword } from './keywords';
 
 /** Raw keyword values from a connection string, as libpq stores them (strings, unvalidated). */
@@ -62,6 +63,14 @@ export interface ConnectParams {
   sslnegotiation: 'postgres' | 'direct';
   sslMinProtocolVersion?: string;
   sslMaxProtocolVersion?: string;
+  /** The oldest frontend/backend protocol version to accept (libpq 18 `min_protocol_version`; default '3.0'). */
+  minProtocolVersion: ProtocolVersion;
+  /**
+   * The protocol version to ask for (libpq 18 `max_protocol_version`);
+   * default '3.2' (`latest`), where libpq 18's default is '3.0'. A server
+   * that speaks only 3.0 negotiates down to it.
+   */
+  maxProtocolVersion: ProtocolVersion;
   targetSessionAttrs: TargetSessionAttrs;
   /** The password file to consult when no password is given. */
   passfile?: string;
@@ -112,7 +121,9 @@ export type KeywordOnly = Exclude<Keyword, keyof ConnectParams | 'host' | 'hosta
  *   Not together with `sslmode` or `sslrootcert`; TLS material (`ca`,
  *   `cert`, `key`) is refused: give file paths in sslrootcert/sslcert/sslkey.
  */
-export interface ConnectInput extends Partial<Omit<ConnectParams, 'hosts' | 'sslsni' | 'keepalives'>>, Partial<Record<KeywordOnly, string | number>> {
+export interface ConnectInput
+  extends Partial<Omit<ConnectParams, 'hosts' | 'sslsni' | 'keepalives' | 'minProtocolVersion' | 'maxProtocolVersion'>>,
+    Partial<Record<KeywordOnly, string | number>> {
   dsn?: string;
   /** node-postgres' name for {@link ConnectInput.dsn}. */
   connectionString?: string;
@@ -124,6 +135,10 @@ export interface ConnectInput extends Partial<Omit<ConnectParams, 'hosts' | 'ssl
   sslsni?: boolean | '0' | '1' | 0 | 1;
   /** TCP keepalive; a boolean or libpq's integer (0 = off). */
   keepalives?: boolean | string | number;
+  /** The oldest protocol version to accept: '3.0' (default), '3.2', or 'latest' (3.2). */
+  minProtocolVersion?: ProtocolVersion | 'latest';
+  /** The protocol version to ask for: '3.0', '3.2', or 'latest' (3.2, the default). */
+  maxProtocolVersion?: ProtocolVersion | 'latest';
   /** node-postgres' TLS switch, mapped to sslmode (see above). */
   ssl?: boolean | { rejectUnauthorized?: boolean };
 }

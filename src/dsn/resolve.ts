@@ -12,7 +12,8 @@
  * Defaults: host = `options.defaultHost` (default {@link DEFAULT_SOCKET_DIR},
  * the unix-socket directory of Debian's libpq), port 5432, user =
  * `options.osUser`, database = user, sslmode 'prefer' ('verify-full' when
- * sslrootcert=system), target_session_attrs 'any', channel_binding 'prefer'.
+ * sslrootcert=system), target_session_attrs 'any', channel_binding 'prefer',
+ * min_protocol_version '3.0', max_protocol_version '3.2' (libpq 18: '3.0').
  */
 
 import { configError } from './errors';
@@ -23,7 +24,10 @@ export { DEFAULT_SOCKET_DIR };
 import { ENV_VARS, type Keyword } from './keywords';
 import type { ChannelBinding, ConnectInput, ConnectParams, DsnParams, SslMode, TargetSessionAttrs } from './params';
 import { parseDsn } from './parse';
-import { parseConnectTimeout, parseEnum, parseInteger, parseNonNegative, parsePort, parseSeconds, parseSwitch } from './values';
+import { LATEST_PROTOCOL_VERSION, olderThan } from '../protocol/versions';
+import {
+  parseConnectTimeout, parseEnum, parseInteger, parseNonNegative, parsePort, parseProtocolVersion, parseSeconds, parseSwitch,
+} from './values';
 
 /** The environment: variable name to value (in Node, the process environment). */
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -110,6 +114,8 @@ function fromKeywords(raw: DsnParams, defaultHost: string): Built {
     sslnegotiation: opt('sslnegotiation', (v) => parseEnum('sslnegotiation', v, SSL_NEGOTIATIONS)) ?? 'postgres',
     sslMinProtocolVersion: nonEmpty(raw.ssl_min_protocol_version),
     sslMaxProtocolVersion: nonEmpty(raw.ssl_max_protocol_version),
+    minProtocolVersion: opt('min_protocol_version', (v) => parseProtocolVersion('min_protocol_version', v)) ?? '3.0',
+    maxProtocolVersion: opt('max_protocol_version', (v) => parseProtocolVersion('max_protocol_version', v)) ?? LATEST_PROTOCOL_VERSION,
     targetSessionAttrs: opt('target_session_attrs', (v) => parseEnum('target_session_attrs', v, SESSION_ATTRS)) ?? 'any',
     passfile: nonEmpty(raw.passfile),
     channelBinding: opt('channel_binding', (v) => parseEnum('channel_binding', v, CHANNEL_BINDINGS)) ?? 'prefer',
@@ -141,11 +147,21 @@ function validate(p: ConnectParams): ConnectParams {
   parseEnum('channel_binding', p.channelBinding, CHANNEL_BINDINGS);
   parseEnum('sslnegotiation', p.sslnegotiation, SSL_NEGOTIATIONS);
   if (p.sslcertmode !== undefined) parseEnum('sslcertmode', p.sslcertmode, SSL_CERT_MODES);
+  checkProtocolVersions(p);
   for (const h of p.hosts) parsePort(h.port);
   if (p.connectTimeoutMs !== undefined && !(Number.isFinite(p.connectTimeoutMs) && p.connectTimeoutMs >= 0)) {
     throw configError(`invalid connectTimeoutMs: ${String(p.connectTimeoutMs)} (expected a non-negative number of milliseconds)`);
   }
   return p;
+}
+
+/** libpq 18: each version valid ('latest' resolved), and the minimum no newer than the maximum. */
+function checkProtocolVersions(p: ConnectParams): void {
+  p.minProtocolVersion = parseProtocolVersion('min_protocol_version', p.minProtocolVersion);
+  p.maxProtocolVersion = parseProtocolVersion('max_protocol_version', p.maxProtocolVersion);
+  if (olderThan(p.maxProtocolVersion, p.minProtocolVersion)) {
+    throw configError(`min_protocol_version ${p.minProtocolVersion} is greater than max_protocol_version ${p.maxProtocolVersion}`);
+  }
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

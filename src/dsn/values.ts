@@ -3,6 +3,7 @@
  * booleans, each failing with a ConfigurationError that names the keyword.
  */
 
+import { LATEST_PROTOCOL_VERSION, type ProtocolVersion } from '../protocol/versions';
 import { configError, quoteValue } from './errors';
 
 /** Parses an integer the way libpq does (surrounding whitespace allowed, nothing else). */
@@ -27,6 +28,12 @@ export function parsePort(value: string | number): number {
 export function parseEnum<T extends string>(keyword: string, value: string, allowed: readonly T[]): T {
   if ((allowed as readonly string[]).includes(value)) return value as T;
   throw configError(`invalid ${keyword} value: ${quoteValue(keyword, value)} (expected one of ${allowed.join(', ')})`);
+}
+
+/** Parses libpq 18's `min_protocol_version` / `max_protocol_version`: '3.0', '3.2', or 'latest' (3.2). */
+export function parseProtocolVersion(keyword: string, value: string): ProtocolVersion {
+  const v = parseEnum(keyword, value, ['3.0', '3.2', 'latest'] as const);
+  return v === 'latest' ? LATEST_PROTOCOL_VERSION : v;
 }
 
 /** Parses libpq's 0/1 switches. */

@@ -5,7 +5,7 @@ const SECRET = 'S3cr3t-Pw';
 const opts = { osUser: 'osuser' };
 
 describe('resolveConfig defaults', () => {
-  it('uses the default socket directory, port 5432, the OS user, database = user, sslmode prefer', () => {
+  it('uses the default socket directory, port 5432, the OS user, database = user, sslmode prefer, protocol 3.0 to 3.2', () => {
     expect(resolveConfig(undefined, {}, opts)).toEqual({
       hosts: [{ host: DEFAULT_SOCKET_DIR, port: 5432, kind: 'unix', socketPath: '/var/run/postgresql/.s.PGSQL.5432' }],
       user: 'osuser',
@@ -17,6 +17,8 @@ describe('resolveConfig defaults', () => {
       channelBinding: 'prefer',
       loadBalanceHosts: false,
       keepalives: true,
+      minProtocolVersion: '3.0',
+      maxProtocolVersion: '3.2',
     });
   });
 
