@@ -40,7 +40,7 @@ const scalars: TypeRecord[] = [
   rec('int4', s.parseNumber, s.integerSerializer('int4', ...INT4), binary(b.parseInt4Binary)),
   rec('int8', s.parseBigInt, s.integerSerializer('int8', ...INT8), binary(b.parseInt8Binary)),
   rec('oid', s.parseNumber, s.integerSerializer('oid', 0n, 4294967295n), binary(b.parseOidBinary)),
-  rec('float4', s.parseFloatText, s.floatSerializer('float4'), binary(b.parseFloat4Binary)),
+  rec('float4', s.parseFloat4Text, s.floatSerializer('float4'), binary(b.parseFloat4Binary)),
   rec('float8', s.parseFloatText, s.floatSerializer('float8'), binary(b.parseFloat8Binary)),
   rec('numeric', s.parseNumeric, s.serializeNumeric),
   rec('money', s.parseText, s.textSerializer('money')),

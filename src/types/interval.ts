@@ -4,10 +4,23 @@
  * Theory of operation. An interval is three independent fields, because a
  * month is not a fixed number of days and a day is not always 24 hours (DST):
  * `months` (int32), `days` (int32) and `microseconds` (int64, a `bigint` so
- * it is exact over the whole range). We parse the `postgres` IntervalStyle
- * that the connection selects at startup (`1 year 2 mons -3 days +04:05:06.5`)
- * and the `iso_8601` style (`P1Y2M-3DT4H5M6.5S`); `toString()` writes ISO
- * 8601 with per-field signs, which PostgreSQL reads back under any style.
+ * it is exact over the whole range).
+ *
+ * The connection does not choose the server's IntervalStyle (a pooler such
+ * as PgBouncer refuses startup parameters it does not know, and a session
+ * may `SET IntervalStyle` at any time), so the parser reads all four, told
+ * apart by their first character and their words:
+ *
+ * - `iso_8601` starts with `P`: `P1Y2M-3DT4H5M6.5S`;
+ * - `postgres_verbose` starts with `@`: `@ 1 year 2 mons -3 days 4 hours 5
+ *   mins 6.5 secs ago`, where a final `ago` negates every field;
+ * - `postgres` has unit words and a clock: `1 year 2 mons -3 days +04:05:06.5`;
+ * - `sql_standard` has none: `1-2` (years-months), `3 4:05:06` (days and a
+ *   clock), `0`; a leading `-` applies to every field, unless each field
+ *   carries its own sign (`-1-2 +3 -4:05:06.5`, printed for mixed signs).
+ *
+ * `toString()` writes ISO 8601 with per-field signs, which PostgreSQL reads
+ * back under any style.
  */
 import { TypeParseError, badParam } from './errors';
 
@@ -15,6 +28,9 @@ const US_PER_SECOND = 1000000n;
 const US_PER_MINUTE = 60n * US_PER_SECOND;
 const US_PER_HOUR = 60n * US_PER_MINUTE;
 const CLOCK = /^([+-])?(\d+):(\d\d):(\d\d)(?:\.(\d{1,6}))?$/;
+const YEAR_MONTH = /^([+-])?(\d+)-(\d+)$/;
+const DAYS = /^([+-])?(\d+)$/;
+const SECONDS = /^[+-]?\d+(?:\.\d{1,6})?$/;
 const ISO = /^P(?:(-?\d+)Y)?(?:(-?\d+)M)?(?:(-?\d+)W)?(?:(-?\d+)D)?(?:T(?:(-?\d+)H)?(?:(-?\d+)M)?(?:(-?\d+(?:\.\d+)?)S)?)?$/;
 
 /** The parts accepted by {@link Interval.from}; each may be negative; seconds may be fractional. */
@@ -48,10 +64,10 @@ export class Interval {
     return new Interval(months, days, time + secondsToMicros(String(parts.seconds ?? 0)));
   }
 
-  /** Parses the `postgres` or `iso_8601` IntervalStyle; throws `TypeParseError` otherwise. */
+  /** Parses any IntervalStyle (see the file comment); throws `TypeParseError` otherwise. */
   static parse(text: string): Interval {
-    const parsed = text.startsWith('P') ? parseIso(text) : parsePostgres(text);
-    if (parsed === null) throw new TypeParseError('interval', text, 'not a postgres or iso_8601 interval');
+    const parsed = parseAnyStyle(text);
+    if (parsed === null) throw new TypeParseError('interval', text, 'not an interval in any IntervalStyle');
     return parsed;
   }
 
@@ -86,27 +102,98 @@ function secondsToMicros(text: string): bigint {
   return negative ? -us : us;
 }
 
-function parsePostgres(text: string): Interval | null {
-  const tokens = text.split(' ');
-  let months = 0, days = 0, us = 0n;
-  for (let i = 0; i < tokens.length; i++) {
-    const clock = CLOCK.exec(tokens[i]);
-    if (clock !== null) us += clockMicros(clock);
-    else {
-      const n = Number(tokens[i]), unit = tokens[++i];
-      if (!Number.isInteger(n) || unit === undefined) return null;
-      if (unit.startsWith('year')) months += n * 12;
-      else if (unit.startsWith('mon')) months += n;
-      else if (unit.startsWith('day')) days += n;
-      else return null;
-    }
-  }
-  return new Interval(months, days, us);
+/** Picks the style by its first character and its words; see the file comment. */
+function parseAnyStyle(text: string): Interval | null {
+  if (text.startsWith('P')) return parseIso(text);
+  if (text.startsWith('@ ')) return parseVerbose(text.slice(2));
+  return /[a-z]/.test(text) ? parseUnits(text.split(' ')) : parseSqlStandard(text);
 }
 
-function clockMicros(m: RegExpExecArray): bigint {
+/** Months, days and microseconds being added up. */
+interface Fields {
+  months: number;
+  days: number;
+  us: bigint;
+}
+
+/** `postgres_verbose` after its `@ `: `postgres` units (and `hours`, `mins`, `secs`), `0`, a final `ago`. */
+function parseVerbose(text: string): Interval | null {
+  if (text === '0') return new Interval();
+  const tokens = text.split(' ');
+  const ago = tokens[tokens.length - 1] === 'ago';
+  const parsed = parseUnits(ago ? tokens.slice(0, -1) : tokens);
+  if (parsed === null || !ago) return parsed;
+  return new Interval(-parsed.months || 0, -parsed.days || 0, -parsed.microseconds);
+}
+
+/** Tokens of the `postgres` styles: clocks and `<number> <unit>` pairs. */
+function parseUnits(tokens: string[]): Interval | null {
+  const f: Fields = { months: 0, days: 0, us: 0n };
+  for (let i = 0; i < tokens.length; i++) {
+    const clock = CLOCK.exec(tokens[i]);
+    if (clock !== null) f.us += clockMicros(clock);
+    else if (!addUnit(f, tokens[i], tokens[++i])) return null;
+  }
+  return new Interval(f.months, f.days, f.us);
+}
+
+/** Adds `<number> <unit>` (year, mon, day, hour, min, sec; singular or plural) to `f`; false when it is not one. */
+function addUnit(f: Fields, number: string, unit: string | undefined): boolean {
+  const name = unit?.replace(/s$/, '');
+  if (name === 'sec') {
+    if (!SECONDS.test(number)) return false;
+    f.us += secondsToMicros(number);
+    return true;
+  }
+  if (!DAYS.test(number)) return false;
+  const n = BigInt(number);
+  if (name === 'year') f.months += Number(n) * 12;
+  else if (name === 'mon') f.months += Number(n);
+  else if (name === 'day') f.days += Number(n);
+  else if (name === 'hour') f.us += n * US_PER_HOUR;
+  else if (name === 'min') f.us += n * US_PER_MINUTE;
+  else return false;
+  return true;
+}
+
+/**
+ * `sql_standard`: `[Y-M] [D] [H:MM:SS[.f]]`, or `0`. A field without a sign
+ * takes the first field's: `-3 4:05:06` is minus 3 days and minus 4 hours.
+ */
+function parseSqlStandard(text: string): Interval | null {
+  if (text === '0') return new Interval();
+  const tokens = text.split(' ');
+  const negative = tokens[0].startsWith('-');
+  const f: Fields = { months: 0, days: 0, us: 0n };
+  let i = 0;
+  const ym = YEAR_MONTH.exec(tokens[i]);
+  if (ym !== null) {
+    f.months = signed(ym[1], negative, Number(ym[2]) * 12 + Number(ym[3]));
+    i++;
+  }
+  const d = tokens.length - i === 2 ? DAYS.exec(tokens[i]) : null;
+  if (d !== null) {
+    f.days = signed(d[1], negative, Number(d[2]));
+    i++;
+  }
+  const clock = i === tokens.length - 1 ? CLOCK.exec(tokens[i]) : null;
+  if (clock !== null) {
+    f.us = clockMicros(clock, clock[1] === undefined && negative ? '-' : undefined);
+    i++;
+  }
+  return i === tokens.length && i > 0 ? new Interval(f.months, f.days, f.us) : null;
+}
+
+/** `n` with its own sign, else (none printed) the first field's. */
+function signed(sign: string | undefined, negative: boolean, n: number): number {
+  const minus = sign === '-' || (sign === undefined && negative);
+  return minus ? -n || 0 : n;
+}
+
+/** The microseconds of a clock `[+-]H:MM:SS[.f]`; `sign` overrides the clock's own (sql_standard's shared sign). */
+function clockMicros(m: RegExpExecArray, sign = m[1]): bigint {
   const us = BigInt(m[2]) * US_PER_HOUR + BigInt(m[3]) * US_PER_MINUTE + secondsToMicros(`${m[4]}.${m[5] ?? ''}`);
-  return m[1] === '-' ? -us : us;
+  return sign === '-' ? -us : us;
 }
 
 function parseIso(text: string): Interval | null {

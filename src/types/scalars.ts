@@ -2,8 +2,10 @@
  * Text-format codecs of the scalar built-ins: bool, integers, floats,
  * numeric, character types, bytea, json, uuid and the network types.
  *
- * Parsers trust the server's output format (DateStyle=ISO,
- * extra_float_digits=3, bytea_output hex or escape) and stay branch-light;
+ * Parsers trust the server's output format (DateStyle=ISO, which the
+ * connection sets; extra_float_digits at least 1, the default, where
+ * PostgreSQL 12+ prints floats as the shortest text that reads back exactly;
+ * bytea_output hex or escape) and stay branch-light;
  * serializers check the JS value and throw `InterfaceError`
  * (`ERR_BAD_PARAMETER`) naming the type, since a bad parameter is the
  * caller's fault and must never reach the wire.
@@ -61,9 +63,18 @@ function toBigInt(typeName: string, value: unknown): bigint {
   throw badParam(typeName, value);
 }
 
-/** Parses float4/float8 text, including `NaN`, `Infinity` and `-Infinity`. */
+/** Parses float8 text, including `NaN`, `Infinity` and `-Infinity`. */
 export function parseFloatText(text: string): number {
   return parseFloat(text);
+}
+
+/**
+ * Parses float4 text as the float4 the server holds (`0.1` is
+ * 0.100000001490116...), the value the binary format gives too, so a column
+ * decodes the same in either format.
+ */
+export function parseFloat4Text(text: string): number {
+  return Math.fround(parseFloat(text));
 }
 
 /** Formats a number exactly as PostgreSQL float input reads it back (shortest round-trip; keeps -0). */

@@ -8,8 +8,9 @@
  * and the decoded value equals `expected` (when given; the server
  * normalizes some values) or `value`, under Jest's `toEqual` (which tells
  * -0 from 0 and NaN equals NaN). `options` are registry options to set
- * first (e.g. precise timestamps). The server runs with DateStyle=ISO,
- * IntervalStyle=postgres, TimeZone=UTC, extra_float_digits=3, PG 14+.
+ * first (e.g. precise timestamps). The server runs with DateStyle=ISO
+ * (set by the connection), TimeZone=UTC, and its own defaults for
+ * IntervalStyle (postgres) and extra_float_digits (1), PG 14+.
  */
 import { Box, Circle, Interval, Line, LineSegment, Path, Point, Polygon, PreciseTimestamp, Range } from '../../src/types';
 import type { TypeOptions } from '../../src/types';

@@ -1,6 +1,6 @@
 import { InterfaceError } from '../../src/errors/base';
 import {
-  floatSerializer, formatFloat, integerSerializer, parseBigInt, parseBool, parseBytea, parseFloatText, parseJson,
+  floatSerializer, formatFloat, integerSerializer, parseBigInt, parseBool, parseBytea, parseFloat4Text, parseFloatText, parseJson,
   parseNumber, serializeBool, serializeBytea, serializeJson, serializeNumeric, serializeUuid, textSerializer,
 } from '../../src/types/scalars';
 
@@ -23,6 +23,13 @@ describe('text parsers', () => {
     ['1.5', 1.5], ['-0', -0], ['NaN', NaN], ['Infinity', Infinity], ['-Infinity', -Infinity], ['1e+308', 1e308],
     ['0.30000000000000004', 0.1 + 0.2],
   ])('parses float %j', (text, value) => expect(parseFloatText(text)).toEqual(value));
+
+  it.each([
+    ['0.1', 0.10000000149011612], ['3.4028235e+38', 3.4028234663852886e38], ['1e-45', 1.401298464324817e-45],
+    ['-0', -0], ['NaN', NaN], ['-Infinity', -Infinity], ['1.5', 1.5],
+  ])('parses float4 %j as the float4 the server holds, as the binary format gives it', (text, value) => {
+    expect(parseFloat4Text(text)).toEqual(value);
+  });
 
   it('parses bytea in the hex format', () => {
     expect([...parseBytea('\\x00ff5c')]).toEqual([0, 255, 92]);
