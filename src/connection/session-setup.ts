@@ -11,12 +11,18 @@ import type { AuthCrypto } from '../protocol/auth/crypto';
 import { tlsServerEndPointHash } from '../protocol/auth/scram';
 import type { SessionTls } from './session';
 
-/** Startup parameters every session sends: the codecs rely on them. */
+/**
+ * Startup parameters every session sends: the codecs rely on them. Only
+ * parameters a pooler passes on by default (PgBouncer accepts
+ * client_encoding, DateStyle, TimeZone, standard_conforming_strings and
+ * application_name, and refuses the connection for any other it is not told
+ * to ignore). IntervalStyle and extra_float_digits are left to the server:
+ * the interval parser reads every IntervalStyle, and floats are exact at
+ * the server's default extra_float_digits (1: shortest exact, PostgreSQL 12+).
+ */
 export const SESSION_DEFAULTS: Readonly<Record<string, string>> = {
   client_encoding: 'UTF8',
   DateStyle: 'ISO, MDY',
-  IntervalStyle: 'postgres',
-  extra_float_digits: '3',
 };
 
 /** The endpoint of one host. */
