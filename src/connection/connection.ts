@@ -22,7 +22,9 @@ import { loadConfig } from '../config';
 import { Deferred, fail, fromPromise } from '../defer';
 import type { ConnectInput } from '../dsn/params';
 import { AlreadyConnected, ConnectionClosed } from '../errors/base';
+import type { ProtocolVersion } from '../protocol/versions';
 import { TypeRegistry } from '../types/registry';
+import { definePublicView } from '../util/public-view';
 import { openSession } from './connector';
 import { Cursor, type CursorFactory } from './cursor';
 import { defaultReactor } from './default-reactor';
@@ -94,6 +96,11 @@ export class Connection extends ConnectionEvents {
   /** The server's process id for this session (BackendKeyData). */
   get processId(): number | undefined {
     return this.session?.machine.backendKey?.processId;
+  }
+
+  /** The frontend/backend protocol version of this session ('3.2' on PostgreSQL 18, '3.0' before); undefined without one. */
+  get protocolVersion(): ProtocolVersion | undefined {
+    return this.session?.machine.protocolVersion;
   }
 
   /** Server parameters (server_version, TimeZone, ...). */
@@ -276,3 +283,6 @@ export class Connection extends ConnectionEvents {
     return this.detector ? this.detector.callChecking(fn) : fn();
   }
 }
+
+// console.log / util.inspect / JSON.stringify show this, never the options, the input or the session (secrets live there)
+definePublicView(Connection, (c) => ({ state: c.state, processId: c.processId, transactionStatus: c.transactionStatus, busy: c.busy }));

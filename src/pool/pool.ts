@@ -25,6 +25,7 @@ import { defaultReactor } from '../connection/default-reactor';
 import { Deferred, DeferredList, fail, FirstError, maybeDeferred, succeed } from '../defer';
 import type { ConnectInput } from '../dsn/params';
 import { InterfaceError, PoolClosed, PoolTimeout } from '../errors/base';
+import { definePublicView } from '../util/public-view';
 import type { Interaction, InteractionOptions } from '../connection/interaction';
 
 /** Options of a {@link ConnectionPool}. */
@@ -382,3 +383,6 @@ export class ConnectionPool {
     });
   }
 }
+
+// console.log / util.inspect / JSON.stringify show the pool's counts, never its options (the connection string and password live there)
+definePublicView(ConnectionPool, (p) => ({ min: p.min, max: p.max, ...p.stats() }));

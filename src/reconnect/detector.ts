@@ -46,6 +46,7 @@ import { reportError } from '../defer/unhandled';
 import { CancelledError, ConnectionDead, InterfaceError } from '../errors/base';
 import { Heartbeat, type HeartbeatOptions, type HeartbeatTarget } from './heartbeat';
 import { backoffIterator, RetryingCall } from '../defer/retrying';
+import { definePublicView } from '../util/public-view';
 
 /** What a detector can reconnect: a Connection, or a test fake. */
 export interface Reconnectable {
@@ -370,3 +371,6 @@ export class DeadConnectionDetector implements DetectorLike {
     else this.checkForDeadConnection(error);
   }
 }
+
+// console.log / util.inspect / JSON.stringify show the detector's state, never its connect arguments (the connection string and password)
+definePublicView(DeadConnectionDetector, (d) => ({ connectionIsDead: d.connectionIsDead, gaveUp: d.gaveUp, attempts: d.attempts }));
