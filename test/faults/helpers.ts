@@ -145,3 +145,55 @@ export function expectOutageStates(states: string[]): void {
   expect(ready).toBeGreaterThan(0);
   expect(after.slice(0, ready).every((s) => s.startsWith('reconnecting'))).toBe(true);
 }
+
+// ------------------------------------------------------------------ failover (test/faults/failover*.test.ts)
+
+/** How many failovers a failover test runs: `FAILOVER_CYCLES` (default 2, for CI; run 10 by hand). */
+export function failoverCycles(env: NodeJS.ProcessEnv = process.env): number {
+  const n = Number(env.FAILOVER_CYCLES ?? 2);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`FAILOVER_CYCLES=${env.FAILOVER_CYCLES}: expected a positive integer`);
+  return n;
+}
+
+/** Resolves once the async `cond()` holds (polled every 20 ms; a failing poll counts as false); rejects after `ms` naming `what`. */
+export async function eventually(cond: () => Promise<boolean>, ms = 20_000, what = 'condition'): Promise<void> {
+  const start = Date.now();
+  while (!(await cond().catch(() => false))) {
+    if (Date.now() - start > ms) throw new Error(`${what} not reached within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** Where a connection's session is: the server's port and whether it is a standby. */
+export async function serverOf(conn: Connection): Promise<{ port: number; standby: boolean }> {
+  const [row] = await conn.runQuery<{ port: number; standby: boolean }>('SELECT inet_server_port() AS port, pg_is_in_recovery() AS standby');
+  return row;
+}
+
+/** The states one connection went through, with the error of each transition. */
+export interface StateLog {
+  readonly entries: Array<{ state: string; reason: Error | undefined }>;
+  /** How many times the connection was declared dead. */
+  deaths(): number;
+  /** Failed reconnection attempts, since entry `from`, in which the server on `port` answered and was refused by target_session_attrs. */
+  refusedBy(port: number, from?: number): number;
+}
+
+/** Records every state change of `conn` from now on. */
+export function stateLog(conn: Connection): StateLog {
+  const entries: StateLog['entries'] = [];
+  conn.onStateChange((state, reason) => entries.push({ state, reason }));
+  return {
+    entries,
+    deaths: () => entries.filter((e) => e.state === 'dead').length,
+    refusedBy: (port, from = 0) => entries.slice(from).filter((e) => e.state === 'reconnecting' && unsuitableAt(e.reason, port)).length,
+  };
+}
+
+/** True when `error` (a ConnectionFailed, or one of its entries) holds an UnsuitableServer for 127.0.0.1:`port`. */
+function unsuitableAt(error: unknown, port: number): boolean {
+  if (!(error instanceof Error)) return false;
+  const e = error as Error & { code?: string; host?: string; errors?: unknown[] };
+  if (e.code === 'ERR_UNSUITABLE_SERVER') return e.host === `127.0.0.1:${port}`;
+  return (e.errors ?? []).some((x) => unsuitableAt(x, port));
+}
