@@ -8,6 +8,7 @@ import type { Endpoint, TlsInfo, TlsOptions } from '../../reactor/interfaces';
 import type { MachineOptions } from '../core/machine';
 import type { ConnectParams, HostSpec } from '../dsn/params';
 import type { AuthCrypto } from '../protocol/auth/crypto';
+import type { ProtocolVersion } from '../protocol/versions';
 import { tlsServerEndPointHash } from '../protocol/auth/scram';
 import type { SessionTls } from './session';
 
@@ -31,8 +32,19 @@ export function endpointOf(h: HostSpec): Endpoint {
   return { kind: 'tcp', host: h.hostaddr ?? h.host, port: h.port };
 }
 
+/** What {@link machineOptions} takes besides the configuration. */
+export interface MachineExtras {
+  allowCleartextPassword?: boolean;
+  /**
+   * The protocol version to ask for instead of `max_protocol_version`: the
+   * `protocolFallback` of a machine whose server refused the newer version
+   * (one retry on a new connection; see `src/core/negotiation.ts`).
+   */
+  maxProtocolVersion?: ProtocolVersion;
+}
+
 /** Options for the machine of one session to `host`. */
-export function machineOptions(p: ConnectParams, host: HostSpec, crypto: AuthCrypto, extra: { allowCleartextPassword?: boolean }): MachineOptions {
+export function machineOptions(p: ConnectParams, host: HostSpec, crypto: AuthCrypto, extra: MachineExtras): MachineOptions {
   const startupParameters: Record<string, string> = { database: p.database, ...SESSION_DEFAULTS };
   const appName = p.applicationName ?? p.fallbackApplicationName;
   if (appName !== undefined) startupParameters.application_name = appName;
@@ -46,6 +58,8 @@ export function machineOptions(p: ConnectParams, host: HostSpec, crypto: AuthCry
     tls: host.kind === 'unix' ? 'disable' : tlsNegotiation(p.sslmode),
     channelBinding: p.channelBinding,
     allowCleartextPassword: extra.allowCleartextPassword,
+    minProtocolVersion: p.minProtocolVersion,
+    maxProtocolVersion: extra.maxProtocolVersion ?? p.maxProtocolVersion,
   };
 }
 

@@ -41,9 +41,12 @@
 import type { Transport, TransportHandler } from '../../reactor/interfaces';
 import { writeBackend } from '../protocol/backend-encode';
 import { FrontendDecoder } from '../protocol/frontend-decode';
-import type {
-  BackendMessage, FieldDescription, FormatCode, FrontendMessage, FrontendMessageType, RawFields, TransactionStatus,
+import {
+  PROTOCOL_3_0,
+  type BackendMessage, type FieldDescription, type FormatCode, type FrontendMessage, type FrontendMessageType, type RawFields,
+  type TransactionStatus,
 } from '../protocol/messages';
+import { minorOf, type ProtocolVersion } from '../protocol/versions';
 import { ByteWriter, utf8Decode } from '../util/bytes';
 import { failsAt, ReplyScript, type Reply, type Round, type StatementCall } from './script';
 import {
@@ -60,8 +63,15 @@ export interface StartupReply {
   parameters?: Record<string, string>;
   /** The BackendKeyData process id (default 4242). */
   processId?: number;
-  /** The BackendKeyData secret key (default 1, 2, 3, 4). */
+  /** The BackendKeyData secret key (default 1, 2, 3, 4: valid under every protocol version). */
   secretKey?: Uint8Array;
+  /**
+   * The newest protocol version this server speaks. When given, startup
+   * begins as on PostgreSQL: NegotiateProtocolVersion when the client asked
+   * for a newer version (or sent `_pq_.` options, all listed as
+   * unrecognized). Default: speak whatever the client asks for.
+   */
+  protocolVersion?: ProtocolVersion;
 }
 
 /** Options of a {@link FakeBackend}. */
@@ -251,17 +261,32 @@ export class FakeBackend implements TransportHandler {
     this.transport.write(bytes);
   }
 
-  /** AuthenticationOk, ParameterStatus for each parameter, BackendKeyData, ReadyForQuery('I'), in one write. */
+  /**
+   * NegotiateProtocolVersion when `opts.protocolVersion` asks for it (see
+   * {@link StartupReply.protocolVersion}), AuthenticationOk, ParameterStatus
+   * for each parameter, BackendKeyData, ReadyForQuery('I'), in one write.
+   */
   acceptStartup(opts: StartupReply = {}): void {
     const parameters = { ...DEFAULT_PARAMETERS, ...opts.parameters };
     this.processId = opts.processId ?? 4242;
     this.secretKey = opts.secretKey ?? Uint8Array.of(1, 2, 3, 4);
     this.send(
+      ...this.negotiation(opts.protocolVersion),
       { type: 'AuthenticationOk' },
       ...Object.entries(parameters).map(([name, value]): BackendMessage => ({ type: 'ParameterStatus', name, value })),
       { type: 'BackendKeyData', processId: this.processId, secretKey: this.secretKey },
       { type: 'ReadyForQuery', status: 'I' },
     );
+  }
+
+  /** What a server speaking `speaks` answers first to the last StartupMessage: NegotiateProtocolVersion, or nothing. */
+  private negotiation(speaks: ProtocolVersion | undefined): BackendMessage[] {
+    const startup = this.receivedOf('StartupMessage').at(-1);
+    if (speaks === undefined || startup === undefined) return [];
+    const asked = (startup.protocolVersion ?? PROTOCOL_3_0) & 0xffff;
+    const unrecognizedOptions = Object.keys(startup.parameters).filter((k) => k.startsWith('_pq_.'));
+    if (asked <= minorOf(speaks) && unrecognizedOptions.length === 0) return [];
+    return [{ type: 'NegotiateProtocolVersion', minorVersion: Math.min(asked, minorOf(speaks)), unrecognizedOptions }];
   }
 
   /**

@@ -22,6 +22,7 @@
  */
 import type { Endpoint, TransportHandler } from '../../reactor/interfaces';
 import type { FrontendMessage } from '../protocol/messages';
+import type { ProtocolVersion } from '../protocol/versions';
 import { FakeBackend, type StartupReply } from './fake-backend';
 import { ReplyScript, type Reply, type ReplyScriptOptions, type RuleOptions, type SqlMatcher } from './script';
 
@@ -45,6 +46,8 @@ export interface FakeServerOptions extends ReplyScriptOptions {
   database?: string;
   /** ParameterStatus values added to the defaults of every startup. */
   parameters?: Record<string, string>;
+  /** The newest protocol version the server speaks (see {@link StartupReply.protocolVersion}); default: whatever the client asks for. */
+  protocolVersion?: ProtocolVersion;
   /** The script to share (default a new one, with `unscripted` from these options). */
   script?: ReplyScript;
   /** Called with each new backend before it receives anything (add handlers, hold it, ...). */
@@ -133,7 +136,12 @@ export class FakeServer {
 
   private accept(): FakeBackend {
     const n = this.connections.length + 1;
-    const startup: StartupReply = { processId: 1000 + n, secretKey: Uint8Array.of(n >> 24, n >> 16, n >> 8, n), parameters: this.options.parameters };
+    const startup: StartupReply = {
+      processId: 1000 + n,
+      secretKey: Uint8Array.of(n >> 24, n >> 16, n >> 8, n),
+      parameters: this.options.parameters,
+      protocolVersion: this.options.protocolVersion,
+    };
     const backend = new FakeBackend({
       startup,
       serve: true,

@@ -25,6 +25,7 @@
 export { FakeBackend, DEFAULT_PARAMETERS } from './fake-backend';
 export type { FakeBackendOptions, MessageHandler, PreparedStatement, StartupReply } from './fake-backend';
 export { FakeServer } from './fake-server';
+export type { ProtocolVersion } from '../protocol/versions';
 export type { FakeServerDsn, FakeServerOptions, VirtualNetwork } from './fake-server';
 export { ReplyScript } from './script';
 export type { Reply, ReplyScriptOptions, Round, RuleOptions, SqlMatcher, StatementCall } from './script';
