@@ -22,6 +22,14 @@
  * fails with {@link InFailedSqlTransaction} (SQLSTATE 25P02) whose `cause`
  * is the block's first server error (recorded on the lease), never with the
  * function's value.
+ *
+ * Outcome unknown. A COMMIT handed to a live session whose answer never
+ * comes (the session or the link ends first, or a cancel discards it) may
+ * have committed: the interaction fails with {@link CommitOutcomeUnknown}
+ * (cause: that error), which `retry` never reruns, and nothing is rolled
+ * back. A COMMIT the server refused (an ERROR) rolled the transaction back,
+ * and one that could not be sent (no session left) was never run: those
+ * fail with their own error, as any other failure does.
  */
 import type { ReactorTime } from '../../reactor/interfaces';
 import type { Cursor, CursorFactory, CursorHost, Interaction, InteractionOptions } from './cursor';
@@ -30,7 +38,8 @@ import { deferLater, Deferred, fail, maybeDeferred, succeed } from '../defer';
 import { backoffIterator } from '../defer/retrying';
 import { reportError } from '../defer/unhandled';
 import { toError } from '../defer/failure';
-import { CancelledError, RollbackFailed } from '../errors/base';
+import { CancelledError, CommitOutcomeUnknown, RollbackFailed } from '../errors/base';
+import { DatabaseError } from '../errors/database';
 import { DeadlockDetected, InFailedSqlTransaction, SerializationFailure } from '../errors/sqlstate.generated';
 
 export type { Interaction, InteractionOptions } from './cursor';
@@ -89,14 +98,19 @@ function once<R, A extends unknown[]>(conn: InteractionHost, options: Interactio
       .execute(begin)
       .addCallback(() => maybeDeferred(() => fn(cursor, ...args)))
       .addCallbacks(
-        (value: R) =>
-          cursor.execute(commit).addCallbacks(
+        (value: R) => {
+          const sent = !conn.closed; // without a session, COMMIT is refused unsent: the server rolled back
+          return cursor.execute(commit).addCallbacks(
             (c) => {
               if (c.statusmessage === 'ROLLBACK') throw blockFailed(); // the server ended the transaction: nothing to roll back
               return value;
             },
-            (e: Error) => rollbackAfter(conn, cursor, rollback, nested && isInFailed(e) ? blockFailed(e) : e),
-          ),
+            (e: Error) => {
+              if (!nested && sent && !answeredByServer(e)) throw new CommitOutcomeUnknown(e); // nothing left to roll back
+              return rollbackAfter(conn, cursor, rollback, nested && isInFailed(e) ? blockFailed(e) : e);
+            },
+          );
+        },
         (original: Error) => {
           if (original instanceof CancelledError) lease.cancelRunning(); // a Promise-returning fn cannot pass the cancel on
           return rollbackAfter(conn, cursor, rollback, original);
@@ -119,6 +133,18 @@ function inFailedTransaction(first: Error | undefined, nested: boolean): InFaile
 
 function isInFailed(e: Error): boolean {
   return e instanceof InFailedSqlTransaction;
+}
+
+/**
+ * Whether a failed COMMIT was refused by the server (an ErrorResponse of
+ * severity ERROR: the transaction was rolled back), as opposed to a COMMIT
+ * whose answer never came (the link or the session ended: FATAL, end of
+ * stream, socket error) or was discarded (cancelled, but the server did not
+ * confirm stopping it). Only a refusal is a known outcome.
+ */
+function answeredByServer(e: Error): boolean {
+  const refusal = (x: unknown): boolean => x instanceof DatabaseError && (x.severityNonLocalized ?? x.severity) === 'ERROR';
+  return refusal(e) || (e instanceof CancelledError && refusal(e.cause));
 }
 
 /** A serialization failure or deadlock, itself or as the first error of a block the server rolled back. */

@@ -190,6 +190,21 @@ export class RollbackFailed extends PgError {
   }
 }
 
+/**
+ * The connection failed after COMMIT was sent and before its answer came:
+ * the transaction may have committed or not, and only the database can
+ * tell. Never retried automatically (a rerun may apply the work twice);
+ * `cause` is the connection's error. Not a {@link ConnectionError}, so code
+ * that retries connection errors does not retry this by accident.
+ */
+export class CommitOutcomeUnknown extends PgError {
+  /** Always true: the marker of errors whose outcome is unknown. */
+  readonly outcomeUnknown = true;
+  constructor(cause: unknown) {
+    super('ERR_COMMIT_OUTCOME_UNKNOWN', `the connection failed after COMMIT was sent; the transaction may or may not have committed: ${describe(cause)}`, { cause });
+  }
+}
+
 /** A pool could not hand out a connection within its acquire timeout. */
 export class PoolTimeout extends PgError {
   constructor(timeoutMs: number) {
