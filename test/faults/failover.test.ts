@@ -15,8 +15,9 @@
  * node-postgres clients the harness points at the current primary.
  *
  * A cycle: a connected round (jobs and numbered NOTIFYs, all handled and
- * delivered); the primary stops (fast shutdown, so everything it committed
- * has reached the standby); every client is declared dead, and a call on
+ * delivered); a burst of jobs is enqueued and the primary stops while the
+ * worker works through it (fast shutdown, so everything it committed has
+ * reached the standby); every client is declared dead, and a call on
  * either connection fails at once with ConnectionDead; while only the
  * standby is up, each client's reconnection attempts reach it and are
  * refused ("never to a standby for read-write") and it stays dead; the
@@ -37,7 +38,7 @@
  */
 import type { Subscription } from 'rxjs';
 import { Client } from 'pg';
-import { startReplicaPair, type ReplicaNode, type ReplicaPair } from '../../scripts/pg-replica';
+import { nodeQuery, startReplicaPair, type ReplicaNode, type ReplicaPair } from '../../scripts/pg-replica';
 import { startWorker, type Worker } from '../../examples/worker';
 import { ConnectionPool, DeadConnectionDetector, Notification, NotificationGap, type Connection } from '../../src/index';
 import { captureUnhandledFailures } from '../../src/defer';
@@ -49,6 +50,8 @@ const CYCLES = failoverCycles();
 /** Per-step limit: generous, a loaded 2-core machine must not trip it; never a bound on speed. */
 const STEP_MS = 60_000;
 const CHANNEL = 'failover';
+/** Jobs enqueued right before each stop, so the worker is busy when the primary goes. */
+const BURST = 20;
 /** Failed attempts to see refused by the lone standby before promoting it. */
 const REFUSALS = 2;
 
@@ -84,8 +87,16 @@ class Producer {
     return this.query('SELECT pg_notify($1, $2)', [CHANNEL, payload]);
   }
 
-  async openJobs(): Promise<number> {
-    return Number((await this.query<{ n: string }>('SELECT count(*) AS n FROM jobs WHERE done_at IS NULL'))[0].n);
+  /** Enqueues `n` jobs in one transaction and wakes the workers. */
+  async burst(n: number): Promise<void> {
+    const sql = "WITH j AS (INSERT INTO jobs (payload) SELECT 'burst ' || i FROM generate_series(1, $1::int) i RETURNING id) SELECT pg_notify('jobs', '') FROM j LIMIT 1";
+    await this.query(sql, [n]);
+    this.enqueued += n;
+  }
+
+  async openJobs(node: ReplicaNode = this.pair.primary): Promise<number> {
+    const [row] = await nodeQuery<{ n: string }>(node, 'SELECT count(*) AS n FROM jobs WHERE done_at IS NULL');
+    return Number(row.n);
   }
 }
 
@@ -97,7 +108,7 @@ class WriteLoad {
   private next = 0;
   private stopped = false;
   private readonly loops: Array<Promise<void>>;
-  outage = false;
+  private readonly extra: Array<Promise<void>> = [];
 
   constructor(private readonly pool: ConnectionPool, writers: number) {
     this.loops = Array.from({ length: writers }, () => this.loop());
@@ -109,21 +120,34 @@ class WriteLoad {
 
   private async loop(): Promise<void> {
     while (!this.stopped) {
-      const k = ++this.next;
-      this.outcomes.set(k, 'pending');
-      if (this.outage) this.duringOutage.add(k);
-      const outcome = await this.pool.runOperation('INSERT INTO writes (k) VALUES ($1)', [k]).then(
-        () => 'ok',
-        (e: { code?: string; name?: string }) => e.code ?? e.name ?? 'error',
-      );
-      this.outcomes.set(k, outcome);
+      await this.issue().done;
       await new Promise((r) => setTimeout(r, 5));
+    }
+  }
+
+  /** Issues one write of a new key; `done` resolves once its outcome ('ok' or the error's code) is recorded. */
+  private issue(): { k: number; done: Promise<void> } {
+    const k = ++this.next;
+    this.outcomes.set(k, 'pending');
+    const done = Promise.resolve(this.pool.runOperation('INSERT INTO writes (k) VALUES ($1)', [k])).then(
+      () => 'ok',
+      (e: { code?: string; name?: string }) => e.code ?? e.name ?? 'error',
+    ).then((outcome) => void this.outcomes.set(k, outcome));
+    return { k, done };
+  }
+
+  /** `n` writes issued now, while every member is down (they wait for one to recover). */
+  duringAnOutage(n: number): void {
+    for (let i = 0; i < n; i++) {
+      const { k, done } = this.issue();
+      this.duringOutage.add(k);
+      this.extra.push(done);
     }
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
-    await Promise.all(this.loops);
+    await Promise.all([...this.loops, ...this.extra]);
   }
 }
 
@@ -169,7 +193,10 @@ describeLocal(`failover under load, ${CYCLES} cycles`, () => {
     worker = await startWorker({
       dsn: uri,
       pollMs: 200,
-      handle: (job, cursor) => cursor.execute('INSERT INTO handled (job_id) VALUES ($1)', [job.id]),
+      handle: async (job, cursor) => {
+        await cursor.execute('INSERT INTO handled (job_id) VALUES ($1)', [job.id]);
+        await cursor.execute('SELECT pg_sleep(0.01)'); // a burst takes a while: the failover hits it mid-drain
+      },
       heartbeat: { intervalMs: 200, timeoutMs: 1000 },
       connectTimeoutMs: 2000,
       operationDeadlineMs: 5000,
@@ -222,6 +249,7 @@ describeLocal(`failover under load, ${CYCLES} cycles`, () => {
       for (const c of conns) expect(await serverOf(c)).toEqual({ port: primary.port, standby: false });
     };
 
+    const leftAtStop: number[] = [];
     await connectedRound();
     await expectAllOnPrimary(pair.primary);
     for (let cycle = 1; cycle <= CYCLES; cycle++) {
@@ -230,9 +258,11 @@ describeLocal(`failover under load, ${CYCLES} cycles`, () => {
       const listensBefore = workerListens;
       const gapsBefore = l.received.filter((n) => n instanceof NotificationGap).length;
 
+      await producer.burst(BURST);
+      await eventually(async () => (await producer.openJobs()) <= BURST - 2, STEP_MS, `cycle ${cycle}: the worker into the burst`);
       await pair.primary.stop();
       await until(() => down(w.conn) && down(l.conn) && p.connections.every(down), STEP_MS, `cycle ${cycle}: every client declared dead`);
-      ld.outage = true;
+      ld.duringAnOutage(3);
       await expectFailsFast(w.conn, w.detector);
       await expectFailsFast(l.conn, l.detector);
 
@@ -246,8 +276,8 @@ describeLocal(`failover under load, ${CYCLES} cycles`, () => {
       await expectFailsFast(w.conn, w.detector);
       await expectFailsFast(l.conn, l.detector);
 
+      leftAtStop.push(await producer.openJobs(standby)); // what the stop interrupted, as the standby has it
       await pair.promote();
-      ld.outage = false;
       await producer.notify(`o${++tokens.seq}`); // before the re-LISTEN: may be lost, never doubled
       await until(() => workerListens > listensBefore, STEP_MS, `cycle ${cycle}: the worker's re-LISTEN`);
       await until(() => l.received.filter((n) => n instanceof NotificationGap).length > gapsBefore, STEP_MS, `cycle ${cycle}: the listener's gap`);
@@ -269,6 +299,7 @@ describeLocal(`failover under load, ${CYCLES} cycles`, () => {
     expect(jobs.filter((j) => Number(j.handled) !== 1 || j.open)).toEqual([]);
     expect(new Set(w.done).size).toBe(w.done.length);
     expect(w.done.every((id) => jobs.some((j) => j.id === id))).toBe(true);
+    expect(leftAtStop.some((n) => n > 0)).toBe(true); // a failover did hit the worker mid-drain
 
     const counts = new Map((await producer.query<{ k: number; n: string }>('SELECT k, count(*) AS n FROM writes GROUP BY k')).map((r) => [r.k, Number(r.n)]));
     const outcomes = [...ld.outcomes];
@@ -277,7 +308,7 @@ describeLocal(`failover under load, ${CYCLES} cycles`, () => {
     expect(outcomes.filter(([, o]) => o === 'pending')).toEqual([]);
     expect(outcomes.filter(([, o]) => o === '25006')).toEqual([]); // never written to a read-only server
     expect(outcomes.filter(([k, o]) => ld.duringOutage.has(k) && o !== 'ok')).toEqual([]); // outage calls waited, then succeeded
-    expect(ld.duringOutage.size).toBeGreaterThan(0);
+    expect(ld.duringOutage.size).toBe(3 * CYCLES);
 
     expect([workerLog.deaths(), listenerLog.deaths(), ...poolLogs.map((s) => s.deaths())]).toEqual(Array(2 + poolLogs.length).fill(CYCLES));
     for (const got of lists()) {
@@ -288,7 +319,7 @@ describeLocal(`failover under load, ${CYCLES} cycles`, () => {
     unhandled.flush();
     unhandled.restore();
     expect(unhandled.failures.map(String)).toEqual([]);
-    report({ cycles: CYCLES, jobs: jobs.length, writesOk: ld.acknowledged, writesFailed: outcomes.filter(([, o]) => o !== 'ok').map(([, o]) => o), outageWrites: ld.duringOutage.size });
+    report({ cycles: CYCLES, jobs: jobs.length, leftAtStop, writesOk: ld.acknowledged, writesFailed: outcomes.filter(([, o]) => o !== 'ok').map(([, o]) => o), outageWrites: ld.duringOutage.size });
   }, 120_000 + CYCLES * 120_000);
 });
 
