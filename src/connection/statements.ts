@@ -37,7 +37,12 @@
  * connection (a pooler's, by a session that drew the same prefix). The
  * statement is evicted; outside a transaction (status idle) the request is
  * prepared and run again, once, under a new name (as postgres.js does);
- * inside one the error is reported, since the transaction is aborted. The
+ * inside one the error is reported, since the transaction is aborted, with
+ * one exception: a ROLLBACK (or ABORT, ROLLBACK TO SAVEPOINT) in a failed
+ * transaction is prepared and run again too, as it can only end the
+ * transaction the server is waiting to see ended (a stale ROLLBACK must not
+ * leave the session stuck in a failed transaction: behind a pooler the
+ * server connection would stay pinned to it). The
  * cache is an LRU of {@link MAX_STATEMENTS}; evicted statements, and
  * statements whose first run failed after their Parse, are closed on the
  * server (never a name the server refused with 42P05: that one is not ours).
@@ -64,6 +69,8 @@ import type { TypeRegistry } from '../types/registry';
 const EXECUTE: FrontendMessage = { type: 'Execute', portal: '', maxRows: 0 };
 const SYNC: FrontendMessage = { type: 'Sync' };
 const NO_PARAMS: Array<string | Uint8Array | null> = [];
+/** A statement that ends a failed transaction (or savepoint) and nothing else: the server runs it in a failed block. */
+const ROLLBACK = /^\s*(?:ROLLBACK|ABORT)\b[^;]*;?\s*$/i;
 
 /** Statements kept prepared per connection. */
 export const MAX_STATEMENTS = 256;
@@ -337,10 +344,12 @@ export class Statements {
 
   /**
    * Whether a request whose statement the cache had wrong may be prepared
-   * again: once, and only outside a transaction (status idle). Marks it so.
+   * again: once, and only outside a transaction (status idle), or a
+   * rollback in a failed one (see the file comment). Marks it so.
    */
   private preparedAgain(req: ExecRequest, error: Error, status: TransactionStatus | undefined): boolean {
-    if (!isCacheInvalid(error) || status !== 'I' || req.reprepared === true) return false;
+    const safe = status === 'I' || (status === 'E' && ROLLBACK.test(req.sql));
+    if (!isCacheInvalid(error) || !safe || req.reprepared === true) return false;
     req.reprepared = true;
     return true;
   }

@@ -132,6 +132,31 @@ describe('statement names', () => {
   });
 });
 
+describe('a stale ROLLBACK in a failed transaction', () => {
+  it('is prepared and run again (it can only end the transaction): the block fails with its own error, not RollbackFailed', async () => {
+    const boom = (): Promise<unknown> => conn.runInteraction(async (c) => {
+      await c.execute('INSERT INTO users VALUES ($1, $2)', [2, 'bob']);
+      throw new Error('boom');
+    });
+    expect(await failure(boom())).toMatchObject({ message: 'boom' }); // ROLLBACK is cached now
+    const rollback = await nameOf(conn, 'ROLLBACK');
+    await conn.runOperation(`DEALLOCATE ${rollback}`, [], { simple: true }); // as a pooler's other server connection would not know it
+    expect(await failure(boom())).toMatchObject({ message: 'boom' });
+    expect(await conn.runQuery('SELECT count(*)::int AS n FROM users')).toEqual([{ n: 1 }]); // not stuck in the failed block (25P02)
+    expect(await conn.runInteraction(async (c) => (await c.execute('SELECT count(*)::int AS n FROM users')).fetchall())).toEqual([{ n: 1 }]);
+  });
+
+  it('a stale COMMIT is not run again: the block fails with 26000 and is rolled back', async () => {
+    const insert = (id: number): Promise<unknown> => conn.runInteraction((c) => c.execute('INSERT INTO users VALUES ($1, $2)', [id, 'x']));
+    await insert(2); // COMMIT is cached now
+    await conn.runOperation(`DEALLOCATE ${await nameOf(conn, 'COMMIT')}`, [], { simple: true });
+    expect(await failure(insert(3))).toMatchObject({ code: '26000' });
+    expect(await conn.runQuery('SELECT id FROM users ORDER BY id')).toEqual([{ id: 1 }, { id: 2 }]);
+    await insert(4);
+    expect(await conn.runQuery('SELECT id FROM users ORDER BY id')).toEqual([{ id: 1 }, { id: 2 }, { id: 4 }]);
+  });
+});
+
 describe('types registered after a statement was cached', () => {
   it('decode that statement with the new type from then on', async () => {
     expect(await conn.runQuery('SELECT 42::int4 AS v')).toEqual([{ v: 42 }]);
