@@ -13,7 +13,21 @@
  * 1008 target not allowed; 4000 the client aborted (the relay resets TCP);
  * 4001 the target refused; 4002 the target reset; 4003 other target failure
  * (the reason text is the errno, e.g. `ENOTFOUND`); 4004 the relay timed
- * out connecting to the target. A close without a code (1006) is a reset.
+ * out connecting to the target; 4005 the relay closed an idle session; 1009
+ * a message was larger than the relay accepts. A close without a code (1006)
+ * is a reset.
+ *
+ * Message size: a relay accepts messages up to its `maxMessageBytes` (256 KiB
+ * by default), so it never holds more than that of one message in memory;
+ * clients split their writes into messages of at most
+ * {@link MAX_MESSAGE_BYTES}.
+ *
+ * Admission (see `relay-admission.ts`): a relay may require a bearer token.
+ * Node clients can send `Authorization: Bearer <token>`; browsers cannot set
+ * headers on a WebSocket, so the token may also travel as a subprotocol:
+ * the client offers {@link RELAY_SUBPROTOCOL} and `bearer.<base64url(token)>`
+ * ({@link relayProtocols}); the relay selects {@link RELAY_SUBPROTOCOL},
+ * never the token.
  */
 
 /** Text message: the relay's TCP connection to the target is open. */
@@ -30,7 +44,35 @@ export const CloseCode = {
   targetReset: 4002,
   targetFailed: 4003,
   targetTimeout: 4004,
+  idle: 4005,
+  tooBig: 1009,
 } as const;
+
+/** The largest binary message a client sends: writes are split into messages of at most this many bytes. */
+export const MAX_MESSAGE_BYTES = 64 * 1024;
+
+/** The subprotocol a relay selects when a client offers it (with or without a token). */
+export const RELAY_SUBPROTOCOL = 'tspostgres-relay';
+/** The prefix of the subprotocol that carries a bearer token: `bearer.<base64url(token)>`. */
+export const BEARER_PROTOCOL_PREFIX = 'bearer.';
+
+/**
+ * The subprotocols a client offers to pass `token` to a relay that requires
+ * one: `[RELAY_SUBPROTOCOL, 'bearer.<base64url(token)>']`. Works in browsers
+ * (which cannot set an Authorization header) and with `ws`.
+ * @example
+ * new WebSocketReactor({ url, protocols: relayProtocols(token) });
+ */
+export function relayProtocols(token: string): string[] {
+  return [RELAY_SUBPROTOCOL, BEARER_PROTOCOL_PREFIX + base64url(token)];
+}
+
+/** Base64url (no padding) of the UTF-8 bytes of `text`; uses only what browsers have too. */
+function base64url(text: string): string {
+  let binary = '';
+  for (const byte of new TextEncoder().encode(text)) binary += String.fromCharCode(byte);
+  return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
 
 /** A TCP target named in a relay URL. */
 export interface RelayTarget {

@@ -1,128 +1,204 @@
 /**
  * The ws-to-TCP relay: the server end of the {@link WebSocketReactor}.
  *
- * Theory of operation. A WebSocket server; each WebSocket names a TCP target
- * in its URL query (`?host=&port=`, see `ws-protocol.ts`). The relay is
- * **never an open relay**: a target must pass the `allow` list (exact
- * host/port pairs) or predicate, else the socket is closed with 1008 before
- * any TCP connection is attempted. For an allowed target it connects TCP
- * (half-open allowed, Nagle off), says `connected`, and then copies bytes:
- * binary messages -> TCP writes, TCP data -> binary messages, `eof` <-> FIN.
- * Backpressure holds in both directions: TCP reading pauses while the
- * WebSocket's send buffer is above a high-water mark, and WebSocket reading
- * pauses while the TCP socket's write buffer is full. The outcome is
- * reported with the protocol's close codes; a client that goes away
- * without a clean end gets its TCP connection reset.
+ * Theory of operation. A TCP listener in front of an HTTP server in front of
+ * a `ws` server (`noServer`), so the relay sees every connection from its
+ * first moment:
+ *
+ * 1. Accept. Each TCP connection is counted against the limits
+ *    (`relay-limits.ts`; over a limit it is refused with 429 or 503, or
+ *    just closed under TLS) and gets a handshake timer: a connection that
+ *    has not become a WebSocket within `handshakeTimeoutMs` is destroyed.
+ *    With `tls`, the connection is wrapped in a server-side TLSSocket here.
+ * 2. Upgrade. The HTTP server parses the request; a plain request gets 426.
+ *    An upgrade request is checked by `relay-admission.ts` (Host, Origin,
+ *    token, verify); a refused one gets its HTTP status and is closed, and
+ *    never becomes a WebSocket.
+ * 3. Session. An admitted request becomes a WebSocket (the relay selects
+ *    only its own subprotocol, and accepts messages up to `maxMessageBytes`)
+ *    and `relay-session.ts` relays it to its target, or refuses the target.
+ *
+ * Every refusal goes to the logger (`relay-refusals.ts`), without secrets.
+ * The relay is **never an open relay**: a target must pass the `allow`
+ * list or predicate, else the socket is closed with 1008 before any TCP
+ * connection is attempted.
  */
+import * as http from 'node:http';
 import * as net from 'node:net';
-import { WebSocketServer, type WebSocket } from 'ws';
-import { CloseCode, MSG_CONNECTED, MSG_EOF, parseTarget, type RelayTarget } from './protocol';
+import * as tls from 'node:tls';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer } from 'ws';
+import { admit } from './relay-admission';
+import { resolveRelayConfig, type RelayConfig, type WsProxyOptions } from './relay-config';
+import { ConnectionLimiter } from './relay-limits';
+import { clientAddress, httpRefusal, refusal, type RelayRefusalCode } from './relay-refusals';
+import { runSession, SessionMeter } from './relay-session';
+import { selectProtocol } from './relay-token';
 
-/** Which targets the relay may connect to: exact pairs, or a predicate. */
-export type RelayAllow = ReadonlyArray<RelayTarget> | ((host: string, port: number) => boolean);
+export { isAllowed } from './relay-session';
+export { RelayConfigError } from './relay-config';
+export type { RelayAllow, RelayOrigins, WsProxyOptions } from './relay-config';
+export type { RelayLogger, RelayRefusal, RelayRefusalCode } from './relay-refusals';
 
-/** Options for {@link startWsProxy}. */
-export interface WsProxyOptions {
-  /** Port to listen on (0 picks a free port). */
-  port: number;
-  /** Interface to bind (default `127.0.0.1`). */
-  host?: string;
-  /** The allowlist; required, and nothing else is ever relayed. */
-  allow: RelayAllow;
-  /** Give up connecting to a target after this many ms (default 10,000; close code 4004). */
-  connectTimeoutMs?: number;
+/** What a running relay holds now. */
+export interface WsProxyStats {
+  /** TCP connections open (handshaking or relaying). */
+  connections: number;
+  /** Relayed sessions open. */
+  sessions: number;
+  /** Bytes the open sessions hold in their TCP and WebSocket write buffers, as last observed. */
+  bufferedBytes: number;
+  /** The most bytes one session has held at once since the relay started. */
+  peakSessionBufferedBytes: number;
 }
 
 /** A running relay. */
 export interface WsProxy {
   /** The bound port. */
   readonly port: number;
-  /** Stops accepting, ends every relayed connection, resolves when closed. */
+  /** What the relay holds now (connections, sessions, buffered bytes). */
+  stats(): WsProxyStats;
+  /** Stops accepting, ends every connection and relayed session, resolves when closed. */
   close(): Promise<void>;
 }
 
-const HIGH_WATER = 1024 * 1024;
-
-/** Whether `allow` permits `host:port` (host names compared case-insensitively). */
-export function isAllowed(allow: RelayAllow, host: string, port: number): boolean {
-  if (typeof allow === 'function') return allow(host, port);
-  const h = host.toLowerCase();
-  return allow.some((t) => t.port === port && t.host.toLowerCase() === h);
+/** One accepted connection: its client address and, until it becomes a WebSocket, its handshake timer. */
+interface Accepted {
+  readonly address: string;
+  timer: NodeJS.Timeout | undefined;
 }
 
 /**
- * Starts a relay.
+ * Starts a relay; rejects with {@link RelayConfigError} (`ERR_RELAY_CONFIG`) for bad options.
  * @example
- * const proxy = await startWsProxy({ port: 8080, host: '0.0.0.0', allow: [{ host: 'db.internal', port: 5432 }] });
+ * const proxy = await startWsProxy({
+ *   port: 8080, host: '0.0.0.0', hosts: ['relay.example'], origins: ['https://app.example'],
+ *   token: process.env.RELAY_TOKEN, tls: { key, cert }, allow: [{ host: 'db.internal', port: 5432 }],
+ * });
  */
-export function startWsProxy(options: WsProxyOptions): Promise<WsProxy> {
-  const server = new WebSocketServer({ port: options.port, host: options.host ?? '127.0.0.1', perMessageDeflate: false });
-  server.on('connection', (ws, request) => relay(ws, request.url ?? '', options));
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.once('listening', () => {
-      server.off('error', reject);
-      const address = server.address() as net.AddressInfo;
-      resolve({ port: address.port, close: () => closeServer(server) });
+export async function startWsProxy(options: WsProxyOptions): Promise<WsProxy> {
+  return new Relay(resolveRelayConfig(options)).listen();
+}
+
+/** The relay server; see the file comment. */
+class Relay {
+  private readonly limiter: ConnectionLimiter;
+  private readonly meter = new SessionMeter();
+  private readonly accepted = new Map<Duplex, Accepted>();
+  private readonly raw = new Set<net.Socket>();
+  private readonly secureContext: tls.SecureContext | undefined;
+  private readonly front: net.Server;
+  private readonly http: http.Server;
+  private readonly wss: WebSocketServer;
+
+  constructor(private readonly config: RelayConfig) {
+    this.limiter = new ConnectionLimiter(config.maxConnections, config.maxConnectionsPerAddress);
+    this.secureContext = config.tls ? tls.createSecureContext(config.tls) : undefined;
+    this.wss = new WebSocketServer({
+      noServer: true, perMessageDeflate: false, maxPayload: config.maxMessageBytes,
+      handleProtocols: (protocols) => selectProtocol(protocols),
     });
-  });
-}
-
-function closeServer(server: WebSocketServer): Promise<void> {
-  for (const ws of server.clients) ws.terminate();
-  return new Promise((resolve) => server.close(() => resolve()));
-}
-
-/** Relays one WebSocket to its target, or refuses it. */
-function relay(ws: WebSocket, url: string, options: WsProxyOptions): void {
-  const target = parseTarget(url);
-  if (!target) return ws.close(CloseCode.policy, 'missing or invalid host/port');
-  if (!isAllowed(options.allow, target.host, target.port)) return ws.close(CloseCode.policy, 'target not allowed');
-  const socket = net.connect({ host: target.host, port: target.port, allowHalfOpen: true, noDelay: true });
-  let connected = false;
-  let error: (Error & { code?: string }) | undefined;
-  const timer = setTimeout(() => {
-    ws.close(CloseCode.targetTimeout, 'connect timeout');
-    socket.destroy();
-  }, options.connectTimeoutMs ?? 10_000);
-  socket.once('connect', () => {
-    connected = true;
-    clearTimeout(timer);
-    ws.send(MSG_CONNECTED);
-  });
-  socket.on('data', (chunk) => {
-    ws.send(chunk, () => {
-      if (socket.isPaused() && ws.bufferedAmount < HIGH_WATER / 2) socket.resume();
+    this.http = http.createServer((request, response) => {
+      this.log(request.socket, 'ERR_RELAY_NOT_WEBSOCKET');
+      response.writeHead(426, { Connection: 'close', Upgrade: 'websocket' }).end();
     });
-    if (ws.bufferedAmount > HIGH_WATER) socket.pause();
-  });
-  socket.on('end', () => ws.send(MSG_EOF));
-  socket.on('drain', () => ws.resume());
-  socket.on('error', (e) => { error ??= e; });
-  socket.on('close', () => {
-    clearTimeout(timer);
-    ws.close(...closeFor(connected, error));
-  });
-  ws.on('message', (data: Buffer, isBinary: boolean) => {
-    if (isBinary) {
-      if (!socket.write(data)) ws.pause();
-    } else if (data.toString() === MSG_EOF) socket.end();
-  });
-  ws.on('close', () => resetSocket(socket));
-  ws.on('error', () => resetSocket(socket));
-}
+    this.http.on('upgrade', (request: http.IncomingMessage, socket: Duplex, head: Buffer) => void this.upgrade(request, socket, head));
+    this.http.on('clientError', (_error, socket: Duplex) => socket.destroy());
+    this.front = net.createServer((socket) => this.accept(socket));
+  }
 
-/** The close code and reason for a finished TCP connection. */
-function closeFor(connected: boolean, error: (Error & { code?: string }) | undefined): [number, string] {
-  if (!error) return [CloseCode.normal, ''];
-  if (!connected && error.code === 'ECONNREFUSED') return [CloseCode.targetRefused, 'ECONNREFUSED'];
-  if (error.code === 'ECONNRESET' || error.code === 'EPIPE') return [CloseCode.targetReset, error.code];
-  return [CloseCode.targetFailed, error.code ?? 'error'];
-}
+  listen(): Promise<WsProxy> {
+    return new Promise((resolve, reject) => {
+      this.front.once('error', reject);
+      this.front.listen(this.config.port, this.config.host, () => {
+        this.front.off('error', reject);
+        resolve({
+          port: (this.front.address() as net.AddressInfo).port,
+          stats: () => this.stats(),
+          close: () => this.close(),
+        });
+      });
+    });
+  }
 
-/** Resets the TCP side if it is still open (the client went away without a clean end). */
-function resetSocket(socket: net.Socket): void {
-  if (socket.destroyed) return;
-  if (socket.connecting || socket.remoteFamily === undefined) socket.destroy();
-  else socket.resetAndDestroy();
+  /** Step 1: count the connection, start its handshake timer, wrap TLS, hand it to HTTP. */
+  private accept(socket: net.Socket): void {
+    const address = clientAddress(socket.remoteAddress);
+    socket.on('error', () => {});
+    const verdict = this.limiter.acquire(address);
+    if (verdict !== 'ok') {
+      this.config.logger(refusal(verdict, address));
+      if (this.secureContext) socket.destroy();
+      else socket.end(httpRefusal(verdict), () => socket.destroy());
+      return;
+    }
+    this.raw.add(socket);
+    const stream = this.secureContext ? this.wrapTls(socket, address) : socket;
+    const entry: Accepted = { address, timer: undefined };
+    entry.timer = setTimeout(() => this.handshakeTimedOut(stream, entry), this.config.handshakeTimeoutMs);
+    this.accepted.set(stream, entry);
+    socket.once('close', () => {
+      clearTimeout(entry.timer);
+      this.accepted.delete(stream);
+      this.raw.delete(socket);
+      this.limiter.release(address);
+    });
+    this.http.emit('connection', stream);
+  }
+
+  private wrapTls(socket: net.Socket, address: string): tls.TLSSocket {
+    const secure = new tls.TLSSocket(socket, { isServer: true, secureContext: this.secureContext, ALPNProtocols: ['http/1.1'] });
+    let established = false;
+    secure.once('secure', () => { established = true; });
+    secure.on('error', () => {
+      if (!established) this.config.logger(refusal('ERR_RELAY_TLS', address));
+      socket.destroy();
+    });
+    return secure;
+  }
+
+  private handshakeTimedOut(stream: Duplex, entry: Accepted): void {
+    entry.timer = undefined;
+    this.config.logger(refusal('ERR_RELAY_HANDSHAKE_TIMEOUT', entry.address));
+    stream.destroy();
+  }
+
+  /** Step 2: admit or refuse the upgrade request; step 3 for the admitted. */
+  private async upgrade(request: http.IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    const code = await admit(request, this.config);
+    if (socket.destroyed) return;
+    if (code !== undefined) return this.refuse(socket, code);
+    this.wss.handleUpgrade(request, socket, head, (ws) => {
+      const entry = this.accepted.get(socket);
+      if (entry) clearTimeout(entry.timer);
+      const address = entry?.address ?? 'unknown';
+      runSession(ws, request.url ?? '', this.config, this.meter, (c) => this.config.logger(refusal(c, address)));
+    });
+  }
+
+  /** Answers a handshake with `code`'s HTTP status, logs it, and closes the connection. */
+  private refuse(socket: Duplex, code: RelayRefusalCode): void {
+    this.log(socket, code);
+    if (socket.writable) socket.end(httpRefusal(code), () => socket.destroy());
+    else socket.destroy();
+  }
+
+  private log(socket: Duplex, code: RelayRefusalCode): void {
+    this.config.logger(refusal(code, this.accepted.get(socket)?.address ?? 'unknown'));
+  }
+
+  private stats(): WsProxyStats {
+    return {
+      connections: this.limiter.total,
+      sessions: this.meter.sessions,
+      bufferedBytes: this.meter.buffered,
+      peakSessionBufferedBytes: this.meter.peak,
+    };
+  }
+
+  private close(): Promise<void> {
+    for (const ws of this.wss.clients) ws.terminate();
+    for (const socket of this.raw) socket.destroy();
+    return new Promise((resolve) => this.front.close(() => resolve()));
+  }
 }

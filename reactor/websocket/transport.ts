@@ -18,6 +18,8 @@
  * is checked when `ws` reports a message written (its `send` callback) and,
  * where there is none (browsers), every {@link DRAIN_POLL_MS} while paused.
  * The relay carries the backpressure on to the TCP target (see `proxy.ts`).
+ * A write larger than {@link MAX_MESSAGE_BYTES} goes out as several
+ * messages, since a relay refuses messages over its `maxMessageBytes`.
  *
  * TLS inside the stream (PostgreSQL's SSLRequest): node:tls can wrap any
  * Duplex, so `startTls` puts a small Duplex over the WebSocket and hands it
@@ -32,7 +34,7 @@ import {
 } from '../errors';
 import { deliverEof, guard, tlsRefusal } from '../guard';
 import { WriteFlow } from '../write-flow';
-import { CloseCode, MSG_CONNECTED, MSG_EOF } from './protocol';
+import { CloseCode, MAX_MESSAGE_BYTES, MSG_CONNECTED, MSG_EOF } from './protocol';
 
 /** The default write high-water mark of a WebSocket transport, in bytes. */
 export const WS_WRITE_HIGH_WATER_MARK = 64 * 1024;
@@ -114,7 +116,7 @@ export class WsTransport implements Transport {
   write(bytes: Uint8Array): void {
     if (!this.connected || this.closing || this.lost) return;
     if (this.tls) this.tls.socket.write(bytes.slice());
-    else this.ws.send(bytes, this.onSent);
+    else this.sendBytes(bytes);
     if (this.bufferedAmount >= this.highWaterMark) this.filled();
   }
 
@@ -189,6 +191,13 @@ export class WsTransport implements Transport {
     this.stopFlow();
     this.time.callSoon(() => this.reportLost(reason));
     this.lost = true;
+  }
+
+  /** Sends bytes as binary messages of at most {@link MAX_MESSAGE_BYTES} each. */
+  private sendBytes(bytes: Uint8Array): void {
+    for (let start = 0; start < bytes.length; start += MAX_MESSAGE_BYTES) {
+      this.ws.send(bytes.subarray(start, start + MAX_MESSAGE_BYTES), this.onSent);
+    }
   }
 
   /** The buffer reached the high-water mark: pause the producer and watch the buffer drain. */
@@ -321,7 +330,7 @@ export class WsTransport implements Transport {
       allowHalfOpen: true,
       read() {},
       write: (chunk: Buffer, _encoding, callback) => {
-        ws.send(chunk, this.onSent);
+        this.sendBytes(chunk);
         callback();
       },
       final(callback) {

@@ -1,38 +1,11 @@
-import * as net from 'node:net';
-import WebSocket from 'ws';
 import { isAllowed, startWsProxy, type WsProxy } from '../../../reactor/websocket/proxy';
 import { CloseCode, MSG_CONNECTED, MSG_EOF } from '../../../reactor/websocket/protocol';
 import { runUntilReal } from '../real-time';
-
-/** A TCP server that counts connections and answers 'hi' then closes. */
-function startCountingServer(): Promise<{ port: number; count: () => number; close: () => Promise<void> }> {
-  let count = 0;
-  const server = net.createServer({ allowHalfOpen: true }, (s) => {
-    count++;
-    s.on('error', () => {});
-    s.end('hi');
-  });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({
-    port: (server.address() as net.AddressInfo).port,
-    count: () => count,
-    close: () => new Promise<void>((done) => server.close(() => done())),
-  })));
-}
-
-/** Opens a raw WebSocket to the relay and records what it says. */
-function openRaw(url: string): { messages: Array<string | Buffer>; closed: () => { code: number; reason: string } | undefined; ws: WebSocket } {
-  const ws = new WebSocket(url);
-  const messages: Array<string | Buffer> = [];
-  let closed: { code: number; reason: string } | undefined;
-  ws.on('message', (data: Buffer, isBinary: boolean) => messages.push(isBinary ? data : data.toString()));
-  ws.on('close', (code, reason) => { closed = { code, reason: reason.toString() }; });
-  ws.on('error', () => {});
-  return { messages, closed: () => closed, ws };
-}
+import { openRaw, startCountingServer, type TestTarget } from './relay-fixtures';
 
 describe('startWsProxy', () => {
-  let target: Awaited<ReturnType<typeof startCountingServer>>;
-  let other: Awaited<ReturnType<typeof startCountingServer>>;
+  let target: TestTarget;
+  let other: TestTarget;
   let proxy: WsProxy;
   beforeEach(async () => {
     target = await startCountingServer();
