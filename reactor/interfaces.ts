@@ -64,8 +64,14 @@ export interface TlsOptions {
   ca?: string | Uint8Array | Array<string | Uint8Array>;
   /** Client certificate (PEM). */
   cert?: string | Uint8Array;
-  /** Client private key (PEM). */
+  /** Client private key (PEM, unencrypted). */
   key?: string | Uint8Array;
+  /** Certificate revocation lists (PEM): a server certificate they revoke is refused. */
+  crl?: string | Uint8Array | Array<string | Uint8Array>;
+  /** Oldest TLS version to accept (`'TLSv1'` ... `'TLSv1.3'`). */
+  minVersion?: 'TLSv1' | 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3';
+  /** Newest TLS version to offer. */
+  maxVersion?: 'TLSv1' | 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3';
   /**
    * Custom server identity check (for `verify-ca`, which checks the chain but not the
    * host name). Returns an Error to reject, undefined to accept.

@@ -63,6 +63,9 @@ export function nodeTlsOptions(options: TlsOptions, socket: net.Socket | import(
   if (ca !== undefined) out.ca = ca;
   if (options.cert !== undefined) out.cert = toBuffer(options.cert);
   if (options.key !== undefined) out.key = toBuffer(options.key);
+  if (options.crl !== undefined) out.crl = (Array.isArray(options.crl) ? options.crl : [options.crl]).map(toBuffer);
+  if (options.minVersion !== undefined) out.minVersion = options.minVersion;
+  if (options.maxVersion !== undefined) out.maxVersion = options.maxVersion;
   if (options.checkServerIdentity !== undefined) out.checkServerIdentity = options.checkServerIdentity as tls.ConnectionOptions['checkServerIdentity'];
   return out;
 }

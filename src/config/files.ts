@@ -19,12 +19,15 @@ export interface FileAccess {
   readFile(path: string): Promise<string>;
   /** Stats a file; rejects with an `ENOENT` error when it does not exist. */
   stat(path: string): Promise<FileStat>;
+  /** Lists a directory's entry names (for `sslcrldir`); absent on file access that cannot list. */
+  readDir?(path: string): Promise<string[]>;
 }
 
 /** File access through `node:fs/promises`. */
 export const nodeFiles: FileAccess = {
   readFile: (path) => fsp.readFile(path, 'utf8'),
   stat: (path) => fsp.stat(path),
+  readDir: (path) => fsp.readdir(path),
 };
 
 /** True when `e` says the file does not exist. */

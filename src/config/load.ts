@@ -39,6 +39,8 @@ export interface LoadOptions {
   readFile?: FileAccess['readFile'];
   /** Stats a file; default `fs.promises.stat`. */
   stat?: FileAccess['stat'];
+  /** Lists a folder (`sslcrldir`); default `fs.promises.readdir`. */
+  readDir?: FileAccess['readDir'];
   /** Check file permissions (pgpass, TLS key); default true except on Windows. */
   checkPermissions?: boolean;
 }
@@ -66,7 +68,7 @@ export async function loadConfig(input: string | ConnectInput | undefined, optio
   const platform = options.platform ?? process.platform;
   const defaultHost = options.defaultHost ?? defaultHostFor(platform);
   const params: LoadedConfig = resolveExplicit(explicit, env, { osUser: options.osUser ?? currentUser(), defaultHost });
-  const files: FileAccess = { readFile: options.readFile ?? nodeFiles.readFile, stat: options.stat ?? nodeFiles.stat };
+  const files: FileAccess = { readFile: options.readFile ?? nodeFiles.readFile, stat: options.stat ?? nodeFiles.stat, readDir: options.readDir ?? nodeFiles.readDir };
   const home = options.homeDir ?? os.homedir();
   const checkPermissions = options.checkPermissions ?? platform !== 'win32';
   const passfile = params.passfile ?? defaultPassfile(home, platform, env);

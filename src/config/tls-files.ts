@@ -12,11 +12,15 @@
  * exist and must not be readable by group or world (0640 allowed when owned
  * by root). When the certificate file holds a PEM certificate, the pair is
  * then loaded, as libpq does when TLS starts: a certificate that does not
- * parse, a key that is not a key (or is encrypted), or a key that does not
- * match the certificate fails here with libpq's message ("could not load
- * private key file ..."), naming the file, never quoting its content. A
- * certificate file without a PEM certificate is left to the TLS layer, which
- * refuses it when TLS starts (TlsError).
+ * parse, a key that is not a key, an encrypted key without the right
+ * `sslpassword`, or a key that does not match the certificate fails here
+ * with libpq's message ("could not load private key file ..."), naming the
+ * file, never quoting its content or the password. An encrypted key is
+ * decrypted here and handed on in memory only. A certificate file without a
+ * PEM certificate is left to the TLS layer, which refuses it when TLS starts
+ * (TlsError). `sslcertmode=disable` sends no certificate (none is read).
+ * Revocation lists come from `sslcrl` (one file, required) and `sslcrldir`
+ * (every file in the folder holding a PEM CRL).
  */
 
 import { X509Certificate, createPrivateKey, type KeyObject } from 'node:crypto';
@@ -35,10 +39,10 @@ export interface TlsMaterial {
   useSystemCa?: boolean;
   /** Client certificate (PEM). */
   cert?: string;
-  /** Client private key (PEM). */
+  /** Client private key (PEM, decrypted with `sslpassword` when it was encrypted). */
   key?: string;
-  /** Certificate revocation list (PEM), from `sslcrl`. */
-  crl?: string;
+  /** Certificate revocation lists (PEM), from `sslcrl` and the files of `sslcrldir`. */
+  crl?: string[];
 }
 
 /** Options of {@link loadTlsMaterial}. */
@@ -54,15 +58,39 @@ export async function loadTlsMaterial(params: ConnectParams, files: FileAccess, 
   if (params.sslmode === 'disable' || params.hosts.every((h) => h.kind === 'unix')) return undefined;
   const dir = path.join(options.home, '.postgresql');
   const out: TlsMaterial = { ...(await loadRoot(params, files, dir)) };
+  if (params.sslcertmode !== 'disable') Object.assign(out, await loadClientPair(params, files, options, dir));
+  const crl = await loadCrls(params, files);
+  if (crl.length > 0) out.crl = crl;
+  return out;
+}
+
+/** The client certificate and key, when a certificate file exists (`sslcertmode=disable` skips this). */
+async function loadClientPair(params: ConnectParams, files: FileAccess, options: TlsFileOptions, dir: string): Promise<TlsMaterial> {
   const certPath = params.sslcert ?? path.join(dir, 'postgresql.crt');
   const cert = await readIfExists(files, certPath, 'client certificate');
-  if (cert !== undefined) {
-    const keyPath = params.sslkey ?? path.join(dir, 'postgresql.key');
-    out.cert = cert;
-    out.key = await loadKey(keyPath, files, options);
-    checkClientPair(certPath, cert, keyPath, out.key);
+  if (cert === undefined) return {};
+  const keyPath = params.sslkey ?? path.join(dir, 'postgresql.key');
+  const key = await loadKey(keyPath, files, options);
+  return { cert, key: checkClientPair(certPath, cert, keyPath, key, params.sslpassword) };
+}
+
+/** The revocation lists of `sslcrl` (one file) and `sslcrldir` (every CRL file in the folder). */
+async function loadCrls(params: ConnectParams, files: FileAccess): Promise<string[]> {
+  const out: string[] = [];
+  if (params.sslcrl !== undefined) out.push(await readRequired(files, params.sslcrl, 'certificate revocation list'));
+  const dir = params.sslcrldir;
+  if (dir === undefined) return out;
+  if (files.readDir === undefined) throw configError(`could not list the certificate revocation list folder "${dir}"`);
+  let names: string[];
+  try {
+    names = await files.readDir(dir);
+  } catch (cause) {
+    throw configError(`could not list the certificate revocation list folder "${dir}"`, cause);
   }
-  if (params.sslcrl !== undefined) out.crl = await readRequired(files, params.sslcrl, 'certificate revocation list');
+  for (const name of names.sort()) {
+    const text = await readIfExists(files, path.join(dir, name), 'certificate revocation list');
+    if (text !== undefined && text.includes('-----BEGIN X509 CRL-----')) out.push(text);
+  }
   return out;
 }
 
@@ -93,23 +121,41 @@ async function loadKey(file: string, files: FileAccess, options: TlsFileOptions)
  * messages, for a certificate file that holds a PEM certificate. Only the
  * files' names and OpenSSL's reason are reported, never their content.
  */
-function checkClientPair(certFile: string, cert: string, keyFile: string, key: string): void {
-  if (!cert.includes('-----BEGIN CERTIFICATE-----')) return; // no PEM certificate: node:tls refuses it when TLS starts
+function checkClientPair(certFile: string, cert: string, keyFile: string, key: string, passphrase: string | undefined): string {
+  const encrypted = /-----BEGIN ENCRYPTED PRIVATE KEY-----|Proc-Type: *4,ENCRYPTED/.test(key);
+  if (!cert.includes('-----BEGIN CERTIFICATE-----')) return encrypted ? decryptKey(keyFile, key, passphrase).pem : key; // no PEM certificate: node:tls refuses it when TLS starts
   let x509: X509Certificate;
   try {
     x509 = new X509Certificate(cert);
   } catch (cause) {
     throw configError(`could not load certificate file "${certFile}": ${reasonOf(cause)}`, cause);
   }
-  let keyObject: KeyObject;
+  const { object, pem } = encrypted ? decryptKey(keyFile, key, passphrase) : { object: parseKey(keyFile, key), pem: key };
+  if (!x509.checkPrivateKey(object)) throw configError(`certificate does not match private key file "${keyFile}"`);
+  return pem;
+}
+
+function parseKey(keyFile: string, key: string): KeyObject {
   try {
-    keyObject = createPrivateKey(key);
+    return createPrivateKey(key);
   } catch (cause) {
-    const encrypted = /-----BEGIN ENCRYPTED PRIVATE KEY-----|Proc-Type: *4,ENCRYPTED/.test(key);
-    const reason = encrypted ? 'the key is encrypted, and encrypted keys are not supported (sslpassword is not used)' : reasonOf(cause);
-    throw configError(`could not load private key file "${keyFile}": ${reason}`, cause);
+    throw configError(`could not load private key file "${keyFile}": ${reasonOf(cause)}`, cause);
   }
-  if (!x509.checkPrivateKey(keyObject)) throw configError(`certificate does not match private key file "${keyFile}"`);
+}
+
+/**
+ * An encrypted key opened with `sslpassword` (libpq's use of it), kept in
+ * memory only as an unencrypted PKCS#8 PEM for the TLS layer. A missing or
+ * wrong password fails naming the file, never the password.
+ */
+function decryptKey(keyFile: string, key: string, passphrase: string | undefined): { object: KeyObject; pem: string } {
+  if (passphrase === undefined) throw configError(`could not load private key file "${keyFile}": the key is encrypted and no sslpassword was given`);
+  try {
+    const object = createPrivateKey({ key, format: 'pem', passphrase });
+    return { object, pem: object.export({ type: 'pkcs8', format: 'pem' }).toString() };
+  } catch (cause) {
+    throw configError(`could not load private key file "${keyFile}": it could not be decrypted with the given sslpassword`, cause);
+  }
 }
 
 /** OpenSSL's reason for refusing a file (node:crypto errors may come from another realm: no instanceof). */

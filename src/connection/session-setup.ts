@@ -7,6 +7,7 @@ import type { TlsMaterial } from '../config/tls-files';
 import type { Endpoint, TlsInfo, TlsOptions } from '../../reactor/interfaces';
 import type { MachineOptions } from '../core/machine';
 import type { ConnectParams, HostSpec } from '../dsn/params';
+import { DEFAULT_TLS_MIN, tlsVersion } from '../dsn/security';
 import type { AuthCrypto } from '../protocol/auth/crypto';
 import type { ProtocolVersion } from '../protocol/versions';
 import { tlsServerEndPointHash } from '../protocol/auth/scram';
@@ -58,6 +59,7 @@ export function machineOptions(p: ConnectParams, host: HostSpec, crypto: AuthCry
     tls: host.kind === 'unix' ? 'disable' : tlsNegotiation(p.sslmode),
     channelBinding: p.channelBinding,
     allowCleartextPassword: extra.allowCleartextPassword,
+    requireAuth: p.requireAuth,
     minProtocolVersion: p.minProtocolVersion,
     maxProtocolVersion: extra.maxProtocolVersion ?? p.maxProtocolVersion,
   };
@@ -77,6 +79,9 @@ export function sessionTls(p: ConnectParams, host: HostSpec, files: TlsMaterial,
     ca: files.ca,
     cert: files.cert,
     key: files.key,
+    crl: files.crl,
+    minVersion: tlsVersion('ssl_min_protocol_version', p.sslMinProtocolVersion ?? DEFAULT_TLS_MIN),
+    maxVersion: p.sslMaxProtocolVersion === undefined ? undefined : tlsVersion('ssl_max_protocol_version', p.sslMaxProtocolVersion),
   };
   if (verify && p.sslmode !== 'verify-full') options.checkServerIdentity = () => undefined;
   return { options, channelBinding: (info: TlsInfo) => bindingData(info, crypto) };

@@ -13,6 +13,7 @@ import { ConnectionError, InterfaceError, ProtocolViolation } from '../errors/ba
 import type { AuthCrypto } from '../protocol/auth/crypto';
 import { md5Password } from '../protocol/auth/md5';
 import { ScramClient } from '../protocol/auth/scram';
+import { checkAuthMethod, parseRequireAuth, type AuthRequirement } from './require-auth';
 import type { AuthenticationMessage, FrontendMessage } from '../protocol/messages';
 
 /** How to authenticate. */
@@ -26,6 +27,8 @@ export interface AuthOptions {
   channelBinding?: 'disable' | 'prefer' | 'require';
   /** A fixed SCRAM client nonce, for tests. */
   scramNonce?: string;
+  /** libpq's `require_auth` (see require-auth.ts); undefined allows every method. */
+  requireAuth?: string;
 }
 
 /** What the link looks like when authentication starts. */
@@ -38,37 +41,73 @@ export interface LinkSecurity {
 /** One authentication exchange. */
 export class Authenticator {
   private scram: ScramClient | null = null;
+  private scramFinished = false;
+  /** Whether the server asked for any credential before AuthenticationOk. */
+  private asked = false;
   private done = false;
   private bound = false;
+  private readonly requirement: AuthRequirement | undefined;
 
   constructor(
     private readonly options: AuthOptions,
     private readonly link: LinkSecurity,
-  ) {}
+  ) {
+    this.requirement = options.requireAuth === undefined ? undefined : parseRequireAuth(options.requireAuth);
+  }
 
   /** Answers one Authentication* request; see the file comment. */
   respond(msg: AuthenticationMessage): FrontendMessage | null {
     if (this.done) throw new ProtocolViolation(`unexpected ${msg.type} after authentication completed`);
+    if (msg.type !== 'AuthenticationOk') this.asked = true;
     switch (msg.type) {
       case 'AuthenticationOk':
+        this.checkCompleted();
         this.checkBindingRequirementMet();
         this.done = true;
         return null;
       case 'AuthenticationCleartextPassword':
+        checkAuthMethod(this.requirement, 'password');
         return this.cleartext();
       case 'AuthenticationMD5Password':
+        checkAuthMethod(this.requirement, 'md5');
         return { type: 'PasswordMessage', password: md5Password(this.options.user, this.password(), msg.salt, this.options.crypto) };
       case 'AuthenticationSASL':
+        checkAuthMethod(this.requirement, 'scram-sha-256');
         return this.saslStart(msg.mechanisms);
       case 'AuthenticationSASLContinue':
         return { type: 'SASLResponse', data: this.requireScram(msg.type).handleContinue(msg.data) };
       case 'AuthenticationSASLFinal':
         this.requireScram(msg.type).handleFinal(msg.data);
+        this.scramFinished = true;
         return null;
+      case 'AuthenticationGSS':
+      case 'AuthenticationGSSContinue':
+        checkAuthMethod(this.requirement, 'gss');
+        return this.unsupported(msg.type);
+      case 'AuthenticationSSPI':
+        checkAuthMethod(this.requirement, 'sspi');
+        return this.unsupported(msg.type);
       default:
-        throw new ConnectionError(`the server asked for an unsupported authentication method (${msg.type})`, {
-          code: 'ERR_AUTH_UNSUPPORTED',
-        });
+        return this.unsupported(msg.type);
+    }
+  }
+
+  private unsupported(type: string): never {
+    throw new ConnectionError(`the server asked for an unsupported authentication method (${type})`, { code: 'ERR_AUTH_UNSUPPORTED' });
+  }
+
+  /**
+   * AuthenticationOk: with no request before it the method was `none`
+   * (trust, peer), which `require_auth` may forbid; after a SCRAM exchange it
+   * must come after SASLFinal, whose server signature proves the server knew
+   * the password (a server skipping it is refused, as libpq does).
+   */
+  private checkCompleted(): void {
+    if (!this.asked) return checkAuthMethod(this.requirement, 'none');
+    if (this.scram !== null && !this.scramFinished) {
+      throw new ConnectionError('the server sent AuthenticationOk before completing the SCRAM exchange (no server signature)', {
+        code: 'ERR_AUTH_INCOMPLETE',
+      });
     }
   }
 

@@ -24,6 +24,7 @@ export { DEFAULT_SOCKET_DIR };
 import { ENV_VARS, type Keyword } from './keywords';
 import type { ChannelBinding, ConnectInput, ConnectParams, DsnParams, SslMode, TargetSessionAttrs } from './params';
 import { parseDsn } from './parse';
+import { checkSecurity } from './security';
 import { LATEST_PROTOCOL_VERSION, olderThan } from '../protocol/versions';
 import {
   parseConnectTimeout, parseEnum, parseInteger, parseNonNegative, parsePort, parseProtocolVersion, parseSeconds, parseSwitch,
@@ -148,11 +149,19 @@ function validate(p: ConnectParams): ConnectParams {
   parseEnum('sslnegotiation', p.sslnegotiation, SSL_NEGOTIATIONS);
   if (p.sslcertmode !== undefined) parseEnum('sslcertmode', p.sslcertmode, SSL_CERT_MODES);
   checkProtocolVersions(p);
+  checkSecurity(p);
+  checkClientEncoding(p.clientEncoding);
   for (const h of p.hosts) parsePort(h.port);
   if (p.connectTimeoutMs !== undefined && !(Number.isFinite(p.connectTimeoutMs) && p.connectTimeoutMs >= 0)) {
     throw configError(`invalid connectTimeoutMs: ${String(p.connectTimeoutMs)} (expected a non-negative number of milliseconds)`);
   }
   return p;
+}
+
+/** The codecs speak UTF-8: `client_encoding` may only say so (`auto` too, meaning the client's: UTF-8 in Node). */
+function checkClientEncoding(value: string | undefined): void {
+  if (value === undefined || /^(utf-?8|unicode|auto)$/i.test(value)) return;
+  throw configError(`client_encoding "${value.slice(0, 30)}" is not supported: tspostgres always speaks UTF8 (leave client_encoding out, or set it to UTF8)`);
 }
 
 /** libpq 18: each version valid ('latest' resolved), and the minimum no newer than the maximum. */

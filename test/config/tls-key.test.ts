@@ -5,7 +5,7 @@
  * parse fails with a ConfigurationError naming the file (libpq's words),
  * never quoting the file's content. A valid pair is returned as PEM text.
  */
-import { generateKeyPairSync } from 'node:crypto';
+import { createPrivateKey, generateKeyPairSync } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -68,11 +68,45 @@ describe('loadConfig with a client certificate and key', () => {
     expect(error.message).toContain(`could not load private key file "${keyFile}"`);
   });
 
-  it('refuses an encrypted key, saying so', async () => {
+  it('refuses an encrypted key without sslpassword, saying so', async () => {
     const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
     const encrypted = privateKey.export({ type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase: SECRET }) as string;
     const { error, keyFile } = await failure(testCertificate().cert, encrypted);
-    expect(error.message).toBe(`could not load private key file "${keyFile}": the key is encrypted, and encrypted keys are not supported (sslpassword is not used)`);
+    expect(error.message).toBe(`could not load private key file "${keyFile}": the key is encrypted and no sslpassword was given`);
+  });
+
+  describe('sslpassword (issue 16: honoured, not ignored)', () => {
+    const PASS = 'key-pass-phrase-9';
+    const encryptedPair = (): { cert: string; key: string; plain: string } => {
+      const { cert, key } = testCertificate();
+      const object = createPrivateKey(key);
+      return { cert, plain: key, key: object.export({ type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase: PASS }) as string };
+    };
+    const load = (certFile: string, keyFile: string, password: string) =>
+      loadConfig({ dsn: `host=h user=u sslmode=require sslcert=${certFile} sslkey=${keyFile}`, sslpassword: password }, base());
+
+    it('decrypts the key with the right sslpassword; the TLS layer gets it unencrypted, in memory', async () => {
+      const { cert, key, plain } = encryptedPair();
+      const p = await load(write('client.crt', cert, 0o644), write('client.key', key), PASS);
+      expect(p.tls?.key).toContain('-----BEGIN PRIVATE KEY-----');
+      expect(createPrivateKey(p.tls?.key as string).export({ type: 'pkcs8', format: 'der' })).toEqual(createPrivateKey(plain).export({ type: 'pkcs8', format: 'der' }));
+    });
+
+    it('a wrong sslpassword fails naming the file, never the password', async () => {
+      const { cert, key } = encryptedPair();
+      const keyFile = write('client.key', key);
+      const error = await load(write('client.crt', cert, 0o644), keyFile, 'wrong-pass-7').then(() => null, (e: unknown) => e as ConfigurationError);
+      expect(error).toBeInstanceOf(ConfigurationError);
+      expect(error?.message).toBe(`could not load private key file "${keyFile}": it could not be decrypted with the given sslpassword`);
+      expect(`${error?.message} ${JSON.stringify(error)} ${String(error?.stack)}`).not.toMatch(/wrong-pass-7|key-pass-phrase/);
+    });
+  });
+
+  it('sslcertmode=disable sends no certificate even when one is configured', async () => {
+    const { cert, key } = testCertificate();
+    const p = await loadConfig(`host=h user=u sslmode=require sslcertmode=disable sslcert=${write('client.crt', cert, 0o644)} sslkey=${write('client.key', key)}`, base());
+    expect(p.tls?.cert).toBeUndefined();
+    expect(p.tls?.key).toBeUndefined();
   });
 
   it('refuses a key that does not match the certificate', async () => {
