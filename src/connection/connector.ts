@@ -12,7 +12,9 @@
  * does not fit is told Terminate and adds an {@link UnsuitableServer}, and
  * the next one is tried. `prefer-standby` first looks for a standby; when
  * none fits it goes over the hosts again accepting any server, as libpq
- * does. When every host has
+ * does. A server or pooler that refuses protocol 3.2 outright instead of
+ * negotiating (the machine's `protocolFallback`) is tried once more on the
+ * same host asking for 3.0. When every host has
  * failed the result is the server's own verdict (a DatabaseError such as
  * 28P01, or a ConnectTimeout) for a single host, else a `ConnectionFailed`
  * listing each host's error. Cancelling the Deferred aborts the attempt in
@@ -27,6 +29,7 @@ import type { HostSpec, TargetSessionAttrs } from '../dsn/params';
 import { CancelledError, ConnectionFailed, ConnectionLost, ConnectTimeout, UnsuitableServer } from '../errors/base';
 import { DatabaseError, Diagnostic } from '../errors/database';
 import type { AuthCrypto } from '../protocol/auth/crypto';
+import type { ProtocolVersion } from '../protocol/versions';
 import type { TypeRegistry } from '../types/registry';
 import { Notification } from './notification';
 import type { LiveSession } from './requests';
@@ -88,7 +91,7 @@ class Attempt {
    * (next host). A session lost after it was handed over is the
    * connection's business (`events.lost`).
    */
-  private tryHost(i: number): void {
+  private tryHost(i: number, maxProtocolVersion?: ProtocolVersion): void {
     if (this.result.called) return;
     const host = this.hosts[i];
     if (host === undefined) return this.exhausted();
@@ -97,6 +100,9 @@ class Attempt {
       if (story !== 'opening') return;
       story = 'over';
       timer?.cancel();
+      // a server (or pooler) that refused the newer protocol outright gets one more try asking for the older one
+      const fallback = machine.protocolFallback;
+      if (fallback !== undefined) return this.tryHost(i, fallback);
       this.errors.push(error);
       this.refusedHosts.push(describeHost(host));
       this.tryHost(i + 1);
@@ -119,7 +125,7 @@ class Attempt {
       notice: (fields) => this.events.notice(Diagnostic.fromRaw(fields)),
       lost: (error) => (story === 'up' ? this.events.lost(session, error) : next(hostError(host, error))),
     };
-    const machine = new ProtocolMachine(machineOptions(this.config, host, this.o.crypto, this.o));
+    const machine = new ProtocolMachine(machineOptions(this.config, host, this.o.crypto, { ...this.o, maxProtocolVersion }));
     const session = new Session(machine, this.o.reactor, listener, sessionTls(this.config, host, this.config.tls ?? {}, this.o.crypto));
     this.current = session;
     const timer = this.armTimeout(session, host);
