@@ -12,7 +12,7 @@
  * another client's statement: each call either answers its own query or
  * fails with an error.
  */
-import { CancelledError, Connection, ConnectionPool, Point } from '../../src/index';
+import { CancelledError, Connection, ConnectionPool, Point, queryIterator } from '../../src/index';
 import type { PgBouncer } from '../../scripts/pgbouncer';
 import { roundTripCases, type RoundTripCase } from '../types/roundtrip-cases';
 import { failure } from '../support/failure';
@@ -173,6 +173,16 @@ describePgBouncer('through PgBouncer in transaction mode (default_pool_size 2)',
       } finally {
         await pool.close();
       }
+    });
+
+    it('streams rows through a server-side cursor (its transaction keeps one server connection)', async () => {
+      const [conn, other] = await unprepared(2);
+      const seen: number[] = [];
+      for await (const row of queryIterator<{ n: number }>(conn, 'SELECT n FROM generate_series(1, $1::int) AS n', [2500], { batchSize: 1000 })) {
+        seen.push(row.n);
+        if (seen.length % 1000 === 0) await other.runQuery('SELECT $1::int AS n', [seen.length]); // others go on meanwhile
+      }
+      expect(seen).toEqual(Array.from({ length: 2500 }, (_, i) => i + 1));
     });
 
     it('COPY FROM STDIN and COPY TO STDOUT', async () => {
