@@ -33,6 +33,13 @@
  * driver makes when a server refuses a newer version outright
  * ({@link ProtocolMachine.protocolFallback}), are in `negotiation.ts`.
  *
+ * Limits: a backend message is at most `maxMessageSize` bytes, and the
+ * server may report at most {@link MAX_SERVER_PARAMETERS} distinct
+ * parameters (ParameterStatus names; a real server reports a few dozen at
+ * most): one more distinct name is a `ProtocolViolation`, so a flood of
+ * names cannot grow `parameters` without bound. New values for names
+ * already known are always accepted.
+ *
  * Failure: malformed bytes, an illegal message, a FATAL error or an
  * unexpected end of stream close the machine and yield one `Failed` event.
  * A command that is illegal in the current state throws `InterfaceError`
@@ -81,6 +88,9 @@ export interface BackendKey {
 }
 
 type OpKind = 'simple' | 'extended';
+
+/** The most distinct server parameters (ParameterStatus names) a session may report; see the file comment. */
+export const MAX_SERVER_PARAMETERS = 1000;
 
 /** The sans-IO PostgreSQL client connection; see the file comment. */
 export class ProtocolMachine {
@@ -317,6 +327,9 @@ export class ProtocolMachine {
       case 'ErrorResponse':
         return this.serverError(msg.fields, msg);
       case 'ParameterStatus':
+        if (!this._parameters.has(msg.name) && this._parameters.size >= MAX_SERVER_PARAMETERS) {
+          return this.fail(new ProtocolViolation(`the server reported more than ${MAX_SERVER_PARAMETERS} distinct parameters (ParameterStatus)`));
+        }
         this._parameters.set(msg.name, msg.value);
         break;
       case 'BackendKeyData': {
