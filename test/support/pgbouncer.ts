@@ -6,9 +6,11 @@
  * Debian's pgbouncer and the local throwaway cluster (PgBouncer logs in to
  * the server as the client's user with no password: the cluster trusts
  * `postgres` and `tsp_trust`). When either is missing the suite is skipped
- * with the reason in its title, except under `CI=true`: there it runs, and
- * {@link startTestPgBouncer} fails in `beforeAll` with what to install, so
- * a CI machine without pgbouncer fails instead of passing silently.
+ * with the reason in its title (as `describeLocal` does for a server
+ * that is not the local cluster), except for a missing pgbouncer under
+ * `CI=true`: there the suite runs, and {@link startTestPgBouncer} fails in
+ * `beforeAll` with what to install, so a CI machine without pgbouncer fails
+ * instead of passing silently.
  */
 import { findPgBouncer, startPgBouncer, type PgBouncer, type PgBouncerOptions } from '../../scripts/pgbouncer';
 import { localServer, maybeTestServer, testServer } from './server';
@@ -20,10 +22,11 @@ export function pgBouncerMissing(): string | null {
   return null;
 }
 
-/** `describe` when PgBouncer can run (always under CI=true, to fail there), else skipped with the reason. */
+/** `describe` when PgBouncer can run (and under CI=true without pgbouncer, to fail there), else skipped with the reason. */
 export function describePgBouncer(name: string, fn: () => void): void {
   const missing = pgBouncerMissing();
-  if (missing === null || process.env.CI === 'true') describe(name, fn);
+  const failInstead = process.env.CI === 'true' && findPgBouncer() === null;
+  if (missing === null || failInstead) describe(name, fn);
   else describe.skip(`${name} [skipped: ${missing}]`, fn);
 }
 
