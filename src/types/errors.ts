@@ -25,6 +25,18 @@ export class TypeParseError extends PgError {
   }
 }
 
+/**
+ * The error for a parser that threw `error` reading `text` as `typeName`:
+ * a library error as it is, anything else (a `SyntaxError` from
+ * `JSON.parse` or `BigInt`, a user parser's own error) as the
+ * {@link TypeParseError} it stands for, with `error` as its cause.
+ */
+export function parseFailure(typeName: string, text: string, error: unknown): PgError {
+  if (error instanceof PgError) return error;
+  const reason = error instanceof Error ? error.message : String(error);
+  return new TypeParseError(typeName, text, reason, { cause: error });
+}
+
 /** Describes a JS value briefly for an error message, never its full contents. */
 export function describeValue(value: unknown): string {
   if (value === null) return 'null';

@@ -10,8 +10,11 @@
  * Results: `decoder(oid, format)` returns a cached `(bytes) => value`
  * function, built once per (oid, format) and dropped when a record is
  * registered; the cursor calls it per non-NULL field. Unknown oids decode
- * text as a string and binary as a copy of the bytes. `resultFormat(oid)`
- * says which format to ask the server for.
+ * text as a string and binary as a copy of the bytes. A decoder throws
+ * only library errors: whatever else a parser throws on text it cannot read
+ * (`JSON.parse`'s and `BigInt`'s SyntaxError, a user parser's error) comes
+ * out as a `TypeParseError` naming the type, with the original as its
+ * cause. `resultFormat(oid)` says which format to ask the server for.
  *
  * Parameters: `encodeParam(value, oid)` writes the value for the type the
  * server expects (its ParameterDescription): an adapter registered for the
@@ -21,11 +24,11 @@
  * `InterfaceError` with code `ERR_BAD_PARAMETER` naming the type.
  */
 import { InterfaceError } from '../errors/base';
-import { badParam } from './errors';
+import { badParam, parseFailure } from './errors';
 import { arrayRecord } from './derived';
 import { BUILTIN_RECORDS } from './builtins';
 import { inferText } from './infer';
-import { copyBytes, utf8, utf8Encode } from './text';
+import { copyBytes, toHex, utf8, utf8Encode } from './text';
 import { defaultTypeOptions, type TypeOptions, type TypeRecord } from './record';
 
 /** Decodes the bytes of one non-NULL field. */
@@ -131,11 +134,25 @@ export class TypeRegistry {
     const options = this.options;
     if (format === 1) {
       const parseBinary = record?.parseBinary?.bind(record);
-      return parseBinary === undefined ? copyBytes : (bytes) => parseBinary(bytes, options);
+      if (record === undefined || parseBinary === undefined) return copyBytes;
+      return (bytes) => {
+        try {
+          return parseBinary(bytes, options);
+        } catch (e) {
+          throw parseFailure(record.name, toHex(bytes), e);
+        }
+      };
     }
     if (record === undefined || record.name === 'text' || record.name === 'varchar') return utf8;
     const parse = record.parse.bind(record);
-    return (bytes) => parse(utf8(bytes), options);
+    return (bytes) => {
+      const text = utf8(bytes);
+      try {
+        return parse(text, options);
+      } catch (e) {
+        throw parseFailure(record.name, text, e);
+      }
+    };
   }
 
   /** The format (0 text, 1 binary) the client should request for result columns of `typeOid`. */

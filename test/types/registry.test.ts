@@ -1,5 +1,6 @@
 import { ArrayOid, Oid, Point, PreciseTimestamp, TypeRegistry, createDefaultRegistry, newType } from '../../src/types';
 import { InterfaceError } from '../../src/errors/base';
+import { TypeParseError } from '../../src/types/errors';
 
 const bytes = (text: string): Uint8Array => new Uint8Array(Buffer.from(text, 'utf8'));
 const be = (hex: string): Uint8Array => new Uint8Array(Buffer.from(hex, 'hex'));
@@ -160,5 +161,40 @@ describe('TypeRegistry registration', () => {
     expect(TypeRegistry.default()).toBe(TypeRegistry.default());
     expect(new TypeRegistry().get(Oid.int4)).toBeUndefined();
     expect(createDefaultRegistry().get(Oid.int4)?.name).toBe('int4');
+  });
+});
+
+describe('TypeRegistry decoders on text they cannot read (found by npm run fuzz)', () => {
+  const precise = createDefaultRegistry({ timestamps: 'precise' });
+
+  it.each([
+    ['json', Oid.json, 0, '{"a": [1,', SyntaxError],
+    ['jsonb[]', ArrayOid.jsonb, 0, '{"{\\"k\\": }"}', SyntaxError],
+    ['int8', Oid.int8, 0, '92233720368547758x7', SyntaxError],
+    ['int8[]', ArrayOid.int8, 0, '{1,x}', SyntaxError],
+    ['int8range', Oid.int8range, 0, '[1,z)', SyntaxError],
+    ['timestamptz', Oid.timestamptz, 0, '999999999-01-01 00:00:00+00', RangeError],
+  ] as const)('%s: a TypeParseError naming the type, the original error as its cause', (name, oid, format, text, causeType) => {
+    let thrown: unknown;
+    try {
+      precise.decoder(oid, format)(bytes(text));
+    } catch (e) {
+      thrown = e;
+    }
+    expect(thrown).toBeInstanceOf(TypeParseError);
+    expect((thrown as TypeParseError).code).toBe('ERR_TYPE_PARSE');
+    expect((thrown as TypeParseError).typeName).toBe(name);
+    expect((thrown as Error).cause).toBeInstanceOf(causeType);
+  });
+
+  it('keeps the error of a parser that already throws a library error', () => {
+    expect(() => precise.decoder(ArrayOid.int4, 0)(bytes('{1,'))).toThrow(TypeParseError);
+    expect(() => precise.decoder(Oid.int4, 1)(be('0001'))).toThrow(/int4 value "0001": expected 4 bytes, got 2/);
+  });
+
+  it('wraps what a user parser throws', () => {
+    const r = createDefaultRegistry();
+    r.register(newType([777003], 'picky', () => { throw new Error('no'); }));
+    expect(() => r.decoder(777003, 0)(bytes('x'))).toThrow(expect.objectContaining({ code: 'ERR_TYPE_PARSE', typeName: 'picky', cause: new Error('no') }));
   });
 });
