@@ -7,6 +7,12 @@
  * many entries; otherwise `host` sets it. `port` is one value for all
  * servers or one per server. An empty entry means the default (the default
  * host, port 5432). A host starting with '/' is a unix-socket directory.
+ *
+ * Limit: a list may name at most {@link MAX_HOSTS} servers. libpq sets no
+ * limit, but the connector tries servers one after the other, so a list of
+ * 100,000 would keep `connect()` busy for hours: a longer list is refused
+ * with a ConfigurationError before it is split, in time linear in its
+ * length.
  */
 
 import { configError } from './errors';
@@ -24,6 +30,23 @@ export function isUnixHost(host: string): boolean {
 /** The socket file libpq connects to for a unix-socket directory and port. */
 export function unixSocketPath(dir: string, port: number): string {
   return `${dir.replace(/\/+$/, '')}/.s.PGSQL.${port}`;
+}
+
+/** The most servers one connection may list (`host`, `hostaddr`, `port`, or the object form's `hosts`). */
+export const MAX_HOSTS = 1000;
+
+/** Throws a ConfigurationError when `count` servers are more than {@link MAX_HOSTS}; `what` names the list. */
+export function checkHostCount(count: number, what: string): void {
+  if (count > MAX_HOSTS) throw configError(`too many hosts: ${what} lists ${count}, at most ${MAX_HOSTS} are allowed`);
+}
+
+/** The entries of a comma list, refused past {@link MAX_HOSTS} before it is split. */
+function entries(list: string | undefined, keyword: string): string[] {
+  const text = list ?? '';
+  let count = 1;
+  for (let at = text.indexOf(','); at >= 0; at = text.indexOf(',', at + 1)) count++;
+  checkHostCount(count, `"${keyword}"`);
+  return text.split(',');
 }
 
 /** Builds one {@link HostSpec}; an empty `host` takes `defaultHost`. */
@@ -44,13 +67,13 @@ export function buildHosts(
   port: string | undefined,
   defaultHost: string,
 ): HostSpec[] {
-  const hosts = (host ?? '').split(',');
-  const addrs = hostaddr === undefined ? undefined : hostaddr.split(',');
+  const hosts = entries(host, 'host');
+  const addrs = hostaddr === undefined ? undefined : entries(hostaddr, 'hostaddr');
   const count = addrs?.length ?? hosts.length;
   if (addrs !== undefined && host !== undefined && hosts.length !== count) {
     throw configError(`could not match ${hosts.length} host names to ${count} hostaddr values`);
   }
-  const ports = (port ?? '').split(',');
+  const ports = entries(port, 'port');
   if (ports.length !== 1 && ports.length !== count) {
     throw configError(`could not match ${ports.length} port numbers to ${count} hosts`);
   }

@@ -25,6 +25,7 @@
 
 import { InterfaceError } from '../errors/base';
 import { configError } from './errors';
+import { checkHostCount } from './hosts';
 import { KEYWORDS, type Keyword } from './keywords';
 import type { ConnectParams, DsnParams } from './params';
 
@@ -234,6 +235,7 @@ function list(key: string, value: unknown, entry: string, ok: (v: unknown) => bo
 
 function readHosts(value: unknown): ExplicitHost[] {
   if (!Array.isArray(value)) throw mustBe('hosts', 'an array of { host, port?, hostaddr? }', value);
+  checkHostCount(value.length, '"hosts"');
   return value.map((entry: unknown, i): ExplicitHost => {
     const name = `hosts[${i}]`;
     if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) throw mustBe(name, 'an object { host, port?, hostaddr? }', entry);
