@@ -9,26 +9,82 @@
  * reported, never fatal. Raw listeners (what the Observables are built on)
  * get every notification and notice from `reactor.callSoon`, never from
  * inside the read handler.
+ *
+ * Bounds. Nothing waits for a raw listener: each notification is handed to
+ * it in the reactor turn after the read that brought it, so at most one
+ * read's worth is pending, and a listener that is slow to return holds the
+ * reactor, hence the socket (TCP then holds the server back). An
+ * Observable's subscriber is such a listener; an RxJS operator that buffers
+ * (`concatMap` over slow work) buffers in RxJS, outside the driver.
+ * Observers are different: one that returns a Deferred is waited for, and
+ * notifications queue meanwhile. Pausing reads while they queue would
+ * deadlock an observer that waits for a query on this same connection, so
+ * the queue is capped instead: at most {@link MAX_NOTIFY_BACKLOG}
+ * notifications wait for the observers; later ones are dropped for the
+ * observers only (raw listeners and Observables still get them), and when
+ * delivery reaches the place of the drop, one {@link NotificationsDropped}
+ * (`ERR_NOTIFICATIONS_DROPPED`) carrying the count is reported through the
+ * unhandled-failure handler, as an observer's failure is. Observers that
+ * finish at once get a whole read's notifications in one reactor turn, so
+ * only observers slower than the flood ever fill the queue.
  */
 import type { Reactor } from '../../reactor/interfaces';
 import { maybeDeferred } from '../defer';
 import { toError } from '../defer/failure';
 import { reportError } from '../defer/unhandled';
+import { PgError } from '../errors/base';
 import type { Diagnostic } from '../errors/database';
 import type { Notification } from './notification';
 
 /** A notify observer: may return a Deferred or Promise, awaited before the next notification. */
 export type NotifyObserver = (n: Notification) => unknown;
 
+/** The most notifications that wait for slow notify observers; see the file comment. */
+export const MAX_NOTIFY_BACKLOG = 10_000;
+
+/**
+ * Reported (through the unhandled-failure handler) when notifications were
+ * dropped for the notify observers because {@link MAX_NOTIFY_BACKLOG} of
+ * them were already waiting: the observers saw every notification before
+ * the drop, then this, then the ones received after it.
+ */
+export class NotificationsDropped extends PgError {
+  /** How many notifications the observers did not get. */
+  readonly dropped: number;
+  /** The backlog's capacity ({@link MAX_NOTIFY_BACKLOG}). */
+  readonly limit: number;
+
+  constructor(dropped: number, limit: number) {
+    super(
+      'ERR_NOTIFICATIONS_DROPPED',
+      `${dropped} notification${dropped === 1 ? ' was' : 's were'} dropped for the notify observers: ${limit} were already waiting for observers that finish too slowly`,
+    );
+    this.dropped = dropped;
+    this.limit = limit;
+  }
+}
+
+/** The place of dropped notifications in the backlog. */
+class Drop {
+  count = 1;
+}
+
 /** The notification and notice fan-out of one connection; see the file comment. */
 export class NotifyDispatch {
   private readonly observers = new Set<NotifyObserver>();
   private readonly notificationListeners = new Set<(n: Notification) => void>();
   private readonly noticeListeners = new Set<(d: Diagnostic) => void>();
-  private backlog: Notification[] = [];
+  private backlog: Array<Notification | Drop> = [];
+  private head = 0;
+  private waiting = 0;
   private delivering = false;
 
   constructor(private readonly reactor: Reactor) {}
+
+  /** Notifications waiting for the observers (at most {@link MAX_NOTIFY_BACKLOG}). */
+  get backlogSize(): number {
+    return this.waiting;
+  }
 
   /** Adds an observer (a set: adding twice registers once). */
   addObserver(fn: NotifyObserver): void {
@@ -57,10 +113,10 @@ export class NotifyDispatch {
 
   /** A notification arrived (called from the read handler). */
   notification(n: Notification): void {
-    this.backlog.push(n);
     this.reactor.callSoon(() => {
       for (const fn of [...this.notificationListeners]) fn(n);
     });
+    this.enqueue(n);
     if (this.delivering) return;
     this.delivering = true;
     this.reactor.callSoon(() => this.deliver());
@@ -74,21 +130,56 @@ export class NotifyDispatch {
     });
   }
 
-  /** Hands the oldest notification to every observer, and the next one once they are all done. */
-  private deliver(): void {
-    const n = this.backlog.shift();
-    if (n === undefined) {
-      this.delivering = false;
+  /** Queues `n` for the observers, or counts it dropped when the backlog is full. */
+  private enqueue(n: Notification): void {
+    if (this.waiting < MAX_NOTIFY_BACKLOG) {
+      this.backlog.push(n);
+      this.waiting++;
       return;
     }
-    const runs = [...this.observers].map((fn) => maybeDeferred(() => fn(n)).addErrback((e: unknown) => reportError(toError(e), undefined)));
-    if (runs.length === 0) return this.deliver();
-    let left = runs.length;
-    for (const r of runs) {
-      r.addBoth(() => {
-        if (--left === 0) this.reactor.callSoon(() => this.deliver());
-      });
+    const last = this.backlog[this.backlog.length - 1];
+    if (last instanceof Drop) last.count++;
+    else this.backlog.push(new Drop());
+  }
+
+  /** The oldest entry of the backlog, removed; undefined when it is empty. */
+  private take(): Notification | Drop | undefined {
+    if (this.head === this.backlog.length) {
+      this.backlog = [];
+      this.head = 0;
+      return undefined;
     }
+    const entry = this.backlog[this.head++];
+    if (!(entry instanceof Drop)) this.waiting--;
+    if (this.head >= 1024 && this.head * 2 >= this.backlog.length) {
+      this.backlog = this.backlog.slice(this.head);
+      this.head = 0;
+    }
+    return entry;
+  }
+
+  /** Delivers the backlog in order, until it is empty or an observer is still busy (its end resumes delivery). */
+  private deliver(): void {
+    for (let entry = this.take(); entry !== undefined; entry = this.take()) {
+      if (entry instanceof Drop) reportError(new NotificationsDropped(entry.count, MAX_NOTIFY_BACKLOG), undefined);
+      else if (this.handOut(entry)) return;
+    }
+    this.delivering = false;
+  }
+
+  /** Hands `n` to every observer; true when some have not finished (the last to finish schedules the next delivery). */
+  private handOut(n: Notification): boolean {
+    let left = this.observers.size;
+    let inTurn = true;
+    for (const fn of [...this.observers]) {
+      maybeDeferred(() => fn(n))
+        .addErrback((e: unknown) => reportError(toError(e), undefined))
+        .addBoth(() => {
+          if (--left === 0 && !inTurn) this.reactor.callSoon(() => this.deliver());
+        });
+    }
+    inTurn = false;
+    return left > 0;
   }
 }
 
