@@ -23,6 +23,7 @@ import { MICRO_BENCHES, runMicro, type MicroResult } from './lib/micro';
 import { writeGuideSection, writeJson } from './lib/output';
 import { fmt, markdownNotes, markdownTable } from './lib/report';
 import { failed, type Measurement, type Workload } from './lib/result';
+import { failoverWorkload } from './workloads/failover';
 import { notifyWorkload } from './workloads/notify';
 import { reconnectWorkload, restartWorkloads } from './workloads/reconnect';
 import { roundTripWorkloads } from './workloads/roundtrip';
@@ -126,6 +127,9 @@ async function main(): Promise<void> {
       all.push(...restart.workloads);
       skipped.push(...restart.skipped);
     }
+    const failover = failoverWorkload();
+    if (failover.workload) all.push(failover.workload);
+    else skipped.push(failover.skipped);
     const ws = all.filter((w) => wanted(w.id));
     const ms: Measurement[] = [];
     for (const w of ws) ms.push(...(await runWorkload(w)));
