@@ -19,7 +19,7 @@
  * and is handed back once the primary shows it streaming.
  *
  * {@link promote} asks a standby to take over (`pg_promote(false)`) and
- * waits until `pg_is_in_recovery()` is false. {@link rebuildAsStandby} turns a
+ * waits until `pg_is_in_recovery()` is false (polled every 2 ms). {@link rebuildAsStandby} turns a
  * node that was a primary into a standby of the new one: stop, wipe the data
  * dir, clone again from the new primary (no pg_rewind), start. A node keeps
  * its port and directory through every role, so a multi-host connection
@@ -160,8 +160,16 @@ function binaryMajor(file: string): number | null {
   }
 }
 
-/** A `pg_basebackup` that can copy a server of `binDir`'s major (same or newer), or null. */
+const basebackups = new Map<string, string | null>();
+
+/** A `pg_basebackup` that can copy a server of `binDir`'s major (same or newer), or null. Looked up once per `binDir`. */
 export function findBasebackup(binDir: string): string | null {
+  if (!basebackups.has(binDir)) basebackups.set(binDir, lookUpBasebackup(binDir));
+  return basebackups.get(binDir)!;
+}
+
+/** Searches `binDir`, Debian's `/usr/lib/postgresql/<major>/bin` folders and PATH, in that order. */
+function lookUpBasebackup(binDir: string): string | null {
   const major = binaryMajor(path.join(binDir, 'postgres'));
   const debian = fs.existsSync('/usr/lib/postgresql') ? fs.readdirSync('/usr/lib/postgresql').map((d) => path.join('/usr/lib/postgresql', d, 'bin')) : [];
   const onPath = (process.env.PATH ?? '').split(path.delimiter).filter(Boolean);
@@ -311,12 +319,24 @@ export async function startStandby(primary: Cluster, options: StandbyOptions = {
 }
 
 /**
- * Promotes the standby `node` (`pg_promote` without its 100 ms wait loop)
- * and resolves once `pg_is_in_recovery()` is false there.
+ * Promotes the standby `node` and resolves once `pg_is_in_recovery()` is
+ * false there: `pg_promote(false)`, then polled every 2 ms on the same
+ * connection (pg_promote's own wait polls every 100 ms, too coarse to time
+ * a failover by).
  */
 export async function promote(node: Cluster, timeoutMs = DEFAULT_READY_MS): Promise<void> {
-  await nodeQuery(node, 'SELECT pg_promote(false)');
-  await waitFor(async () => !(await inRecovery(node)), timeoutMs, `promotion of the node on port ${node.port}`);
+  const client = new Client({ connectionString: node.url() });
+  await client.connect();
+  try {
+    await client.query('SELECT pg_promote(false)');
+    const deadline = Date.now() + timeoutMs;
+    while ((await client.query<{ r: boolean }>('SELECT pg_is_in_recovery() AS r')).rows[0].r) {
+      if (Date.now() > deadline) throw new ClusterError(`the node on port ${node.port} still in recovery ${timeoutMs} ms after pg_promote`);
+      await new Promise((r) => setTimeout(r, 2));
+    }
+  } finally {
+    await client.end();
+  }
 }
 
 /**

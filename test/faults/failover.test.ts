@@ -319,7 +319,11 @@ describeLocal(`failover under load, ${CYCLES} cycles`, () => {
     unhandled.flush();
     unhandled.restore();
     expect(unhandled.failures.map(String)).toEqual([]);
-    report({ cycles: CYCLES, jobs: jobs.length, leftAtStop, writesOk: ld.acknowledged, writesFailed: outcomes.filter(([, o]) => o !== 'ok').map(([, o]) => o), outageWrites: ld.duringOutage.size });
+    const failed = outcomes.filter(([, o]) => o !== 'ok');
+    report({
+      cycles: CYCLES, jobs: jobs.length, leftAtStop, writesOk: ld.acknowledged, outageWrites: ld.duringOutage.size,
+      writesFailed: failed.map(([, o]) => o), failedButPresent: failed.filter(([k]) => counts.has(k)).length,
+    });
   }, 120_000 + CYCLES * 120_000);
 });
 
