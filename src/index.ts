@@ -49,6 +49,7 @@ export type { AuthCrypto } from './protocol/auth/crypto';
 export type { ExecRequest } from './connection/statements';
 export type { OpHandler } from './connection/session';
 export { ProtocolMachine } from './core/machine';
+export { ProtocolVersionUnsupported } from './core/negotiation';
 export * from './rx';
 export { RowStream, queryStream, queryIterator } from './streaming/row-stream';
 export type { StreamOptions } from './streaming/row-stream';

@@ -21,9 +21,10 @@ import type { Reactor } from '../../reactor/interfaces';
 import { loadConfig } from '../config';
 import { Deferred, fail, fromPromise } from '../defer';
 import type { ConnectInput } from '../dsn/params';
-import { AlreadyConnected, ConnectionClosed } from '../errors/base';
+import { AlreadyConnected, ConnectionClosed, InterfaceError } from '../errors/base';
 import type { ProtocolVersion } from '../protocol/versions';
 import { TypeRegistry } from '../types/registry';
+import { checkOptions } from '../util/options-check';
 import { definePublicView } from '../util/public-view';
 import { openSession } from './connector';
 import { Cursor, type CursorFactory } from './cursor';
@@ -66,6 +67,7 @@ export class Connection extends ConnectionEvents {
   private readonly requests: Requests;
 
   constructor(readonly options: ConnectionOptions = {}) {
+    checkOptions('Connection', options, CONNECTION_OPTIONS);
     const reactor = options.reactor ?? defaultReactor();
     super(reactor);
     this.reactor = reactor;
@@ -185,6 +187,7 @@ export class Connection extends ConnectionEvents {
 
   /** runInteraction with options: isolation level, read only, deferrable, retry. */
   runInteractionWith<R, A extends unknown[]>(options: InteractionOptions, fn: Interaction<R, A>, ...args: A): Deferred<R> {
+    if (typeof fn !== 'function') return fail(new InterfaceError(`runInteraction needs a function (cursor, ...args) => result, not a ${typeof fn}`, { code: 'ERR_INVALID_ARGUMENT' }));
     return this.doit(() => runInteraction(this, options, fn, args));
   }
 
@@ -283,6 +286,12 @@ export class Connection extends ConnectionEvents {
     return this.detector ? this.detector.callChecking(fn) : fn();
   }
 }
+
+/** The option types `new Connection(options)` checks. */
+const CONNECTION_OPTIONS = {
+  reactor: 'object', detector: 'object', cursorFactory: 'function', types: 'object', crypto: 'object', env: 'object',
+  allowCleartextPassword: 'boolean', connectTimeoutMs: 'nonNegative', prepare: 'boolean',
+} as const;
 
 // console.log / util.inspect / JSON.stringify show this, never the options, the input or the session (secrets live there)
 definePublicView(Connection, (c) => ({ state: c.state, processId: c.processId, transactionStatus: c.transactionStatus, busy: c.busy }));

@@ -26,7 +26,7 @@ import type { LoadedConfig } from '../config/load';
 import { ProtocolMachine } from '../core/machine';
 import { Deferred } from '../defer';
 import type { HostSpec, TargetSessionAttrs } from '../dsn/params';
-import { CancelledError, ConnectionFailed, ConnectionLost, ConnectTimeout, UnsuitableServer } from '../errors/base';
+import { CancelledError, ConnectionError, ConnectionFailed, ConnectionLost, ConnectTimeout, UnsuitableServer } from '../errors/base';
 import { DatabaseError, Diagnostic } from '../errors/database';
 import type { AuthCrypto } from '../protocol/auth/crypto';
 import type { ProtocolVersion } from '../protocol/versions';
@@ -129,10 +129,16 @@ class Attempt {
     const session = new Session(machine, this.o.reactor, listener, sessionTls(this.config, host, this.config.tls ?? {}, this.o.crypto));
     this.current = session;
     const timer = this.armTimeout(session, host);
-    this.o.reactor.connect(endpointOf(host), session, {
-      timeoutMs: this.timeoutMs,
-      keepAliveInitialDelayMs: this.config.keepalives ? this.config.keepalivesIdleMs ?? 60_000 : undefined,
-    });
+    try {
+      this.o.reactor.connect(endpointOf(host), session, {
+        timeoutMs: this.timeoutMs,
+        keepAliveInitialDelayMs: this.config.keepalives ? this.config.keepalivesIdleMs ?? 60_000 : undefined,
+      });
+    } catch (cause) {
+      // a reactor that throws instead of reporting connectionLost: this host failed, clearly
+      const reason = cause instanceof Error ? cause.message : String(cause);
+      next(new ConnectionError(`the reactor could not open a connection to ${describeHost(host)}: ${reason}`, { code: 'ERR_REACTOR', cause }));
+    }
   }
 
   /** Every host tried: `prefer-standby` tries them all again accepting any server (libpq's second pass); else the attempt fails. */

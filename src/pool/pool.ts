@@ -25,6 +25,7 @@ import { defaultReactor } from '../connection/default-reactor';
 import { Deferred, DeferredList, fail, FirstError, maybeDeferred, succeed } from '../defer';
 import type { ConnectInput } from '../dsn/params';
 import { InterfaceError, PoolClosed, PoolTimeout } from '../errors/base';
+import { checkOptions } from '../util/options-check';
 import { definePublicView } from '../util/public-view';
 import type { Interaction, InteractionOptions } from '../connection/interaction';
 
@@ -94,6 +95,7 @@ export class ConnectionPool {
   private idleTimer: { cancel(): void } | null = null;
 
   constructor(readonly options: PoolOptions = {}) {
+    checkOptions('ConnectionPool', options, POOL_OPTIONS);
     this.min = options.min ?? Math.min(3, options.max ?? 3);
     this.max = Math.max(options.max ?? this.min, this.min);
     this.reactor = options.reactor ?? options.connectionOptions?.reactor ?? defaultReactor();
@@ -383,6 +385,12 @@ export class ConnectionPool {
     });
   }
 }
+
+/** The option types `new ConnectionPool(options)` checks. */
+const POOL_OPTIONS = {
+  min: 'nonNegativeInt', max: 'positiveInt', connect: 'stringOrObject', acquireTimeoutMs: 'nonNegative', maxLifetimeMs: 'nonNegative',
+  maxIdleMs: 'nonNegative', connectionOptions: 'object', prepare: 'boolean', connectionFactory: 'function', detector: 'function', reactor: 'object',
+} as const;
 
 // console.log / util.inspect / JSON.stringify show the pool's counts, never its options (the connection string and password live there)
 definePublicView(ConnectionPool, (p) => ({ min: p.min, max: p.max, ...p.stats() }));

@@ -46,6 +46,7 @@ import { reportError } from '../defer/unhandled';
 import { CancelledError, ConnectionDead, InterfaceError } from '../errors/base';
 import { Heartbeat, type HeartbeatOptions, type HeartbeatTarget } from './heartbeat';
 import { backoffIterator, RetryingCall } from '../defer/retrying';
+import { checkOptions } from '../util/options-check';
 import { definePublicView } from '../util/public-view';
 
 /** What a detector can reconnect: a Connection, or a test fake. */
@@ -122,6 +123,7 @@ export class DeadConnectionDetector implements DetectorLike {
   private heartbeat: Heartbeat | null = null;
 
   constructor(readonly options: DetectorOptions = {}) {
+    checkOptions('DeadConnectionDetector', options, DETECTOR_OPTIONS);
     this.deathChecker = options.deathChecker ?? defaultDeathChecker;
     const random = options.random;
     this.reconnectionIterator = options.reconnectionIterator ?? (() => backoffIterator({ random }));
@@ -371,6 +373,11 @@ export class DeadConnectionDetector implements DetectorLike {
     else this.checkForDeadConnection(error);
   }
 }
+
+/** The option types `new DeadConnectionDetector(options)` checks. */
+const DETECTOR_OPTIONS = {
+  deathChecker: 'function', reconnectionIterator: 'function', reactor: 'object', random: 'function', heartbeat: 'object', operationDeadlineMs: 'nonNegative',
+} as const;
 
 // console.log / util.inspect / JSON.stringify show the detector's state, never its connect arguments (the connection string and password)
 definePublicView(DeadConnectionDetector, (d) => ({ connectionIsDead: d.connectionIsDead, gaveUp: d.gaveUp, attempts: d.attempts }));

@@ -78,6 +78,7 @@ export class TypeRegistry {
    * for the same oids. Returns this registry.
    */
   register(record: TypeRecord): this {
+    checkRecord(record);
     this.put(record);
     if (record.arrayOid > 0) this.put(arrayRecord(record));
     this.textDecoders.clear();
@@ -221,4 +222,16 @@ export function createDefaultRegistry(options?: Partial<TypeOptions>): TypeRegis
   const registry = new TypeRegistry(options);
   for (const record of BUILTIN_RECORDS) registry.register(record);
   return registry;
+}
+
+/** A record must name a type by oid and name and parse and serialize it; else InterfaceError (ERR_INVALID_ARGUMENT). */
+function checkRecord(r: TypeRecord): void {
+  const bad = (what: string): never => {
+    throw new InterfaceError(`registerType: the type record needs ${what}`, { code: 'ERR_INVALID_ARGUMENT' });
+  };
+  if (typeof r !== 'object' || r === null) bad('to be an object');
+  if (!Number.isInteger(r.oid) || r.oid <= 0) bad('a positive integer oid');
+  if (!Number.isInteger(r.arrayOid) || r.arrayOid < 0) bad('an integer arrayOid (0: none)');
+  if (typeof r.name !== 'string' || r.name === '') bad('a name');
+  if (typeof r.parse !== 'function' || typeof r.serialize !== 'function') bad('parse and serialize functions');
 }
