@@ -109,8 +109,8 @@ export class WsTransport implements Transport {
   }
 
   /**
-   * Sends bytes as one binary message (the WebSocket copies them while
-   * masking). Ignored after close/abort. Pauses the registered producer when
+   * Sends bytes as binary messages of at most {@link MAX_MESSAGE_BYTES}
+   * (the WebSocket copies them while masking). Ignored after close/abort. Pauses the registered producer when
    * the buffer reaches the high-water mark.
    */
   write(bytes: Uint8Array): void {

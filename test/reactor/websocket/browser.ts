@@ -102,7 +102,7 @@ export function startPageServer(): Promise<PageServer> {
 export async function runPage(browser: Browser, pageUrl: string, relay: string, protocols: string[] = []): Promise<PageResult> {
   const page = await browser.newPage();
   try {
-    const query = new URLSearchParams([['relay', relay], ...protocols.map((p) => ['protocol', p])]);
+    const query = new URLSearchParams([['relay', relay], ...protocols.map((p): [string, string] => ['protocol', p])]);
     await page.goto(`${pageUrl}/?${query.toString()}`);
     await page.waitForFunction('window.result !== undefined', { timeout: 20_000 });
     return (await page.evaluate('window.result')) as PageResult;

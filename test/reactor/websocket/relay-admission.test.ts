@@ -10,6 +10,8 @@ import { startWsProxy, type WsProxy, type WsProxyOptions } from '../../../reacto
 import { MSG_CONNECTED, RELAY_SUBPROTOCOL, relayProtocols } from '../../../reactor/websocket/protocol';
 import { hostAllowed, originAllowed } from '../../../reactor/websocket/relay-admission';
 import { configuredOrigin, resolveRelayConfig } from '../../../reactor/websocket/relay-config';
+import { WebSocketReactor, relayQuery } from '../../../reactor/websocket/websocket';
+import { Recorder } from '../conformance';
 import { runUntilReal } from '../real-time';
 import { openRaw, refusalLog, relayUrl, settled, startCountingServer, type RawClient, type TestTarget } from './relay-fixtures';
 
@@ -190,6 +192,36 @@ describe('bearer token', () => {
   it('keeps only a digest of the token in its configuration', () => {
     const config = resolveRelayConfig({ port: 0, allow: [], token: TOKEN });
     expect(JSON.stringify(config)).not.toContain(TOKEN);
+  });
+});
+
+describe('WebSocketReactor and a relay that requires a token', () => {
+  async function connect(options: { protocols?: string[] }): Promise<Recorder> {
+    const port = proxy!.port;
+    const reactor = new WebSocketReactor({ url: (e) => `ws://127.0.0.1:${port}/${relayQuery(e)}`, ...options });
+    const client = new Recorder();
+    reactor.connect({ kind: 'tcp', host: '127.0.0.1', port: target.port }, client);
+    await runUntilReal(() => client.transport !== undefined || client.isLost);
+    return client;
+  }
+
+  it('connects with protocols: relayProtocols(token)', async () => {
+    await relay({ token: TOKEN });
+    const client = await connect({ protocols: relayProtocols(TOKEN) });
+    expect(client.events).toEqual(['made']);
+    await runUntilReal(() => client.received === 2);
+    expect(client.text()).toBe('hi');
+    client.transport!.abort();
+    await runUntilReal(() => client.isLost);
+  });
+
+  it('reports a refused handshake as ERR_CONNECT_FAILED, never connecting', async () => {
+    await relay({ token: TOKEN });
+    const client = await connect({});
+    expect(client.events).toEqual(['lost']);
+    expect(client.lost).toMatchObject({ code: 'ERR_CONNECT_FAILED' });
+    expect(target.count()).toBe(0);
+    expect(log.codes()).toEqual(['ERR_RELAY_UNAUTHORIZED']);
   });
 });
 
