@@ -1,74 +1,47 @@
 /**
- * Fuzzing the ProtocolMachine after a valid startup: 100,000 deterministic
- * inputs (mutated captured server bytes and random message-shaped bytes,
- * from test/support/fuzz.ts), each cut into random chunks, fed to a fresh
- * ready machine (half of them with operations in flight, so query responses
- * are legal). receiveData must never throw; each input ends in events, or in
- * one Failed event that is the last thing the machine says; nothing hangs.
+ * The ProtocolMachine's fuzz targets (fuzz/targets/machine.ts, copy.ts,
+ * startup.ts), the ones `npm run fuzz` runs a million times, run here with
+ * a small count. Each input (mutated captured server bytes or random
+ * messages, in random chunks, with random commands between them) must end
+ * in events, or in one Failed event with a library error that is the last
+ * thing the machine says; receiveData never throws; the work is linear in
+ * the input; the end of the stream closes the machine with exactly one
+ * more event. The rules are checked in fuzz/targets/machine-oracle.ts.
  */
-import type { MachineEvent } from '../../src/core/events';
-import { PgError } from '../../src/errors/base';
-import { fromHex } from '../../src/util/bytes';
-import { fuzzInputs, rng, splitRandomly } from '../support/fuzz';
-import { SESSIONS } from '../protocol/vectors';
-import { readyMachine } from './machine-helpers';
+import { countOutcomes, runTarget } from '../../fuzz/runner';
+import { copyTarget } from '../../fuzz/targets/copy';
+import { machineTarget } from '../../fuzz/targets/machine';
+import { startupTarget } from '../../fuzz/targets/startup';
 
-const COUNT = 100_000;
-
-/** Every backend byte string captured after startup. */
-const corpus = SESSIONS.flatMap((s) => s.steps.slice(1)).map((st) => fromHex(st.receivedHex)).filter((b) => b.length > 0);
+const has = (part: string) => (label: string): boolean => label.includes(part);
 
 describe('ProtocolMachine fuzz', () => {
-  it(`ends each of ${COUNT.toLocaleString('en')} mutated inputs in events or one final Failed event, never throwing`, () => {
-    const rand = rng(0x5eed);
-    const tally = { failed: 0, clean: 0, events: 0, bytes: 0 };
-    let i = 0;
-    for (const input of fuzzInputs({ seed: 20240229, count: COUNT, corpus })) {
-      const m = readyMachine();
-      if (i++ % 2 === 1) {
-        m.send({ type: 'simpleQuery', sql: 'SELECT 1' });
-        m.send({ type: 'batch', messages: [{ type: 'Parse', name: '', sql: 'SELECT 1', paramTypes: [] }, { type: 'Sync' }] });
-        m.dataToSend();
-      }
-      const events: MachineEvent[] = [];
-      tally.bytes += input.length;
-      for (const chunk of splitRandomly(input, rand)) {
-        m.receiveData(chunk); // a throw fails the test
-        for (let e = m.nextEvent(); e !== null; e = m.nextEvent()) events.push(e);
-      }
-      const failedAt = events.findIndex((e) => e.type === 'Failed');
-      if (failedAt >= 0) {
-        if (failedAt !== events.length - 1 || m.state !== 'closed') throw new Error(`input ${i}: Failed is not the last event, or the machine is open`);
-        const error = (events[failedAt] as { error: Error | null }).error;
-        if (!(error instanceof PgError)) throw new Error(`input ${i}: Failed with a non-library error: ${String(error)}`);
-        tally.failed++;
-      } else {
-        if (m.state === 'closed') throw new Error(`input ${i}: closed without a Failed event`);
-        tally.clean++;
-      }
-      // each event comes from a message of 5 bytes or more, plus at most one Failed: the work is linear in the input
-      if (events.length > Math.floor(input.length / 5) + 1) throw new Error(`input ${i}: ${events.length} events from ${input.length} bytes`);
-      tally.events += events.length;
-    }
-    expect(tally.failed + tally.clean).toBe(COUNT);
-    expect(tally.failed).toBeGreaterThan(COUNT / 10); // the inputs really are hostile
-    expect(tally.clean).toBeGreaterThan(100); // and some stay legal
-    expect(tally.events).toBeGreaterThan(0);
+  it('ends each of 20,000 hostile inputs after startup in events or one final Failed event', () => {
+    const r = runTarget(machineTarget, { seed: 20240229, count: 20_000 });
+    expect(r.failures.map((f) => f.message)).toEqual([]);
+    expect(countOutcomes(r, has('Failed:'))).toBeGreaterThan(2_000); // the inputs really are hostile
+    expect(countOutcomes(r, has('open:'))).toBeGreaterThan(1_000); // and some stay legal
+    expect(countOutcomes(r, has('open:copy'))).toBeGreaterThan(0); // COPY is reached by the captured streams
   }, 180_000); // speed is the benchmark's business; a loaded machine may take minutes
 
-  it('closes every machine that was fed hostile bytes once the stream ends, with exactly one more event', () => {
-    const rand = rng(7);
-    for (const input of fuzzInputs({ seed: 99, count: 2_000, corpus })) {
-      const m = readyMachine();
-      for (const chunk of splitRandomly(input, rand)) m.receiveData(chunk);
-      while (m.nextEvent() !== null) { /* drain */ }
-      const wasClosed = m.state === 'closed';
-      m.receiveEof();
-      const after: MachineEvent[] = [];
-      for (let e = m.nextEvent(); e !== null; e = m.nextEvent()) after.push(e);
-      expect(after.length).toBe(wasClosed ? 0 : 1);
-      expect(m.state).toBe('closed');
-      expect(m.poll()).toBe('ok');
+  it('keeps the rules in every COPY sub-state for 10,000 inputs', () => {
+    const r = runTarget(copyTarget, { seed: 7, count: 10_000 });
+    expect(r.failures.map((f) => f.message)).toEqual([]);
+    for (const mode of ['in-simple', 'in-extended', 'out', 'both']) {
+      expect(countOutcomes(r, (l) => l.startsWith(`${mode} Failed:`))).toBeGreaterThan(100);
+      expect(countOutcomes(r, (l) => l.startsWith(`${mode} open:`))).toBeGreaterThan(100);
     }
-  });
+    expect(countOutcomes(r, has('open:ready'))).toBeGreaterThan(0); // some copies end cleanly
+  }, 180_000);
+
+  it('keeps the rules during startup and authentication for 10,000 inputs', () => {
+    const r = runTarget(startupTarget, { seed: 99, count: 10_000 });
+    expect(r.failures.map((f) => f.message)).toEqual([]);
+    for (const session of ['trust', 'md5', 'scram', 'cleartext', 'negotiate']) {
+      expect(countOutcomes(r, (l) => l.startsWith(`${session} open:ready`))).toBeGreaterThan(0); // a startup that survives its mutations
+    }
+    for (const code of ['ERR_PROTOCOL_VIOLATION', 'ERR_AUTH_PROTOCOL', 'ERR_AUTH_INSECURE', 'ERR_TLS_REFUSED', 'ERR_PROTOCOL_VERSION_UNSUPPORTED']) {
+      expect(countOutcomes(r, has(`Failed:${code}`))).toBeGreaterThan(0);
+    }
+  }, 180_000);
 });

@@ -1,16 +1,22 @@
 /**
- * Fuzz input generation, shared by every fuzz test (the codec's decoders
- * now; the connection machine later).
+ * Fuzz input generation, shared by the fuzz targets (`fuzz/`), the
+ * `npm run fuzz` command and the fuzz tests.
  *
- * Theory of operation. {@link fuzzInputs} yields a deterministic stream of
- * byte strings from a seed: a quarter are random bytes shaped like messages
- * (a plausible type byte and length, random body), the rest are golden
- * vectors (the `corpus`) put through one to four {@link mutate} steps: bit
- * flips, byte overwrites, insertions, deletions, truncations, duplicated
- * segments, splices with another corpus entry, and length fields replaced by
- * edge values (0, 3, 4, 5, off by one, huge, negative). {@link splitRandomly}
- * cuts an input into chunks so framing is fuzzed too. Plug a machine in by
- * feeding each input's chunks to it and asserting its own invariants.
+ * Theory of operation. Every input is made from a PRNG: {@link inputRng}
+ * gives input `index` of the stream `seed` its own PRNG, so any one input
+ * can be replayed without generating the ones before it. Bytes:
+ * {@link fuzzBytes} makes a quarter of the inputs random bytes shaped like
+ * messages (a plausible type byte and length, random body) and the rest
+ * golden vectors (the `corpus`) put through one to four {@link mutate}
+ * steps: bit flips, byte overwrites, insertions, deletions, truncations,
+ * duplicated segments, splices with another corpus entry, and length fields
+ * replaced by edge values (0, 3, 4, 5, off by one, huge, negative).
+ * {@link splitRandomly} cuts an input into chunks so framing is fuzzed too.
+ * Text: {@link fuzzText} does the same for strings (connection strings,
+ * type literals) with {@link mutateText}: characters from an alphabet of the
+ * format's own specials, deletions, duplications, splices, stray code
+ * points (NUL, lone surrogates) and floods of a repeated fragment.
+ * {@link fuzzInputs} is the older sequential stream of one PRNG.
  */
 
 /** A deterministic PRNG (mulberry32) returning floats in [0, 1). */
@@ -25,11 +31,30 @@ export function rng(seed: number): () => number {
   };
 }
 
-const int = (rand: () => number, n: number) => Math.floor(rand() * n);
+/**
+ * The PRNG of input `index` in the stream `seed`: both are mixed (a 32-bit
+ * finalizer) into the seed of a fresh {@link rng}, so input `index`
+ * replays alone.
+ */
+export function inputRng(seed: number, index: number): () => number {
+  let h = (seed >>> 0) ^ Math.imul((index >>> 0) + 0x9e3779b9, 0x85ebca6b) ^ Math.imul(Math.floor(index / 4294967296) + 1, 0xc2b2ae35);
+  h = Math.imul(h ^ (h >>> 16), 0x7feb352d);
+  h = Math.imul(h ^ (h >>> 15), 0x846ca68b);
+  return rng((h ^ (h >>> 16)) >>> 0);
+}
+
+/** An integer in [0, n). */
+export const int = (rand: () => number, n: number): number => Math.floor(rand() * n);
+
+/** One element of `items`, chosen by `rand`. */
+export function pick<T>(rand: () => number, items: readonly T[]): T {
+  return items[int(rand, items.length)];
+}
 const BACKEND_TYPES = 'RKSZTDCIENA123ntsGHWdcvV';
 const EDGE_LENGTHS = [0, 1, 3, 4, 5, 8, 0x7fffffff, -1, -5, 0x10000, 0x40000000];
 
-function randomBytes(rand: () => number, n: number): Uint8Array {
+/** `n` random bytes. */
+export function randomBytes(rand: () => number, n: number): Uint8Array {
   return Uint8Array.from({ length: n }, () => int(rand, 256));
 }
 
@@ -68,7 +93,8 @@ export function mutate(input: Uint8Array, rand: () => number, corpus: readonly U
   }
 }
 
-function concat(...parts: Uint8Array[]): Uint8Array {
+/** The bytes of `parts`, one after the other. */
+export function concat(...parts: Uint8Array[]): Uint8Array {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let o = 0;
   for (const p of parts) {
@@ -88,20 +114,22 @@ export interface FuzzOptions {
   types?: string;
 }
 
-/** Yields `count` deterministic fuzz inputs: random message-shaped bytes and mutated corpus entries. */
+/** One fuzz input: one to three random message-shaped byte strings (a quarter of the time), else a corpus entry mutated one to four times. */
+export function fuzzBytes(rand: () => number, corpus: readonly Uint8Array[], types?: string): Uint8Array {
+  if (rand() < 0.25 || corpus.length === 0) {
+    const parts: Uint8Array[] = [];
+    for (let k = 1 + int(rand, 3); k > 0; k--) parts.push(randomMessage(rand, types));
+    return concat(...parts);
+  }
+  let b = corpus[int(rand, corpus.length)];
+  for (let k = 1 + int(rand, 4); k > 0; k--) b = mutate(b, rand, corpus);
+  return b;
+}
+
+/** Yields `count` deterministic fuzz inputs from one PRNG: random message-shaped bytes and mutated corpus entries. */
 export function* fuzzInputs(o: FuzzOptions): Generator<Uint8Array> {
   const rand = rng(o.seed);
-  for (let i = 0; i < o.count; i++) {
-    if (rand() < 0.25 || o.corpus.length === 0) {
-      const parts: Uint8Array[] = [];
-      for (let k = 1 + int(rand, 3); k > 0; k--) parts.push(randomMessage(rand, o.types));
-      yield concat(...parts);
-    } else {
-      let b = o.corpus[int(rand, o.corpus.length)];
-      for (let k = 1 + int(rand, 4); k > 0; k--) b = mutate(b, rand, o.corpus);
-      yield b;
-    }
-  }
+  for (let i = 0; i < o.count; i++) yield fuzzBytes(rand, o.corpus, o.types);
 }
 
 /** Cuts `input` into 1 to 4 chunks at random offsets (views, no copies). */
@@ -114,4 +142,55 @@ export function splitRandomly(input: Uint8Array, rand: () => number): Uint8Array
     from = c;
   }
   return chunks;
+}
+
+// ------------------------------------------------------------------ text
+
+/** Stray code points no format expects: NUL, controls, a lone surrogate, a BOM, non-BMP, and the replacement character. */
+const STRAY = ['\0', '\u0001', '\u007f', '\ud800', '\udfff', '\ufeff', '\u{1f418}', '\ufffd', '\u00e9', '\n', '\t'];
+
+/** The longest text {@link mutateText} makes (floods stop there): each input's work stays bounded. */
+export const MAX_TEXT = 16 * 1024;
+
+/**
+ * Applies one random mutation to `text`: a character from `alphabet` (the
+ * format's own specials) replaced or inserted, a span deleted, duplicated,
+ * cut off or spliced from another corpus entry, a stray code point, or a
+ * short fragment repeated up to 2,000 times (a flood: many hosts, deep
+ * nesting). Never longer than {@link MAX_TEXT}.
+ */
+export function mutateText(text: string, rand: () => number, corpus: readonly string[], alphabet: readonly string[]): string {
+  const at = int(rand, text.length + 1);
+  const out = mutateTextAt(text, at, rand, corpus, alphabet);
+  return out.length > MAX_TEXT ? out.slice(0, MAX_TEXT) : out;
+}
+
+function mutateTextAt(text: string, at: number, rand: () => number, corpus: readonly string[], alphabet: readonly string[]): string {
+  const head = text.slice(0, at);
+  switch (int(rand, 9)) {
+    case 0: return head + pick(rand, alphabet) + text.slice(at + 1);
+    case 1: return head + Array.from({ length: 1 + int(rand, 4) }, () => pick(rand, alphabet)).join('') + text.slice(at);
+    case 2: return head + text.slice(at + 1 + int(rand, 16));
+    case 3: return head;
+    case 4: return head + text.slice(at, at + 1 + int(rand, 32)) + text.slice(at);
+    case 5: {
+      const other = corpus.length > 0 ? pick(rand, corpus) : '';
+      const from = int(rand, other.length + 1);
+      return head + other.slice(from, from + 1 + int(rand, 64)) + (rand() < 0.5 ? text.slice(at) : '');
+    }
+    case 6: return head + pick(rand, STRAY) + text.slice(at);
+    case 7: {
+      const fragment = text.slice(at, at + 1 + int(rand, 12)) || pick(rand, alphabet);
+      return head + fragment.repeat(1 + int(rand, 2000)) + text.slice(at);
+    }
+    default: return head + (rand() < 0.5 ? ' ' : text.charAt(at).toUpperCase()) + text.slice(at + 1);
+  }
+}
+
+/** One text input: random characters of `alphabet` (a tenth of the time), else a corpus entry mutated one to four times. */
+export function fuzzText(rand: () => number, corpus: readonly string[], alphabet: readonly string[]): string {
+  if (rand() < 0.1 || corpus.length === 0) return Array.from({ length: int(rand, 40) }, () => pick(rand, alphabet)).join('');
+  let t = pick(rand, corpus);
+  for (let k = 1 + int(rand, 4); k > 0; k--) t = mutateText(t, rand, corpus, alphabet);
+  return t;
 }
