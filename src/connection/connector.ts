@@ -47,6 +47,7 @@ export interface ConnectorOptions {
   /** Connect timeout per host in ms, when the configuration gives none. */
   connectTimeoutMs?: number;
   allowCleartextPassword?: boolean;
+  maxScramIterations?: number; // the Connection option, for the machine
   /** False: unnamed statements only, no statement cache (a pooler in transaction mode). */
   prepare?: boolean;
 }
@@ -126,7 +127,7 @@ class Attempt {
       lost: (error) => (story === 'up' ? this.events.lost(session, error) : next(hostError(host, error))),
     };
     const machine = new ProtocolMachine(machineOptions(this.config, host, this.o.crypto, { ...this.o, maxProtocolVersion }));
-    const session = new Session(machine, this.o.reactor, listener, sessionTls(this.config, host, this.config.tls ?? {}, this.o.crypto));
+    const session = new Session(machine, this.o.reactor, listener, sessionTls(this.config, host, this.config.tls ?? {}, this.o.crypto), this.o.crypto);
     this.current = session;
     const timer = this.armTimeout(session, host);
     try {

@@ -37,6 +37,13 @@ export interface ConnectionOptions {
   /** Connect timeout per host in ms, when the connection string gives none. */
   connectTimeoutMs?: number;
   /**
+   * The most SCRAM iterations a server may ask for (an integer from 1 to
+   * 2,147,483,647; default 1,000,000). A server asking for more is refused
+   * with `ERR_SCRAM_ITERATIONS` before anything is computed. The key is
+   * derived off the event loop (`crypto.pbkdf2Sha256Async`) either way.
+   */
+  maxScramIterations?: number;
+  /**
    * Prepare and cache statements (default true). False: every statement
    * runs on the unnamed statement in one batch and nothing is cached, as a
    * pooler in transaction mode (PgBouncer) needs; parameters are then

@@ -42,6 +42,8 @@ export interface MachineExtras {
    * (one retry on a new connection; see `src/core/negotiation.ts`).
    */
   maxProtocolVersion?: ProtocolVersion;
+  /** The most SCRAM iterations accepted (the Connection option). */
+  maxScramIterations?: number;
 }
 
 /** Options for the machine of one session to `host`. */
@@ -62,6 +64,8 @@ export function machineOptions(p: ConnectParams, host: HostSpec, crypto: AuthCry
     requireAuth: p.requireAuth,
     minProtocolVersion: p.minProtocolVersion,
     maxProtocolVersion: extra.maxProtocolVersion ?? p.maxProtocolVersion,
+    maxScramIterations: extra.maxScramIterations,
+    keyDerivation: 'driver', // the Session derives SCRAM's key off the event loop
   };
 }
 

@@ -21,6 +21,14 @@
  * Writes are coalesced: commands sent during one turn of the event loop go
  * out in one `transport.write`, flushed by a single `callSoon`.
  *
+ * SCRAM's salted password (PBKDF2, as many iterations as the server asks
+ * for) is derived off the event loop: the machine (built with
+ * `keyDerivation: 'driver'`) yields a `KeyDerivationRequest`, the session
+ * runs the crypto's `pbkdf2Sha256Async` (Node's thread pool) and hands the
+ * key back with `machine.keyDerived`. Meanwhile the reactor turns, so the
+ * connect timeout can end the session; a key that arrives after the
+ * session ended is dropped.
+ *
  * Flow control (Twisted's producer/consumer, see `reactor/interfaces.ts`).
  * The session registers itself as the transport's producer. It keeps
  * flushing its own (small) protocol messages whatever the buffer says; what
@@ -34,11 +42,12 @@
  * holder (an operation, or a caller of {@link Session.pauseReading}) wants it.
  */
 import type { Producer, Reactor, TlsInfo, TlsOptions, Transport, TransportHandler } from '../../reactor/interfaces';
-import { fromPromise } from '../defer';
-import { ConnectionClosed, ConnectionLost } from '../errors/base';
+import { Deferred, fromPromise, maybeDeferred } from '../defer';
+import { ConnectionClosed, ConnectionLost, InterfaceError } from '../errors/base';
 import type { Command } from '../core/commands';
-import type { MachineEvent } from '../core/events';
+import type { KeyDerivationRequestEvent, MachineEvent } from '../core/events';
 import type { ProtocolMachine } from '../core/machine';
+import type { AuthCrypto } from '../protocol/auth/crypto';
 import type { BackendMessage, TransactionStatus } from '../protocol/messages';
 
 /** What an operation may do about flow control; given to {@link OpHandler.attached}. */
@@ -117,6 +126,8 @@ export class Session implements TransportHandler {
     private readonly reactor: Reactor,
     private readonly listener: SessionListener,
     private readonly tls: SessionTls | null,
+    /** Derives SCRAM's key when the machine asks (see the file comment); null for a machine that derives it itself. */
+    private readonly crypto: AuthCrypto | null = null,
   ) {}
 
   /** Whether the session has ended. */
@@ -276,6 +287,33 @@ export class Session implements TransportHandler {
     );
   }
 
+  /**
+   * Derives the key a KeyDerivationRequest asks for without blocking the
+   * reactor: the crypto's `pbkdf2Sha256Async`, or its synchronous PBKDF2
+   * when it has none. A failure ends the session with its error.
+   */
+  private deriveKey(req: KeyDerivationRequestEvent): void {
+    const crypto = this.crypto;
+    if (crypto === null) return this.abort(new InterfaceError('the machine asks for a SCRAM key derivation, but the session has no crypto'));
+    // public boundary: Promise (a user's AuthCrypto may derive with WebCrypto; maybeDeferred takes it in through fromPromise)
+    const derivation: Deferred<Uint8Array> = maybeDeferred(() =>
+      crypto.pbkdf2Sha256Async === undefined
+        ? crypto.pbkdf2Sha256(req.password, req.salt, req.iterations)
+        : crypto.pbkdf2Sha256Async(req.password, req.salt, req.iterations),
+    );
+    derivation.addCallback((key) => this.keyDerived(key)).addErrback((error: Error) => {
+      if (!this.ended) this.abort(error);
+    });
+  }
+
+  /** The derived key, back to the machine; dropped when the session has ended meanwhile (timeout, abort, close). */
+  private keyDerived(key: Uint8Array): void {
+    if (this.ended) return;
+    this.machine.keyDerived(key);
+    this.drain();
+    this.continuePolling();
+  }
+
   /** The flow control handed to one operation: the session's, with the operation as holder of its read pause. */
   private flowFor(h: OpHandler): OpFlow {
     const writable = (): boolean => this.writable;
@@ -314,6 +352,8 @@ export class Session implements TransportHandler {
         return;
       case 'StartupComplete':
         return this.listener.ready();
+      case 'KeyDerivationRequest':
+        return this.deriveKey(ev);
       case 'Failed':
         return this.end(this.failure(ev.error, transportError));
       default:

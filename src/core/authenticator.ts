@@ -8,11 +8,20 @@
  * support, a SCRAM exchange out of order, a server signature that does not
  * verify, or a password needed but not given. Crypto and nonces are
  * injected, so this file stays pure.
+ *
+ * SCRAM's salted password (PBKDF2 with the server's iteration count) is the
+ * one costly step. With `keyDerivation: 'inline'` (the default) it is
+ * computed here with the synchronous `crypto.pbkdf2Sha256`. With 'driver',
+ * AuthenticationSASLContinue only checks the server's message and leaves
+ * the parameters in {@link Authenticator.pendingKeyDerivation}; the machine
+ * asks its driver, and {@link Authenticator.keyDerived} takes the key and
+ * returns the SASLResponse. Either way the iteration count is checked
+ * against `maxScramIterations` first.
  */
 import { ConnectionError, InterfaceError, ProtocolViolation } from '../errors/base';
 import type { AuthCrypto } from '../protocol/auth/crypto';
 import { md5Password } from '../protocol/auth/md5';
-import { ScramClient } from '../protocol/auth/scram';
+import { ScramClient, type ScramKeyDerivation } from '../protocol/auth/scram';
 import { checkAuthMethod, parseRequireAuth, type AuthRequirement } from './require-auth';
 import type { AuthenticationMessage, FrontendMessage } from '../protocol/messages';
 
@@ -29,6 +38,18 @@ export interface AuthOptions {
   scramNonce?: string;
   /** libpq's `require_auth` (see require-auth.ts); undefined allows every method. */
   requireAuth?: string;
+  /**
+   * The largest SCRAM iteration count accepted from the server (an integer
+   * from 1 to 2,147,483,647; default 1,000,000, `DEFAULT_MAX_SCRAM_ITERATIONS`).
+   * A server asking for more fails the session with `ERR_SCRAM_ITERATIONS`.
+   */
+  maxScramIterations?: number;
+  /**
+   * Who computes SCRAM's salted password: 'inline' (default) the machine,
+   * with the synchronous `crypto.pbkdf2Sha256`; 'driver' the driver, asked
+   * by a `KeyDerivationRequest` event and answering with `keyDerived()`.
+   */
+  keyDerivation?: 'inline' | 'driver';
 }
 
 /** What the link looks like when authentication starts. */
@@ -42,6 +63,7 @@ export interface LinkSecurity {
 export class Authenticator {
   private scram: ScramClient | null = null;
   private scramFinished = false;
+  private derivation: ScramKeyDerivation | null = null;
   /** Whether the server asked for any credential before AuthenticationOk. */
   private asked = false;
   private done = false;
@@ -75,7 +97,7 @@ export class Authenticator {
         checkAuthMethod(this.requirement, 'scram-sha-256');
         return this.saslStart(msg.mechanisms);
       case 'AuthenticationSASLContinue':
-        return { type: 'SASLResponse', data: this.requireScram(msg.type).handleContinue(msg.data) };
+        return this.saslContinue(msg.data);
       case 'AuthenticationSASLFinal':
         this.requireScram(msg.type).handleFinal(msg.data);
         this.scramFinished = true;
@@ -90,6 +112,29 @@ export class Authenticator {
       default:
         return this.unsupported(msg.type);
     }
+  }
+
+  /** The SCRAM key derivation waiting for the driver ('driver' mode), or null. */
+  get pendingKeyDerivation(): ScramKeyDerivation | null {
+    return this.derivation;
+  }
+
+  /** Takes the salted password the driver derived for {@link pendingKeyDerivation}; returns the SASLResponse. */
+  keyDerived(saltedPassword: Uint8Array): FrontendMessage {
+    if (this.derivation === null) throw new InterfaceError('no SCRAM key derivation is pending', { code: 'ERR_ILLEGAL_COMMAND' });
+    this.derivation = null;
+    return { type: 'SASLResponse', data: this.scram!.clientFinal(saltedPassword) };
+  }
+
+  /** server-first: the SASLResponse at once ('inline'), or null and a pending derivation ('driver'). */
+  private saslContinue(serverFirst: Uint8Array): FrontendMessage | null {
+    const scram = this.requireScram('AuthenticationSASLContinue');
+    const k = scram.handleServerFirst(serverFirst);
+    if (this.options.keyDerivation === 'driver') {
+      this.derivation = k;
+      return null;
+    }
+    return { type: 'SASLResponse', data: scram.clientFinal(this.options.crypto.pbkdf2Sha256(k.password, k.salt, k.iterations)) };
   }
 
   private unsupported(type: string): never {
@@ -131,6 +176,7 @@ export class Authenticator {
       password: this.password(),
       crypto: this.options.crypto,
       nonce: this.options.scramNonce,
+      maxIterations: this.options.maxScramIterations,
       channelBinding: binding && policy !== 'disable' ? { type: 'tls-server-end-point', data: binding } : null,
     });
     this.bound = this.scram.chooseMechanism(mechanisms, policy) === 'SCRAM-SHA-256-PLUS';

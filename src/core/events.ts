@@ -7,8 +7,10 @@
  * each operation ends with its `ReadyForQuery`. NotificationResponse,
  * NoticeResponse and ParameterStatus may arrive at any time. The machine adds
  * a few events of its own: `StartupComplete` (the session is ready: the first
- * ReadyForQuery, which belongs to no operation), and `Failed` (the machine is
- * closed; `error` says why).
+ * ReadyForQuery, which belongs to no operation), `Failed` (the machine is
+ * closed; `error` says why), and, only with `keyDerivation: 'driver'`,
+ * `KeyDerivationRequest` (SCRAM needs its salted password: the driver
+ * computes it, off the event loop, and hands it to `keyDerived()`).
  */
 import type { BackendMessage, TransactionStatus } from '../protocol/messages';
 
@@ -30,5 +32,24 @@ export interface FailedEvent {
   error: Error | null;
 }
 
+/**
+ * SCRAM needs its salted password and the machine waits for it (state
+ * `derivingKey`): the driver derives PBKDF2-HMAC-SHA-256(`password`,
+ * `salt`, `iterations`) with a 32-byte output, without blocking (e.g.
+ * `AuthCrypto.pbkdf2Sha256Async`), and calls `machine.keyDerived(key)`.
+ * Yielded once per exchange, only when the machine's `keyDerivation`
+ * option is 'driver'; `iterations` is already checked against
+ * `maxScramIterations`.
+ */
+export interface KeyDerivationRequestEvent {
+  type: 'KeyDerivationRequest';
+  /** The password, SASLprep'd and UTF-8 encoded. */
+  password: Uint8Array;
+  /** The server's salt. */
+  salt: Uint8Array;
+  /** The server's iteration count. */
+  iterations: number;
+}
+
 /** Every event the machine yields. */
-export type MachineEvent = BackendMessage | StartupCompleteEvent | FailedEvent;
+export type MachineEvent = BackendMessage | StartupCompleteEvent | FailedEvent | KeyDerivationRequestEvent;

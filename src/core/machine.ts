@@ -15,6 +15,7 @@
  *   nextEvent() until null      <-  backend messages and machine events
  *   send(command)               ->  checks legality, encodes, counts operations
  *   socket EOF -> receiveEof()      closes; a Failed event says why
+ *   keyDerived(key)             ->  the SCRAM key a KeyDerivationRequest asked for
  *
  * `poll()` is the whole contract for a driver loop: after every input, drain
  * `nextEvent()`, then act on `poll()`: 'write' = flush `dataToSend()`,
@@ -33,6 +34,18 @@
  * driver makes when a server refuses a newer version outright
  * ({@link ProtocolMachine.protocolFallback}), are in `negotiation.ts`.
  *
+ * SCRAM's key derivation: with `keyDerivation: 'driver'` the machine does
+ * not compute SCRAM's salted password (PBKDF2 with as many iterations as the
+ * server asks for: its one costly step, and the server's choice). It yields
+ * a `KeyDerivationRequest` event and waits in state `derivingKey` (poll():
+ * 'read'; the server waits too) until the driver, having derived the key
+ * without blocking, calls {@link ProtocolMachine.keyDerived}; then it queues
+ * the SASLResponse. A key that comes after the machine closed or was told
+ * to terminate (a connect timeout, an abort) is dropped. With 'inline' (the
+ * default) the machine derives it itself, synchronously. Either way an
+ * iteration count over `maxScramIterations` fails the session with
+ * `ERR_SCRAM_ITERATIONS` before anything is computed.
+ *
  * Limits: a backend message is at most `maxMessageSize` bytes, and the
  * server may report at most {@link MAX_SERVER_PARAMETERS} distinct
  * parameters (ParameterStatus names; a real server reports a few dozen at
@@ -50,6 +63,7 @@ import { databaseErrorFrom } from '../errors/sqlstate.generated';
 import { BackendDecoder } from '../protocol/decode';
 import { writeFrontend } from '../protocol/encode';
 import type { AuthenticationMessage, BackendMessage, FrontendMessage, RawFields, TransactionStatus } from '../protocol/messages';
+import { checkMaxScramIterations } from '../protocol/auth/scram';
 import { protocolCode, type ProtocolVersion } from '../protocol/versions';
 import { ByteWriter } from '../util/bytes';
 import { Authenticator, type AuthOptions } from './authenticator';
@@ -112,9 +126,14 @@ export class ProtocolMachine {
   private readonly _parameters = new Map<string, string>();
   private readonly negotiation: Negotiation;
 
-  /** Throws `InterfaceError` (`ERR_INVALID_ARGUMENT`) for an unknown protocol version or a minimum above the maximum. */
+  /**
+   * Throws `InterfaceError` (`ERR_INVALID_ARGUMENT`) for an unknown protocol
+   * version, a minimum above the maximum, or a `maxScramIterations` that is
+   * not an integer from 1 to 2,147,483,647.
+   */
   constructor(private readonly options: MachineOptions) {
     this.negotiation = Negotiation.create(options);
+    checkMaxScramIterations(options.maxScramIterations);
     this.decoder = new BackendDecoder({ maxMessageSize: options.maxMessageSize ?? 256 * 1024 * 1024 });
   }
 
@@ -202,6 +221,30 @@ export class ProtocolMachine {
       }
     } catch (e) {
       this.fail(e instanceof PgError ? e : new ProtocolViolation('malformed data from the server', { cause: e }));
+    }
+  }
+
+  /**
+   * Hands over the SCRAM salted password a `KeyDerivationRequest` asked for:
+   * PBKDF2-HMAC-SHA-256, 32 bytes. Queues the SASLResponse (poll() says
+   * 'write'). Does nothing once the machine is closed or terminating (a late
+   * result after an abort is dropped). Throws `InterfaceError` (machine
+   * unchanged) when no derivation is pending (`ERR_ILLEGAL_COMMAND`) or the
+   * key is not 32 bytes (`ERR_INVALID_ARGUMENT`).
+   */
+  keyDerived(key: Uint8Array): void {
+    if (this._state === 'closed' || this._state === 'terminating') return;
+    if (this._state !== 'derivingKey') {
+      throw new InterfaceError(`keyDerived() called in state ${this._state}: no key derivation is pending`, { code: 'ERR_ILLEGAL_COMMAND' });
+    }
+    if (!(key instanceof Uint8Array) || key.length !== 32) {
+      throw new InterfaceError('keyDerived() takes the 32-byte PBKDF2-HMAC-SHA-256 key', { code: 'ERR_INVALID_ARGUMENT' });
+    }
+    this._state = 'authenticating';
+    try {
+      this.write(this.auth!.keyDerived(key));
+    } catch (e) {
+      this.fail(e instanceof PgError ? e : new ConnectionError('computing the SCRAM proof failed', { cause: e }));
     }
   }
 
@@ -366,8 +409,15 @@ export class ProtocolMachine {
   }
 
   private authenticate(msg: AuthenticationMessage): void {
-    const reply = this.auth!.respond(msg);
+    const auth = this.auth!;
+    const reply = auth.respond(msg);
     if (reply !== null) this.write(reply);
+    const derivation = auth.pendingKeyDerivation;
+    if (derivation !== null) {
+      this._state = 'derivingKey';
+      this.events.push({ type: 'KeyDerivationRequest', ...derivation });
+      return;
+    }
     if (msg.type === 'AuthenticationOk') {
       this.auth = null;
       this._state = 'settingUp';
@@ -398,7 +448,7 @@ export class ProtocolMachine {
    */
   private serverError(fields: RawFields, msg: BackendMessage): void {
     const severity = fields.V ?? fields.S;
-    if (this._state === 'authenticating' || this._state === 'settingUp') return this.fail(databaseErrorFrom(fields));
+    if (this._state === 'authenticating' || this._state === 'derivingKey' || this._state === 'settingUp') return this.fail(databaseErrorFrom(fields));
     if (severity === 'FATAL' || severity === 'PANIC') this.fatal = databaseErrorFrom(fields);
     if (this._state === 'copyIn' || this._state === 'copyOut' || this._state === 'copyBoth') this._state = 'busy';
     this.events.push(msg);

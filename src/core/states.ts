@@ -3,7 +3,8 @@
  *
  * Rules (read these before the table):
  * 1. The machine's state only changes on a received message, a sent
- *    command, `receiveEof()`, or `tlsEstablished()`; never on time.
+ *    command, `receiveEof()`, `tlsEstablished()` or `keyDerived()`; never
+ *    on time.
  * 2. A backend message not listed for the current state is a protocol
  *    violation: the machine fails with `ProtocolViolation` and closes.
  *    NoticeResponse, ParameterStatus and ErrorResponse are legal in every
@@ -30,6 +31,7 @@ export type MachineState =
   | 'sslRequested' // SSLRequest sent, waiting for the one-byte answer
   | 'tlsHandshake' // the server said 'S'; the driver must start TLS (poll() -> 'starttls')
   | 'authenticating' // StartupMessage sent; authentication exchange
+  | 'derivingKey' // SCRAM: waiting for the driver's keyDerived() (KeyDerivationRequest event)
   | 'settingUp' // AuthenticationOk received; ParameterStatus/BackendKeyData until ReadyForQuery
   | 'ready' // idle session, nothing in flight
   | 'busy' // operations in flight
@@ -61,6 +63,7 @@ export const BACKEND_ALLOWED: Readonly<Record<MachineState, ReadonlySet<BackendM
   sslRequested: new Set(),
   tlsHandshake: new Set(),
   authenticating: new Set([...AUTH, ...ASYNC]),
+  derivingKey: new Set(ASYNC), // the server waits for our SASLResponse: no authentication request can come
   settingUp: new Set(['BackendKeyData', 'ReadyForQuery', ...ASYNC]),
   ready: new Set(SESSION_ASYNC),
   busy: new Set([...QUERY_RESPONSES, ...SESSION_ASYNC]),
@@ -77,6 +80,7 @@ export const COMMANDS_ALLOWED: Readonly<Record<MachineState, ReadonlySet<Command
   sslRequested: new Set(['terminate']),
   tlsHandshake: new Set(['terminate']),
   authenticating: new Set(['terminate']),
+  derivingKey: new Set(['terminate']),
   settingUp: new Set(['terminate']),
   ready: new Set(['simpleQuery', 'batch', 'terminate']),
   busy: new Set(['simpleQuery', 'batch', 'terminate']),

@@ -9,6 +9,17 @@
  *   handleContinue(server-first) -> client-final   c=<gs2+cbind>,r=<nonce>,p=<proof>
  *   handleFinal(server-final)               checks v=<server signature>
  *
+ * `handleContinue` is two steps, which a caller that must not block may
+ * take apart: `handleServerFirst(server-first)` checks the message and
+ * returns what the salted password is derived from (the
+ * {@link ScramKeyDerivation}: PBKDF2-HMAC-SHA-256 of the password under the
+ * server's salt and iteration count, the costly part, which the server
+ * chooses), and `clientFinal(salted password)` builds client-final from the
+ * derived key. The iteration count is checked against `maxIterations`
+ * before anything is computed: a server asking for more is refused with a
+ * `ConnectionError` `ERR_SCRAM_ITERATIONS` (default maximum
+ * {@link DEFAULT_MAX_SCRAM_ITERATIONS}).
+ *
  * The gs2 header says what the client knows about channel binding: 'n,,'
  * (the client cannot bind), 'y,,' (it could, but the server did not offer
  * -PLUS: lets the server detect a downgrade) or 'p=tls-server-end-point,,'
@@ -16,9 +27,10 @@
  * PostgreSQL takes the user name from the StartupMessage, so `username`
  * defaults to '' as libpq sends. Crypto and the nonce are injected.
  *
- * Errors are {@link AuthenticationError}s; a call out of order is an InterfaceError.
+ * Errors are {@link AuthenticationError}s, but for `ERR_SCRAM_ITERATIONS`;
+ * a call out of order is an InterfaceError.
  */
-import { InterfaceError, PgError } from '../../errors/base';
+import { ConnectionError, InterfaceError, PgError } from '../../errors/base';
 import { base64Decode, base64Encode } from '../../util/base64';
 import { concatBytes, utf8Decode, utf8Encode } from '../../util/bytes';
 import type { AuthCrypto } from './crypto';
@@ -45,6 +57,47 @@ export interface ScramClientOptions {
   nonce?: string;
   /** Channel binding data when the connection is TLS; null or absent otherwise. */
   channelBinding?: ChannelBinding | null;
+  /** The largest iteration count accepted from the server (an integer from 1 to 2,147,483,647); default {@link DEFAULT_MAX_SCRAM_ITERATIONS}. */
+  maxIterations?: number;
+}
+
+/**
+ * What SCRAM's salted password is: PBKDF2-HMAC-SHA-256 of `password` under
+ * `salt` with `iterations` rounds, 32 bytes (RFC 5802's Hi()).
+ */
+export interface ScramKeyDerivation {
+  /** The password, SASLprep'd and UTF-8 encoded. */
+  password: Uint8Array;
+  /** The server's salt. */
+  salt: Uint8Array;
+  /** The server's iteration count, at most the client's maximum. */
+  iterations: number;
+}
+
+/**
+ * The most SCRAM iterations a server may ask for unless configured
+ * otherwise: 1,000,000. PostgreSQL's default (`scram_iterations`) is 4,096;
+ * the highest count hardening guides recommend for PBKDF2-HMAC-SHA-256 is
+ * OWASP's 600,000. So no server set up in earnest is refused, while a
+ * hostile one costs a client at most a million rounds (under a second to a
+ * few seconds of one core) instead of the 2,147,483,647 the protocol
+ * allows (minutes to hours).
+ */
+export const DEFAULT_MAX_SCRAM_ITERATIONS = 1_000_000;
+
+/** The largest iteration count anyone may allow: PostgreSQL's and Node's limit (a 32-bit signed integer). */
+const ITERATIONS_CEILING = 2_147_483_647;
+
+/**
+ * Checks a maximum iteration count given as an option; throws
+ * `InterfaceError` (`ERR_INVALID_ARGUMENT`) unless it is an integer from 1
+ * to 2,147,483,647. Undefined (the default) is fine.
+ */
+export function checkMaxScramIterations(max: unknown): void {
+  if (max === undefined) return;
+  if (!Number.isInteger(max) || (max as number) < 1 || (max as number) > ITERATIONS_CEILING) {
+    throw new InterfaceError(`maxScramIterations must be an integer from 1 to ${ITERATIONS_CEILING}`, { code: 'ERR_INVALID_ARGUMENT' });
+  }
 }
 
 const SHA256 = 'SCRAM-SHA-256';
@@ -56,10 +109,16 @@ export class ScramClient {
   private gs2Header = 'n,,';
   private readonly clientNonce: string;
   private readonly clientFirstBare: string;
-  private step: 'initial' | 'first-sent' | 'final-sent' | 'done' = 'initial';
+  private step: 'initial' | 'first-sent' | 'deriving' | 'final-sent' | 'done' = 'initial';
   private expectedServerSignature: Uint8Array | null = null;
+  /** Set by handleServerFirst, for clientFinal. */
+  private finalWithoutProof = '';
+  private authMessage: Uint8Array | null = null;
+  private readonly maxIterations: number;
 
   constructor(private readonly options: ScramClientOptions) {
+    checkMaxScramIterations(options.maxIterations);
+    this.maxIterations = options.maxIterations ?? DEFAULT_MAX_SCRAM_ITERATIONS;
     this.clientNonce = options.nonce ?? base64Encode(options.crypto.randomBytes(18));
     if (this.clientNonce === '' || /[^\x21-\x2b\x2d-\x7e]/.test(this.clientNonce)) {
       throw new InterfaceError('a SCRAM nonce must be printable ASCII without commas');
@@ -96,9 +155,26 @@ export class ScramClient {
     return { mechanism: this.mechanism, data: utf8Encode(this.gs2Header + this.clientFirstBare) };
   }
 
-  /** Takes server-first-message (AuthenticationSASLContinue data), returns client-final-message (SASLResponse data). */
+  /**
+   * Takes server-first-message (AuthenticationSASLContinue data), returns
+   * client-final-message (SASLResponse data), deriving the salted password
+   * with the synchronous `crypto.pbkdf2Sha256`: {@link handleServerFirst}
+   * then {@link clientFinal}.
+   */
   handleContinue(serverFirst: Uint8Array): Uint8Array {
-    this.advance('first-sent', 'final-sent');
+    const k = this.handleServerFirst(serverFirst);
+    return this.clientFinal(this.options.crypto.pbkdf2Sha256(k.password, k.salt, k.iterations));
+  }
+
+  /**
+   * Checks server-first-message (AuthenticationSASLContinue data) and
+   * returns what the salted password is derived from, computing nothing
+   * costly. Throws AuthenticationError `ERR_AUTH_PROTOCOL` for a malformed
+   * message, ConnectionError `ERR_SCRAM_ITERATIONS` for an iteration count
+   * over `maxIterations`.
+   */
+  handleServerFirst(serverFirst: Uint8Array): ScramKeyDerivation {
+    this.advance('first-sent', 'deriving');
     const serverFirstText = utf8Decode(serverFirst);
     const attrs = parseAttributes(serverFirstText, ['r', 's', 'i']);
     const nonce = attrs.r;
@@ -106,17 +182,22 @@ export class ScramClient {
       throw protocolError('the server nonce does not extend the client nonce');
     }
     const salt = decodeBase64(attrs.s, 'salt');
-    const iterations = parseIterations(attrs.i);
+    const iterations = this.checkIterations(parseIterations(attrs.i));
+    this.finalWithoutProof = `c=${base64Encode(this.channelBindingInput())},r=${nonce}`;
+    this.authMessage = utf8Encode(`${this.clientFirstBare},${serverFirstText},${this.finalWithoutProof}`);
+    return { password: utf8Encode(preparePassword(this.options.password)), salt, iterations };
+  }
+
+  /** Takes the salted password derived as {@link handleServerFirst} said (32 bytes), returns client-final-message (SASLResponse data). */
+  clientFinal(saltedPassword: Uint8Array): Uint8Array {
+    this.advance('deriving', 'final-sent');
     const c = this.options.crypto;
-    const cbind = this.channelBindingInput();
-    const finalWithoutProof = `c=${base64Encode(cbind)},r=${nonce}`;
-    const authMessage = utf8Encode(`${this.clientFirstBare},${serverFirstText},${finalWithoutProof}`);
-    const salted = c.pbkdf2Sha256(utf8Encode(preparePassword(this.options.password)), salt, iterations);
-    const clientKey = c.hmacSha256(salted, utf8Encode('Client Key'));
+    const authMessage = this.authMessage as Uint8Array;
+    const clientKey = c.hmacSha256(saltedPassword, utf8Encode('Client Key'));
     const clientSignature = c.hmacSha256(c.sha256(clientKey), authMessage);
     const proof = clientKey.map((b, i) => b ^ clientSignature[i]);
-    this.expectedServerSignature = c.hmacSha256(c.hmacSha256(salted, utf8Encode('Server Key')), authMessage);
-    return utf8Encode(`${finalWithoutProof},p=${base64Encode(proof)}`);
+    this.expectedServerSignature = c.hmacSha256(c.hmacSha256(saltedPassword, utf8Encode('Server Key')), authMessage);
+    return utf8Encode(`${this.finalWithoutProof},p=${base64Encode(proof)}`);
   }
 
   /** Verifies server-final-message (AuthenticationSASLFinal data); throws AuthenticationError unless the server proved it knows the password. */
@@ -141,6 +222,15 @@ export class ScramClient {
     this.mechanism = mechanism;
     this.gs2Header = gs2Header;
     return mechanism;
+  }
+
+  /** The server's iteration count, unless it is over the maximum (see the file comment). */
+  private checkIterations(iterations: number): number {
+    if (iterations <= this.maxIterations) return iterations;
+    throw new ConnectionError(
+      `the server asks for ${iterations} SCRAM iterations, more than the ${this.maxIterations} allowed (maxScramIterations): refused before computing anything`,
+      { code: 'ERR_SCRAM_ITERATIONS' },
+    );
   }
 
   private channelBindingInput(): Uint8Array {
