@@ -134,7 +134,7 @@ describe('statement names', () => {
 
 describe('a stale ROLLBACK in a failed transaction', () => {
   it('is prepared and run again (it can only end the transaction): the block fails with its own error, not RollbackFailed', async () => {
-    const boom = (): Promise<unknown> => conn.runInteraction(async (c) => {
+    const boom = (): PromiseLike<unknown> => conn.runInteraction(async (c) => {
       await c.execute('INSERT INTO users VALUES ($1, $2)', [2, 'bob']);
       throw new Error('boom');
     });
@@ -147,7 +147,7 @@ describe('a stale ROLLBACK in a failed transaction', () => {
   });
 
   it('a stale COMMIT is not run again: the block fails with 26000 and is rolled back', async () => {
-    const insert = (id: number): Promise<unknown> => conn.runInteraction((c) => c.execute('INSERT INTO users VALUES ($1, $2)', [id, 'x']));
+    const insert = (id: number): PromiseLike<unknown> => conn.runInteraction((c) => c.execute('INSERT INTO users VALUES ($1, $2)', [id, 'x']));
     await insert(2); // COMMIT is cached now
     await conn.runOperation(`DEALLOCATE ${await nameOf(conn, 'COMMIT')}`, [], { simple: true });
     expect(await failure(insert(3))).toMatchObject({ code: '26000' });
