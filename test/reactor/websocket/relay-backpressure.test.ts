@@ -33,11 +33,16 @@ afterEach(async () => {
   target = undefined;
 });
 
-/** Sends `chunk` once per event-loop turn while the client's own buffer is under `holdAt` bytes; resolves with the bytes sent. */
-async function sendUntilHeld(ws: RawClient['ws'], chunk: Buffer, holdAt: number): Promise<number> {
+/**
+ * Sends `chunk` once per event-loop turn while the client's own buffer is
+ * under `holdAt` bytes; resolves with the bytes sent. Fails once `giveUpAt`
+ * bytes went out without the relay pushing back.
+ */
+async function sendUntilHeld(ws: RawClient['ws'], chunk: Buffer, holdAt: number, giveUpAt = 256 * MiB): Promise<number> {
   let sent = 0;
   while (ws.bufferedAmount < holdAt) {
     if (ws.readyState !== ws.OPEN) throw new Error(`the relay closed the session after ${sent} bytes`);
+    if (sent >= giveUpAt) throw new Error(`the relay took ${sent} bytes without pushing back`);
     ws.send(chunk);
     sent += chunk.length;
     await new Promise((resolve) => setImmediate(resolve));
