@@ -102,7 +102,9 @@ class Relay {
       this.log(request.socket, 'ERR_RELAY_NOT_WEBSOCKET');
       response.writeHead(426, { Connection: 'close', Upgrade: 'websocket' }).end();
     });
-    this.http.on('upgrade', (request: http.IncomingMessage, socket: Duplex, head: Buffer) => void this.upgrade(request, socket, head));
+    this.http.on('upgrade', (request: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+      this.upgrade(request, socket, head).catch(() => socket.destroy());
+    });
     this.http.on('clientError', (_error, socket: Duplex) => socket.destroy());
     this.front = net.createServer((socket) => this.accept(socket));
   }

@@ -59,7 +59,7 @@ export interface WsProxyOptions {
   connectTimeoutMs?: number;
   /** Largest message accepted from a client, in bytes (default 256 KiB; larger: close code 1009). */
   maxMessageBytes?: number;
-  /** Receives every refusal (no secrets in it); default: none. */
+  /** Receives every refusal (no secrets in it); default: none. A throw from it is ignored. */
   logger?: RelayLogger;
 }
 
@@ -132,7 +132,7 @@ export function resolveRelayConfig(options: WsProxyOptions): RelayConfig {
     idleTimeoutMs: positive('idleTimeoutMs', options.idleTimeoutMs ?? 0, true),
     connectTimeoutMs: positive('connectTimeoutMs', options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS),
     maxMessageBytes: positive('maxMessageBytes', options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES),
-    logger: options.logger ?? (() => {}),
+    logger: quiet(options.logger),
   };
 }
 
@@ -156,6 +156,17 @@ export function configuredOrigin(entry: string): string {
     throw new RelayConfigError('origins: each entry must be an origin: scheme, host and optional port (e.g. https://app.example)');
   }
   return url.origin;
+}
+
+/** The logger, made unable to break the relay: a throw from it is swallowed. */
+function quiet(logger: RelayLogger | undefined): RelayLogger {
+  return (refusal) => {
+    try {
+      logger?.(refusal);
+    } catch {
+      // A logger that fails loses its line; the relay goes on refusing.
+    }
+  };
 }
 
 function configuredHostName(entry: string): string {

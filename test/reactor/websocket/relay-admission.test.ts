@@ -268,6 +268,16 @@ describe('what refusals log', () => {
   });
 });
 
+describe('a logger that throws', () => {
+  it('loses its line; the relay still refuses and relays', async () => {
+    await relay({ logger: () => { throw new Error('disk full'); } });
+    const refused = await open({ origin: 'https://evil.example' });
+    expect([refused.client.status(), refused.client.opened()]).toEqual([403, false]);
+    const admitted = await open();
+    expect(admitted.client.messages[0]).toBe(MSG_CONNECTED);
+  });
+});
+
 describe('origins configuration', () => {
   it('normalises origins and refuses entries that are not origins', () => {
     expect(configuredOrigin('HTTPS://App.Example:443/')).toBe('https://app.example');
