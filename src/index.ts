@@ -21,7 +21,8 @@ export type { ConnectionOptions, ConnectionState, DetectorLike } from './connect
 export type { QueryOptions, Lease } from './connection/lease';
 export type { CursorFactory, CursorHost } from './connection/cursor';
 export { Cursor } from './connection/cursor';
-export { quoteIdent, quoteQualified } from './connection/sql';
+export { quoteIdent, quoteQualified, literal, sql, toStatement, Sql, Raw, Identifier, Literal, Param, Composed } from './sql/compose';
+export type { Statement } from './sql/compose';
 export { ConnectionPool } from './rx/pool';
 export type { PoolOptions, PoolStats } from './pool/pool';
 export type { Interaction, InteractionOptions } from './connection/interaction';

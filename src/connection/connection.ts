@@ -24,6 +24,7 @@ import type { ConnectInput } from '../dsn/params';
 import { AlreadyConnected, ConnectionClosed, InterfaceError } from '../errors/base';
 import type { ProtocolVersion } from '../protocol/versions';
 import { TypeRegistry } from '../types/registry';
+import { Sql, toStatement, type Statement } from '../sql/compose';
 import { checkOptions } from '../util/options-check';
 import { definePublicView } from '../util/public-view';
 import { openSession } from './connector';
@@ -167,12 +168,12 @@ export class Connection extends ConnectionEvents {
   }
 
   /** Runs one statement; fires with its rows. Independent calls are pipelined. */
-  runQuery<R = Record<string, unknown>>(sql: string, params: readonly unknown[] = [], options: QueryOptions = {}): Deferred<R[]> {
+  runQuery<R = Record<string, unknown>>(sql: string | Sql, params: readonly unknown[] = [], options: QueryOptions = {}): Deferred<R[]> {
     return this.doit(() => this.query(sql, params, options, null)).addCallback((r) => r.rows as R[]);
   }
 
   /** Runs one statement; fires with undefined. */
-  runOperation(sql: string, params: readonly unknown[] = [], options: QueryOptions = {}): Deferred<void> {
+  runOperation(sql: string | Sql, params: readonly unknown[] = [], options: QueryOptions = {}): Deferred<void> {
     return this.doit(() => this.query(sql, params, options, null)).addCallback((): void => undefined);
   }
 
@@ -203,9 +204,24 @@ export class Connection extends ConnectionEvents {
   }
 
   /** @internal The path of cursors, interactions and streams: one statement, queued or on `lease`; fires with the full result. */
-  query(sql: string, params: readonly unknown[], options: QueryOptions, lease: Lease | null): Deferred<QueryResult> {
+  query(sql: string | Sql, params: readonly unknown[], options: QueryOptions, lease: Lease | null): Deferred<QueryResult> {
+    if (sql instanceof Sql) return this.composed(sql, params, options, lease);
     const rowFactory = options?.rowFactory ? resolveRowFactory(options.rowFactory) : this.rowFactory;
     return this.requests.query(sql, params, options, lease, rowFactory);
+  }
+
+  /** A composed statement (src/sql): rendered to text and parameters; parameters given besides it are refused. */
+  private composed(fragment: Sql, params: readonly unknown[], options: QueryOptions, lease: Lease | null): Deferred<QueryResult> {
+    if (Array.isArray(params) && params.length > 0) {
+      return fail(new InterfaceError('a composed sql`...` statement carries its own values: pass no parameters besides it', { code: 'ERR_INVALID_PARAMS' }));
+    }
+    let statement: Statement;
+    try {
+      statement = toStatement(fragment);
+    } catch (e) {
+      return fail(e);
+    }
+    return this.query(statement.text, statement.params, options, lease);
   }
 
   /** @internal Takes the connection exclusively (FIFO with other work); fires with the Lease (streams, COPY, interactions). */

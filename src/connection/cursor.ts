@@ -12,7 +12,7 @@ import type { Lease, QueryOptions } from './lease';
 import { Deferred, gatherResults } from '../defer';
 import { InterfaceError } from '../errors/base';
 import type { Column, QueryResult } from './rows';
-import { quoteQualified } from './sql';
+import { quoteQualified, type Sql } from '../sql/compose';
 import type { TypeRegistry } from '../types/registry';
 
 /** The function run inside a transaction. */
@@ -32,7 +32,7 @@ export interface CursorHost {
   /** The connection's type registry (a cursor's own types start as its clone). */
   readonly types: TypeRegistry;
   /** @internal Runs a statement through the queue, or on `lease`; fires with the full result. */
-  query(sql: string, params: readonly unknown[], options: QueryOptions, lease: Lease | null): Deferred<QueryResult>;
+  query(sql: string | Sql, params: readonly unknown[], options: QueryOptions, lease: Lease | null): Deferred<QueryResult>;
   /** @internal An interaction on the connection (`lease` null), or a savepoint block on `lease`. */
   runInteractionOn<R, A extends unknown[]>(lease: Lease | null, options: InteractionOptions, fn: Interaction<R, A>, args: A): Deferred<R>;
 }
@@ -88,7 +88,7 @@ export class Cursor {
   }
 
   /** Runs one statement (`$1` placeholders); fires with this cursor. */
-  execute(sql: string, params: readonly unknown[] = [], options: QueryOptions = {}): Deferred<this> {
+  execute(sql: string | Sql, params: readonly unknown[] = [], options: QueryOptions = {}): Deferred<this> {
     const early = this.check();
     if (early) return early;
     return this.connection.query(sql, params, this.withTypes(options), this.lease).addCallback((r) => this.take(r));

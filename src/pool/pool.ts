@@ -25,6 +25,7 @@ import { defaultReactor } from '../connection/default-reactor';
 import { Deferred, DeferredList, fail, FirstError, maybeDeferred, succeed } from '../defer';
 import type { ConnectInput } from '../dsn/params';
 import { InterfaceError, PoolClosed, PoolTimeout } from '../errors/base';
+import type { Sql } from '../sql/compose';
 import { checkOptions } from '../util/options-check';
 import { definePublicView } from '../util/public-view';
 import type { Interaction, InteractionOptions } from '../connection/interaction';
@@ -119,12 +120,12 @@ export class ConnectionPool {
   }
 
   /** Runs one statement on a pooled connection; fires with its rows. */
-  runQuery<R = Record<string, unknown>>(sql: string, params: readonly unknown[] = [], options: QueryOptions = {}): Deferred<R[]> {
+  runQuery<R = Record<string, unknown>>(sql: string | Sql, params: readonly unknown[] = [], options: QueryOptions = {}): Deferred<R[]> {
     return this.withConnection((c) => c.runQuery<R>(sql, params, options));
   }
 
   /** Runs one statement on a pooled connection; fires with undefined. */
-  runOperation(sql: string, params: readonly unknown[] = [], options: QueryOptions = {}): Deferred<void> {
+  runOperation(sql: string | Sql, params: readonly unknown[] = [], options: QueryOptions = {}): Deferred<void> {
     return this.withConnection((c) => c.runOperation(sql, params, options));
   }
 

@@ -33,7 +33,7 @@ import type { Connection, ConnectionState } from '../connection/connection';
 import { ConnectionClosed, ConnectionError, InterfaceError } from '../errors/base';
 import { defaultDeathChecker } from '../reconnect/death';
 import { utf8Encode } from '../util/bytes';
-import { quoteIdent } from '../connection/sql';
+import { quoteIdent } from '../sql/compose';
 import { Notification, NotificationGap } from '../connection/notification';
 
 /** Options of {@link listen}. */
