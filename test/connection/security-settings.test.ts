@@ -15,7 +15,7 @@ import { Connection, ConfigurationError, ConnectionFailed, type ConnectInput } f
 import { describeLocal, localServer, testServer, type TestUser } from '../support/server';
 
 /** Connects as `user` over TCP with `extra`; fires with the connection or the error. */
-async function attempt(user: TestUser, extra: Partial<ConnectInput> & Record<string, unknown> = {}): Promise<Connection | Error> {
+async function attempt(user: TestUser, extra: Record<string, unknown> = {}): Promise<Connection | Error> {
   const { host, port } = testServer();
   const conn = new Connection({ env: {} });
   try {
@@ -27,7 +27,7 @@ async function attempt(user: TestUser, extra: Partial<ConnectInput> & Record<str
   }
 }
 
-async function connectsOk(user: TestUser, extra: Partial<ConnectInput> & Record<string, unknown> = {}): Promise<Connection> {
+async function connectsOk(user: TestUser, extra: Record<string, unknown> = {}): Promise<Connection> {
   const result = await attempt(user, extra);
   if (result instanceof Error) throw result;
   return result;
