@@ -83,6 +83,7 @@ export function defaultDeathChecker(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   const code = (error as { code?: unknown }).code;
   if (code === 'ERR_ROLLBACK_FAILED') return rollbackFailedIsDeath(error);
+  if (code === 'ERR_COMMIT_OUTCOME_UNKNOWN') return defaultDeathChecker(error.cause); // the link died under the COMMIT
   if (code === 'ERR_CONNECTION_FAILED') return ((error as { errors?: unknown[] }).errors ?? []).some(defaultDeathChecker);
   const sqlstate = (error as { sqlstate?: unknown }).sqlstate;
   if (typeof sqlstate === 'string') return sqlstate.startsWith('08') || DEATH_SQLSTATES.has(sqlstate);

@@ -3,6 +3,7 @@ import { defaultDeathChecker, HeartbeatTimeout, OperationDeadlineExceeded } from
 import { DatabaseError } from '../../src/errors/database';
 import {
   CancelledError,
+  CommitOutcomeUnknown,
   ConnectionClosed,
   ConnectionDead,
   ConnectionLost,
@@ -35,10 +36,12 @@ const deaths: Array<[string, unknown]> = [
   ['57P03 cannot_connect_now', db('57P03')],
   ['RollbackFailed whose rollback lost the link', new RollbackFailed(null, db('40P01'), new ConnectionLost())],
   ['RollbackFailed after an interaction that lost the link', new RollbackFailed(null, new ConnectionLost(), new ConnectionClosed())],
+  ['CommitOutcomeUnknown: the link died under the COMMIT', new CommitOutcomeUnknown(new ConnectionLost())],
 ];
 
 const notDeaths: Array<[string, unknown]> = [
   ['a user close (ConnectionClosed)', new ConnectionClosed()],
+  ['CommitOutcomeUnknown after a cancel the server did not confirm', new CommitOutcomeUnknown(new CancelledError())],
   ['ConnectionDead itself (a call refused while dead)', new ConnectionDead()],
   ['40001 serialization_failure', db('40001')],
   ['40P01 deadlock_detected', db('40P01')],
