@@ -117,7 +117,7 @@ class Attempt {
         }
         story = 'up';
         timer?.cancel();
-        this.settle({ session, statements: new Statements(session, this.o.types, this.o.prepare !== false), endpoint: endpointOf(host) }, null);
+        this.settle({ session, statements: new Statements(session, this.o.types, this.o.prepare !== false), endpoint: endpointOf(host), database: this.config.database }, null);
       }, (error) => {
         next(error);
         session.abort(error);

@@ -30,6 +30,7 @@ import { QueryCanceled } from '../errors/sqlstate.generated';
 import { CompletionOrder } from './completion-order';
 import type { Lease, LeaseState, QueryOptions } from './lease';
 import { invalidQuery } from './query-validation';
+import { traceQueryEnd, traceQueryStart, type QueryTrace } from './tracing';
 import type { QueryResult, RowFactory } from './rows';
 import type { Session } from './session';
 import type { ExecRequest, Statements } from './statements';
@@ -40,6 +41,8 @@ export interface LiveSession {
   readonly session: Session;
   readonly statements: Statements;
   readonly endpoint: Endpoint;
+  /** The database name, for tracing. */
+  readonly database?: string;
 }
 
 interface Request {
@@ -53,6 +56,7 @@ interface Request {
   cancelSent: boolean;
   done: boolean;
   retries: number;
+  trace: QueryTrace;
 }
 
 /** A CancelRequest of ours sent less than this long ago may have hit a neighbour. */
@@ -111,7 +115,8 @@ export class Requests {
   /** Runs a request through the queue (shared) or on a lease; fires with the full result, in call order. */
   query(sql: string, params: readonly unknown[], options: QueryOptions, lease: Lease | null, rowFactory: RowFactory): Deferred<QueryResult> {
     const order = lease?.order ?? this.order;
-    const req: Request = { d: null as never, order, ticket: order.take(), lease, running: false, cancelWanted: false, cancelSent: false, done: false, retries: 0 };
+    const req: Request = { d: null as never, order, ticket: order.take(), lease, running: false, cancelWanted: false, cancelSent: false, done: false, retries: 0,
+      trace: traceQueryStart(sql, params, this.reactor.now(), this.live?.endpoint, this.live?.database) };
     const refused = invalidQuery(sql, params, options) ?? (this.closed ? this.closedError() : null);
     if (refused !== null) {
       req.d = new Deferred<QueryResult>();
@@ -226,6 +231,7 @@ export class Requests {
     if (this.queue.remove(job)) {
       req.done = true;
       req.order.skip(req.ticket);
+      traceQueryEnd(req.trace, this.reactor.now(), new CancelledError('the query was cancelled'), null);
       return this.busyChanged();
     }
     req.cancelWanted = true;
@@ -266,6 +272,7 @@ export class Requests {
   private settle(req: Request, error: Error | null, value: QueryResult | null): void {
     if (req.done) return;
     req.done = true;
+    traceQueryEnd(req.trace, this.reactor.now(), error, value);
     (req.lease as LeaseState | null)?.pending.delete(req.d as Deferred<unknown>);
     req.order.deliver(req.ticket, () => this.fireSoon(req.d, error, value));
   }

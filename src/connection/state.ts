@@ -10,6 +10,7 @@
  * again is not a transition, except 'reconnecting' with a reason (each
  * failed reconnect attempt is reported).
  */
+import { publish, traceId, TRACING_CHANNELS } from './tracing';
 
 /** The states of a connection, as `state$` reports them. */
 export type ConnectionState = 'connecting' | 'ready' | 'busy' | 'dead' | 'reconnecting' | 'closed';
@@ -23,6 +24,7 @@ export class StateReporter {
   private readonly listeners = new Set<StateListener>();
   private readonly backlog: Array<[ConnectionState, Error | undefined]> = [];
   private telling = false;
+  private readonly traceId = traceId();
 
   /** The current state. */
   get state(): ConnectionState {
@@ -38,7 +40,9 @@ export class StateReporter {
   /** Makes a transition and tells every listener, in order (see the file comment). */
   set(state: ConnectionState, reason?: Error): void {
     if (this.current === state && (state !== 'reconnecting' || reason === undefined)) return;
+    const previous = this.current;
     this.current = state;
+    publish(TRACING_CHANNELS.connectionState, () => ({ connectionId: this.traceId, state, previous, ...(reason === undefined ? {} : { reason }) }));
     this.backlog.push([state, reason]);
     if (this.telling) return;
     this.telling = true;

@@ -23,6 +23,7 @@ import { Connection, type ConnectionOptions, type DetectorLike } from '../connec
 import type { QueryOptions } from '../connection/lease';
 import { defaultReactor } from '../connection/default-reactor';
 import { Deferred, DeferredList, fail, FirstError, maybeDeferred, succeed } from '../defer';
+import { tracePoolAcquire } from '../connection/tracing';
 import type { ConnectInput } from '../dsn/params';
 import { InterfaceError, PoolClosed, PoolTimeout } from '../errors/base';
 import type { Sql } from '../sql/compose';
@@ -146,9 +147,11 @@ export class ConnectionPool {
   withConnection<T>(fn: (conn: Connection) => Deferred<T> | PromiseLike<T> | T): Deferred<T> {
     if (this.closed) return fail(new PoolClosed());
     this.counters.requests++;
+    const askedAt = this.reactor.now();
     return this.acquire().addCallback((m: Member): Deferred<T> => {
       this.inFlight++;
-      return maybeDeferred<T, []>(() => fn(m.conn) as T | PromiseLike<T>).addFinally(() => this.release(m));
+      const traced = tracePoolAcquire(askedAt, () => this.reactor.now(), () => this.members.size + this.opening);
+      return maybeDeferred<T, []>(() => fn(m.conn) as T | PromiseLike<T>).addFinally(() => (this.release(m), traced()));
     }) as unknown as Deferred<T>;
   }
 

@@ -39,6 +39,7 @@
  */
 import type { ReactorTime } from '../../reactor/interfaces';
 import type { ConnectionState, DetectorLike } from '../connection/connection';
+import { traceReconnectAttempt } from '../connection/tracing';
 import { defaultDeathChecker, OperationDeadlineExceeded, type DeathChecker } from './death';
 import { Deferred, fail, gatherResults, maybeDeferred } from '../defer';
 import { toError } from '../defer/failure';
@@ -314,7 +315,9 @@ export class DeadConnectionDetector implements DetectorLike {
   private attempt(): Deferred<unknown> {
     this.attempts++;
     const loop = this.loop;
-    return maybeDeferred(() => this.reconnect() as PromiseLike<unknown>).addErrback((e: unknown): never => {
+    const traced = traceReconnectAttempt(this.attempts, () => this.reactor.now());
+    return maybeDeferred(() => this.reconnect() as PromiseLike<unknown>).addCallback((v) => (traced(), v)).addErrback((e: unknown): never => {
+      traced(toError(e));
       if (this.loop === loop) this.reconnectable?.setState?.('reconnecting', toError(e));
       throw e;
     });
