@@ -9,6 +9,7 @@ const dist = path.join(__dirname, '..', 'dist');
 const entries = {
   'index.mjs': '../src/index.js',
   'reactor.mjs': '../reactor/index.js',
+  'reactor-testing.mjs': '../reactor/testing/index.js',
   'core.mjs': '../src/core/index.js',
   'testing.mjs': '../src/testing/index.js',
 };

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Packaging check (run by .ci/run after `npm run build`): `npm pack` the
 # project, install the tarball into a scratch CommonJS project and a scratch
-# ESM project, and load `tspostgres`, `tspostgres/reactor`, `tspostgres/core`
-# and `tspostgres/testing` from both. The ESM entry points must export every name
+# ESM project, and load `tspostgres`, `tspostgres/reactor`,
+# `tspostgres/reactor/testing`, `tspostgres/core` and `tspostgres/testing` from both. The ESM entry points must export every name
 # the CommonJS ones do. Installs use the npm cache first (--prefer-offline).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,7 +23,7 @@ scratch() {
 
 scratch "$WORK/cjs" commonjs
 cat > "$WORK/cjs/check.js" <<'JS'
-const entries = ['tspostgres', 'tspostgres/reactor', 'tspostgres/core', 'tspostgres/testing'];
+const entries = ['tspostgres', 'tspostgres/reactor', 'tspostgres/reactor/testing', 'tspostgres/core', 'tspostgres/testing'];
 const names = {};
 for (const e of entries) names[e] = Object.keys(require(e)).filter((n) => n !== '__esModule').sort();
 console.log(JSON.stringify(names));
@@ -31,7 +31,7 @@ JS
 
 scratch "$WORK/esm" module
 cat > "$WORK/esm/check.js" <<'JS'
-const entries = ['tspostgres', 'tspostgres/reactor', 'tspostgres/core', 'tspostgres/testing'];
+const entries = ['tspostgres', 'tspostgres/reactor', 'tspostgres/reactor/testing', 'tspostgres/core', 'tspostgres/testing'];
 const names = {};
 for (const e of entries) names[e] = Object.keys(await import(e)).filter((n) => n !== 'default').sort();
 console.log(JSON.stringify(names));

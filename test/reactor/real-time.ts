@@ -1,25 +1,12 @@
 /**
- * Real-time drivers for the conformance suite on real reactors: poll a
- * condition every millisecond up to a deadline (generous: it only fails a test
- * whose event never comes, never bounds how fast it comes; the
- * conformance suite tests real timers and real sockets, so it must wait for them).
+ * Real-time helpers for the reactor tests: the shipped drivers
+ * (`runUntilReal`, `waitReal` from `tspostgres/reactor/testing`) and a DNS
+ * lookup that never answers, for connects that can only time out.
  */
 import * as dns from 'node:dns';
 import type { LookupFunction } from 'node:net';
 
-/** Polls `done` until it holds; rejects after `maxMs`. */
-export async function runUntilReal(done: () => boolean, maxMs = 10_000): Promise<void> {
-  const deadline = performance.now() + maxMs;
-  while (!done()) {
-    if (performance.now() > deadline) throw new Error(`condition not met within ${maxMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 1));
-  }
-}
-
-/** Lets `ms` of real time pass. */
-export function waitReal(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
+export { runUntilReal, waitReal } from '../../reactor/testing';
 
 /** The host name whose DNS lookup never answers: connects to it can only time out. */
 export const BLACKHOLE_HOST = 'blackhole.invalid';

@@ -12,7 +12,7 @@ import { NodeReactor } from '../../reactor/node/node';
 import type { Endpoint, Reactor, TlsOptions } from '../../reactor/interfaces';
 import { WebSocketReactor, relayQuery } from '../../reactor/websocket/websocket';
 import { startWsProxy, type WsProxy } from '../../reactor/websocket/proxy';
-import { Recorder } from './conformance';
+import { Recorder } from '../../reactor/testing';
 import { runUntilReal } from './real-time';
 import { startTlsEchoServer, testCertificate } from './tls-fixture';
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NodeReactor, type NodeListener } from '../../../reactor/node/node';
 import type { Endpoint, TransportHandler } from '../../../reactor/interfaces';
-import { describeReactorConformance, Recorder, type ConformanceEnv } from '../conformance';
+import { describeReactorConformance, Recorder, type ConformanceEnv } from '../../../reactor/testing';
 import { BLACKHOLE_HOST, blackholeLookup, runUntilReal, waitReal } from '../real-time';
 import { startTlsEchoServer, testCertificate } from '../tls-fixture';
 
@@ -43,8 +43,8 @@ function nodeEnv(kind: 'tcp' | 'unix'): ConformanceEnv {
   };
 }
 
-describeReactorConformance('NodeReactor over TCP', async () => nodeEnv('tcp'));
-describeReactorConformance('NodeReactor over a unix socket', async () => nodeEnv('unix'));
+describeReactorConformance('NodeReactor over TCP', async () => nodeEnv('tcp'), { describe, it, expect, beforeEach, afterEach });
+describeReactorConformance('NodeReactor over a unix socket', async () => nodeEnv('unix'), { describe, it, expect, beforeEach, afterEach });
 
 describe('NodeReactor', () => {
   let env: ConformanceEnv;

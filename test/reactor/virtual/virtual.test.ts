@@ -1,6 +1,6 @@
 import { VirtualReactor } from '../../../reactor/virtual/virtual';
 import type { Endpoint, TransportHandler } from '../../../reactor/interfaces';
-import { describeReactorConformance, Recorder, type ConformanceEnv } from '../conformance';
+import { describeReactorConformance, Recorder, type ConformanceEnv } from '../../../reactor/testing';
 
 /** Yields to pending promise callbacks (not a timer: no time passes). */
 const settlePromises = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
@@ -38,7 +38,7 @@ function virtualEnv(): ConformanceEnv {
   };
 }
 
-describeReactorConformance('VirtualReactor', async () => virtualEnv());
+describeReactorConformance('VirtualReactor', async () => virtualEnv(), { describe, it, expect, beforeEach, afterEach });
 
 describe('VirtualReactor', () => {
   const endpoint: Endpoint = { kind: 'tcp', host: 'db', port: 5432 };

@@ -11,7 +11,7 @@ import { MSG_CONNECTED, RELAY_SUBPROTOCOL, relayProtocols } from '../../../react
 import { hostAllowed, originAllowed } from '../../../reactor/websocket/relay-admission';
 import { configuredOrigin, resolveRelayConfig } from '../../../reactor/websocket/relay-config';
 import { WebSocketReactor, relayQuery } from '../../../reactor/websocket/websocket';
-import { Recorder } from '../conformance';
+import { Recorder } from '../../../reactor/testing';
 import { runUntilReal } from '../real-time';
 import { openRaw, refusalLog, relayUrl, settled, startCountingServer, type RawClient, type TestTarget } from './relay-fixtures';
 

@@ -10,7 +10,7 @@ import { NodeReactor, type NodeListener } from '../../../reactor/node/node';
 import { WebSocketReactor, relayQuery } from '../../../reactor/websocket/websocket';
 import { startWsProxy, type WsProxy } from '../../../reactor/websocket/proxy';
 import { CloseCode, MAX_MESSAGE_BYTES, MSG_CONNECTED } from '../../../reactor/websocket/protocol';
-import { Recorder } from '../conformance';
+import { Recorder } from '../../../reactor/testing';
 import { runUntilReal } from '../real-time';
 import {
   openRaw, refusalLog, relayUrl, settled, startFloodingServer, startNonReadingServer, type RawClient, type TestTarget,

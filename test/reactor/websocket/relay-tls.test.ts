@@ -10,7 +10,7 @@ import { NodeReactor, type NodeListener } from '../../../reactor/node/node';
 import { WebSocketReactor, relayQuery, type WebSocketConstructor } from '../../../reactor/websocket/websocket';
 import { startWsProxy, type WsProxy, type WsProxyOptions } from '../../../reactor/websocket/proxy';
 import { MSG_CONNECTED } from '../../../reactor/websocket/protocol';
-import { Recorder } from '../conformance';
+import { Recorder } from '../../../reactor/testing';
 import { runUntilReal } from '../real-time';
 import { testCertificate } from '../tls-fixture';
 import { openRaw, refusalLog, relayUrl, settled, startCountingServer, startQuietServer, type TestTarget } from './relay-fixtures';

@@ -3,7 +3,7 @@ import { NodeReactor, type NodeListener } from '../../../reactor/node/node';
 import { WebSocketReactor, relayQuery } from '../../../reactor/websocket/websocket';
 import { startWsProxy, type WsProxy } from '../../../reactor/websocket/proxy';
 import type { Endpoint, TransportHandler } from '../../../reactor/interfaces';
-import { describeReactorConformance, Recorder, type ConformanceEnv } from '../conformance';
+import { describeReactorConformance, Recorder, type ConformanceEnv } from '../../../reactor/testing';
 import { BLACKHOLE_HOST, runUntilReal, waitReal } from '../real-time';
 import { startTlsEchoServer, testCertificate } from '../tls-fixture';
 
@@ -62,7 +62,7 @@ async function websocketEnv(): Promise<ConformanceEnv & { relayUrl: (e: Endpoint
   };
 }
 
-describeReactorConformance('WebSocketReactor through the ws relay', websocketEnv);
+describeReactorConformance('WebSocketReactor through the ws relay', websocketEnv, { describe, it, expect, beforeEach, afterEach });
 
 describe('WebSocketReactor', () => {
   let env: Awaited<ReturnType<typeof websocketEnv>>;

@@ -7,7 +7,8 @@
  * for that reactor and how to let time pass: real time with short waits for
  * the Node and WebSocket reactors, the virtual clock (no real waiting) for
  * the VirtualReactor. Each reactor's test file calls
- * {@link describeReactorConformance}.
+ * {@link describeReactorConformance}, handing it the test functions of its
+ * runner ({@link ConformanceRunner}): the suite names no test framework.
  *
  * Half-close semantics checked here: `close()` sends FIN after the queued
  * bytes; the peer's handler gets `eofReceived` and may still write; when it
@@ -21,7 +22,9 @@
  * registered while the buffer is full is paused at once; an unregistered
  * producer, or the producer of a lost transport, is called no more.
  */
-import type { Endpoint, Producer, Reactor, TlsInfo, Transport, TransportHandler } from '../../reactor/interfaces';
+import type { Endpoint, Producer, Reactor, TlsInfo, Transport, TransportHandler } from '../interfaces';
+import { Recorder } from './recorder';
+import type { ConformanceExpect, ConformanceRunner } from './runner';
 
 /**
  * How long a test waits for an event before failing (reactor time: real ms on
@@ -53,60 +56,6 @@ export interface ConformanceEnv {
    * and echoes; with the DER of its certificate. Absent where not supported.
    */
   tlsServer?(): Promise<{ endpoint: Endpoint; certDer: Uint8Array }>;
-}
-
-/** A TransportHandler that records what happens and runs optional hooks. */
-export class Recorder implements TransportHandler {
-  transport: Transport | undefined;
-  readonly chunks: Uint8Array[] = [];
-  readonly events: string[] = [];
-  received = 0;
-  eof = false;
-  /** undefined until connectionLost; then the reason. */
-  lost: Error | null | undefined = undefined;
-  eofReceived?: () => void;
-  /** The first offset whose byte was not the test pattern (for handlers that check it), or -1. */
-  mismatch = -1;
-
-  constructor(private readonly hooks: {
-    made?: (t: Transport, r: Recorder) => void;
-    data?: (bytes: Uint8Array, r: Recorder) => void;
-    eof?: (r: Recorder) => void;
-    keep?: boolean;
-  } = {}) {
-    if (hooks.eof) this.eofReceived = () => {
-      this.eof = true;
-      this.events.push('eof');
-      hooks.eof?.(this);
-    };
-  }
-
-  connectionMade(transport: Transport): void {
-    this.transport = transport;
-    this.events.push('made');
-    this.hooks.made?.(transport, this);
-  }
-
-  dataReceived(bytes: Uint8Array): void {
-    this.received += bytes.length;
-    if (this.hooks.keep !== false) this.chunks.push(bytes.slice());
-    this.events.push('data');
-    this.hooks.data?.(bytes, this);
-  }
-
-  connectionLost(reason: Error | null): void {
-    this.events.push('lost');
-    this.lost = reason;
-  }
-
-  /** Everything received, decoded as latin1 text. */
-  text(): string {
-    return Buffer.concat(this.chunks).toString('latin1');
-  }
-
-  get isLost(): boolean {
-    return this.lost !== undefined;
-  }
 }
 
 const bytes = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, 'latin1'));
@@ -174,17 +123,34 @@ class RecordingProducer implements Producer {
   }
 }
 
-/** Declares the conformance tests for one reactor. */
-export function describeReactorConformance(name: string, makeEnv: () => Promise<ConformanceEnv>): void {
+/**
+ * A test's give-up bound (real ms) for a loaded machine: the bulk cases move
+ * 32 MiB. Never a bound on how fast anything happens.
+ */
+export const CONFORMANCE_TEST_TIMEOUT_MS = 2 * PATIENCE_MS;
+
+/**
+ * Declares the conformance tests for one reactor, in a `describe` block
+ * named `${name} conformance`, with the test functions of `runner` (jest's
+ * globals, or any runner with a jest-compatible `expect`). `makeEnv` is
+ * called before each test, and the env it returns closed after it.
+ *
+ * @example
+ * ```ts
+ * describeReactorConformance('MyReactor', async () => myEnv(), { describe, it, expect, beforeEach, afterEach });
+ * ```
+ */
+export function describeReactorConformance(name: string, makeEnv: () => Promise<ConformanceEnv>, runner: ConformanceRunner): void {
+  const { describe, expect, beforeEach, afterEach } = runner;
+  const it = (title: string, fn: () => Promise<void>): void => runner.it(title, fn, CONFORMANCE_TEST_TIMEOUT_MS);
   describe(`${name} conformance`, () => {
-    jest.setTimeout(2 * PATIENCE_MS); // a give-up bound for a loaded machine (bulk cases move 32 MiB), never a speed bound
     let env: ConformanceEnv;
     beforeEach(async () => {
       env = await makeEnv();
-    });
+    }, CONFORMANCE_TEST_TIMEOUT_MS);
     afterEach(async () => {
       await env.close();
-    });
+    }, CONFORMANCE_TEST_TIMEOUT_MS);
 
     async function connectTo(endpoint: Endpoint, client: Recorder): Promise<void> {
       env.reactor.connect(endpoint, client, { timeoutMs: 10_000 });
@@ -529,7 +495,7 @@ export function describeReactorConformance(name: string, makeEnv: () => Promise<
     });
 
     it('upgrades to TLS on the same connection after a one-byte answer, when supported', async () => {
-      if (!env.tlsServer) return expectNoTls(env);
+      if (!env.tlsServer) return expectNoTls(env, expect);
       const { endpoint, certDer } = await env.tlsServer();
       let info: TlsInfo | undefined;
       let failure: unknown;
@@ -559,7 +525,7 @@ export function describeReactorConformance(name: string, makeEnv: () => Promise<
 }
 
 /** Where TLS is not offered by the env, startTls must still settle (resolve or reject), never hang. */
-async function expectNoTls(env: ConformanceEnv): Promise<void> {
+async function expectNoTls(env: ConformanceEnv, expect: ConformanceExpect): Promise<void> {
   const endpoint = await env.listen(echo);
   const client = new Recorder();
   env.reactor.connect(endpoint, client);
