@@ -5,6 +5,8 @@
  * driver's, scrubbed of the connection's passwords; `code` first).
  */
 import { CliUsageError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, scrub, type CliIo } from './io';
+import { listenCommand } from './listen';
+import { notifyCommand } from './notify';
 import { queryCommand } from './query';
 
 /** The top-level `--help` text. */
@@ -12,6 +14,8 @@ export const USAGE = `Usage: tspostgres COMMAND [options] [arguments]
 
 Commands:
   query SQL [PARAM...]       run a statement and print its rows (table, JSON lines or CSV)
+  notify CHANNEL [PAYLOAD]   send a notification (payload from stdin when absent)
+  listen CHANNEL...          print notifications as JSON lines; reconnects by itself
   help                       show this text
 
 Every command takes --help. The connection comes from --dsn, else DATABASE_URL,
@@ -25,6 +29,8 @@ export type Command = (args: readonly string[], io: CliIo, secrets: string[]) =>
 
 const COMMANDS: Readonly<Record<string, Command>> = {
   query: queryCommand,
+  notify: notifyCommand,
+  listen: listenCommand,
 };
 
 /** Runs the CLI with `args` (without `node` and the script); resolves with the exit code, never rejects. */
