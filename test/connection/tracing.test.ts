@@ -6,7 +6,8 @@
  * asked to.
  */
 import * as dc from 'node:diagnostics_channel';
-import { Connection, ConnectionPool, DeadConnectionDetector, setTracingOptions, TRACING_CHANNELS } from '../../src/index';
+import { publish } from '../../src/connection/tracing';
+import { CancelledError, Connection, ConnectionPool, DeadConnectionDetector, setTracingOptions, TRACING_CHANNELS } from '../../src/index';
 import { adminQuery, createTestDatabase, describeServer, type TestDatabase } from '../support/server';
 import { until } from '../support/until';
 
@@ -155,6 +156,39 @@ describeServer('tracing channels', () => {
       for (const close of closers.splice(0)) await close();
       await adminQuery(`DROP ROLE IF EXISTS ${role}`);
     }
+  });
+
+  it('publishes a query cancelled while queued on the error channel', async () => {
+    const conn = await connect();
+    let release!: () => void;
+    const held = conn.runInteraction(() => new Promise<void>((r) => (release = r)));
+    const queued = conn.runQuery('SELECT 42');
+    await until(() => release !== undefined);
+    queued.cancel();
+    await expect(queued).rejects.toThrow(/cancel/i);
+    release();
+    await held;
+    const start = on(log.events, TRACING_CHANNELS.queryStart).find((e) => e.sql === 'SELECT 42')!;
+    const error = on(log.events, TRACING_CHANNELS.queryError).find((e) => e.id === start.id)!;
+    expect(error.error).toBeInstanceOf(CancelledError);
+    expect(on(log.events, TRACING_CHANNELS.queryEnd).some((e) => e.id === start.id)).toBe(false);
+  });
+
+  it('builds no payload when nobody listens, and one per event when someone does', () => {
+    log.stop();
+    const make = jest.fn(() => ({}));
+    publish(TRACING_CHANNELS.poolAcquire, make);
+    expect(make).not.toHaveBeenCalled();
+    const seen: unknown[] = [];
+    const fn = (m: unknown): void => void seen.push(m);
+    dc.subscribe(TRACING_CHANNELS.poolAcquire, fn);
+    try {
+      publish(TRACING_CHANNELS.poolAcquire, make);
+    } finally {
+      dc.unsubscribe(TRACING_CHANNELS.poolAcquire, fn);
+    }
+    expect(make).toHaveBeenCalledTimes(1);
+    expect(seen).toHaveLength(1);
   });
 
   it('publishes nothing when nobody listens', async () => {
