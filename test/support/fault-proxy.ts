@@ -14,6 +14,12 @@
  * - `refuseNew(true)`: the listener is closed so new connections get a real
  *   ECONNREFUSED; live links keep working; `refuseNew(false)` listens again
  *   on the same port.
+ * - `trickle(bytes, everyMs)`: a slow link. What would be written goes to a
+ *   queue instead, and at most `bytes` of it leave every `everyMs` (chunks
+ *   are split, order is kept); `trickle(0)` writes what is queued at once
+ *   and turns it off. It applies after stall and delay. As with a stall, a
+ *   link that closes (a FIN or a reset from either side ends both sockets)
+ *   drops what is still queued.
  */
 import * as net from 'node:net';
 
@@ -45,6 +51,10 @@ export interface FaultProxy {
   unstall(options?: { discard?: boolean }): void;
   /** Forwards every later chunk `ms` late; 0 turns the delay off. */
   delay(ms: number): void;
+  /** Lets at most `bytes` per direction and link through every `everyMs` (default 10); 0 bytes turns it off and flushes what is queued. */
+  trickle(bytes: number, everyMs?: number): void;
+  /** Bytes queued by a trickle, both directions. */
+  readonly trickleBytes: number;
   /** true: new connections are refused (ECONNREFUSED); false: accepted again. */
   refuseNew(refuse: boolean): Promise<void>;
   /** Resolves when `connections` has reached `n` (polled on link events). */
@@ -57,11 +67,18 @@ export interface FaultProxy {
 class Gate {
   /** Held chunks in order; null stands for the end of the stream (FIN). */
   private held: Array<Buffer | null> = [];
+  /** Chunks waiting for a trickle, in order; null stands for FIN. */
+  private drip: Array<Buffer | null> = [];
+  private dripTimer: NodeJS.Timeout | null = null;
 
   constructor(private readonly proxy: ProxyImpl, private readonly to: net.Socket) {}
 
   get heldBytes(): number {
     return this.held.reduce((n, b) => n + (b?.length ?? 0), 0);
+  }
+
+  get dripBytes(): number {
+    return this.drip.reduce((n, b) => n + (b?.length ?? 0), 0);
   }
 
   /** A chunk, or null for end of stream, from the other side. */
@@ -85,8 +102,48 @@ class Gate {
 
   private write(chunk: Buffer | null): void {
     if (this.to.destroyed) return;
+    if (this.proxy.trickleRate.bytes > 0 || this.drip.length > 0) this.queueDrip(chunk);
+    else this.writeNow(chunk);
+  }
+
+  private writeNow(chunk: Buffer | null): void {
     if (chunk) this.to.write(chunk);
     else this.to.end();
+  }
+
+  private queueDrip(chunk: Buffer | null): void {
+    this.drip.push(chunk);
+    this.dripTimer ??= setInterval(() => this.dripOnce(), this.proxy.trickleRate.everyMs);
+  }
+
+  /** One tick of a trickle: at most `bytes` leave; when the trickle is off, everything queued does. */
+  private dripOnce(): void {
+    const limit = this.proxy.trickleRate.bytes;
+    let budget = limit > 0 ? limit : Infinity;
+    while (budget > 0 && this.drip.length > 0 && !this.to.destroyed) {
+      const head = this.drip[0];
+      if (head !== null && head.length > budget) {
+        this.to.write(head.subarray(0, budget));
+        this.drip[0] = head.subarray(budget);
+        break;
+      }
+      this.drip.shift();
+      this.writeNow(head);
+      budget -= head?.length ?? 0;
+    }
+    if (this.to.destroyed) this.drip = [];
+    if (this.drip.length === 0) this.stopDrip();
+  }
+
+  /** Writes everything a trickle queued, now (the trickle was turned off). */
+  flushDrip(): void {
+    if (this.drip.length > 0) this.dripOnce();
+  }
+
+  /** Stops the trickle timer (the link ended). */
+  stopDrip(): void {
+    if (this.dripTimer !== null) clearInterval(this.dripTimer);
+    this.dripTimer = null;
   }
 }
 
@@ -104,6 +161,8 @@ class ProxyImpl implements FaultProxy {
   accepted = 0;
   stalled = false;
   delayMs = 0;
+  /** The trickle in force: `bytes` 0 means off. */
+  trickleRate = { bytes: 0, everyMs: 10 };
   private readonly links = new Set<Link>();
   private server: net.Server | null = null;
   private waiters: Array<() => void> = [];
@@ -117,6 +176,12 @@ class ProxyImpl implements FaultProxy {
   get heldBytes(): number {
     let n = 0;
     for (const link of this.links) for (const g of link.gates) n += g.heldBytes;
+    return n;
+  }
+
+  get trickleBytes(): number {
+    let n = 0;
+    for (const link of this.links) for (const g of link.gates) n += g.dripBytes;
     return n;
   }
 
@@ -149,6 +214,7 @@ class ProxyImpl implements FaultProxy {
 
   private unlink(link: Link): void {
     if (!this.links.delete(link)) return;
+    link.gates.forEach((g) => g.stopDrip());
     link.client.destroy();
     link.upstream.destroy();
     this.notify();
@@ -184,6 +250,11 @@ class ProxyImpl implements FaultProxy {
 
   delay(ms: number): void {
     this.delayMs = ms;
+  }
+
+  trickle(bytes: number, everyMs = 10): void {
+    this.trickleRate = { bytes: Math.max(0, Math.floor(bytes)), everyMs };
+    if (this.trickleRate.bytes === 0) for (const link of this.links) for (const g of link.gates) g.flushDrip();
   }
 
   async refuseNew(refuse: boolean): Promise<void> {
