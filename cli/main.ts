@@ -8,6 +8,7 @@ import { CliUsageError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, scrub, type CliIo } f
 import { listenCommand } from './listen';
 import { notifyCommand } from './notify';
 import { queryCommand } from './query';
+import { replicateCommand, wsProxyCommand } from './ws-proxy';
 
 /** The top-level `--help` text. */
 export const USAGE = `Usage: tspostgres COMMAND [options] [arguments]
@@ -16,6 +17,8 @@ Commands:
   query SQL [PARAM...]       run a statement and print its rows (table, JSON lines or CSV)
   notify CHANNEL [PAYLOAD]   send a notification (payload from stdin when absent)
   listen CHANNEL...          print notifications as JSON lines; reconnects by itself
+  ws-proxy --allow HOST:PORT the WebSocket-to-TCP relay (same as tspostgres-ws-proxy)
+  replicate                  not available yet (no replication support): exits 2
   help                       show this text
 
 Every command takes --help. The connection comes from --dsn, else DATABASE_URL,
@@ -31,6 +34,8 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   query: queryCommand,
   notify: notifyCommand,
   listen: listenCommand,
+  'ws-proxy': wsProxyCommand,
+  replicate: replicateCommand,
 };
 
 /** Runs the CLI with `args` (without `node` and the script); resolves with the exit code, never rejects. */

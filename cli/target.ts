@@ -34,6 +34,11 @@ function passwordOf(dsn: string): string {
 /** A new Connection reading PG* variables from `io.env`, connected to `target`. */
 export async function connectTo(target: Target, io: CliIo, options: ConnectionOptions = {}): Promise<Connection> {
   const conn = new Connection({ ...options, env: { ...io.env } });
-  await conn.connect(target.input);
+  try {
+    await conn.connect(target.input);
+  } catch (error) {
+    conn.close(); // stops a detector from trying again
+    throw error;
+  }
   return conn;
 }
