@@ -7,11 +7,18 @@
 import { main } from './main';
 import type { CliIo } from './io';
 
-/** The {@link CliIo} of this process; `signal` aborts on SIGINT or SIGTERM. */
+/**
+ * The {@link CliIo} of this process; `signal` aborts on the first SIGINT or
+ * SIGTERM (`listen` and `ws-proxy` then exit 0, a running query is
+ * cancelled); a second one exits at once with 130.
+ */
 export function processIo(): CliIo {
   const controller = new AbortController();
-  const stop = (): void => controller.abort();
-  process.once('SIGINT', stop).once('SIGTERM', stop);
+  const stop = (): void => {
+    if (controller.signal.aborted) process.exit(130);
+    controller.abort();
+  };
+  process.on('SIGINT', stop).on('SIGTERM', stop);
   return {
     stdout: process.stdout, stderr: process.stderr, stdin: process.stdin,
     isTTY: process.stdout.isTTY === true, env: process.env, signal: controller.signal,

@@ -48,7 +48,7 @@ async function runAndPrint(target: Target, io: CliIo, sql: string, params: strin
   const conn = await connectTo(target, io);
   try {
     const cursor = conn.cursor();
-    await cursor.execute(sql, params, { rowFactory: 'tuple' });
+    await cursor.execute(sql, params, { rowFactory: 'tuple', signal: io.signal });
     const columns = cursor.description;
     if (columns === null) {
       if (format === 'table') io.stdout.write(`${cursor.statusmessage ?? ''}\n`);

@@ -16,5 +16,4 @@ describe('the tspostgres bin', () => {
     const r = await run(['--help']);
     expect(r).toEqual({ code: 0, stdout: expect.stringMatching(/^Usage: tspostgres COMMAND/), stderr: '' });
   }, 180_000); // one run only: transpiling the sources on the fly is slow on a loaded machine
-
 });

@@ -77,6 +77,21 @@ describeServer('tspostgres query', () => {
     expect(io.out()).toBe('');
   });
 
+  it('cancels a running query on the abort signal (SIGINT) and exits 1', async () => {
+    const io = fakeIo();
+    const exit = main(['query', '--dsn', db.url(), 'SELECT pg_sleep(600)'], io);
+    const deadline = Date.now() + 20_000;
+    const running = async (): Promise<boolean> => {
+      const probe = fakeIo();
+      await main(['query', '--dsn', db.url(), "SELECT count(*)::int AS n FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(600)'"], probe);
+      return probe.out() === '{"n":1}\n';
+    };
+    while (!(await running()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    io.abort();
+    expect(await exit).toBe(1);
+    expect(io.err()).toMatch(/^tspostgres: /);
+  });
+
   it('exits 2 on usage errors: no SQL, unknown option, --json with --csv, unknown command', async () => {
     for (const args of [['query'], ['query', '--bogus', 'SELECT 1'], ['query', '--json', '--csv', 'SELECT 1'], ['frobnicate'], []]) {
       const io = fakeIo();
