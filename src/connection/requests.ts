@@ -56,7 +56,7 @@ interface Request {
   cancelSent: boolean;
   done: boolean;
   retries: number;
-  trace: QueryTrace;
+  trace: QueryTrace | null;
 }
 
 /** A CancelRequest of ours sent less than this long ago may have hit a neighbour. */

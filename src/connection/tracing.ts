@@ -146,8 +146,21 @@ export interface QueryTrace {
   readonly startedAt: number;
 }
 
-/** Publishes a query's start; returns its trace for {@link traceQueryEnd}. */
-export function traceQueryStart(sql: string, params: readonly unknown[], at: number, endpoint?: Endpoint, database?: string): QueryTrace {
+const QUERY_CHANNELS = [TRACING_CHANNELS.queryStart, TRACING_CHANNELS.queryEnd, TRACING_CHANNELS.queryError].map((name) => channels.get(name) as dc.Channel);
+
+/** Whether anyone listens to a query channel. */
+function queriesWatched(): boolean {
+  for (const ch of QUERY_CHANNELS) if (ch.hasSubscribers) return true;
+  return false;
+}
+
+/**
+ * Publishes a query's start; returns its trace for {@link traceQueryEnd}, or
+ * null (nothing allocated) when no query channel has subscribers: a query
+ * called before anyone listened is not traced.
+ */
+export function traceQueryStart(sql: string, params: readonly unknown[], at: number, endpoint?: Endpoint, database?: string): QueryTrace | null {
+  if (!queriesWatched()) return null;
   const where = endpoint === undefined ? {} : endpoint.kind === 'tcp' ? { host: endpoint.host, port: endpoint.port } : { host: endpoint.path };
   const target: QueryTarget = { id: traceId(), sql, ...where, ...(database === undefined ? {} : { database }) };
   publish(TRACING_CHANNELS.queryStart, () => (includeParameters ? { ...target, params: [...params] } : { ...target }));
@@ -155,7 +168,8 @@ export function traceQueryStart(sql: string, params: readonly unknown[], at: num
 }
 
 /** Publishes a query's end (`error` null) or error. */
-export function traceQueryEnd(trace: QueryTrace, at: number, error: Error | null, result: { command: string | null; rowCount: number } | null): void {
+export function traceQueryEnd(trace: QueryTrace | null, at: number, error: Error | null, result: { command: string | null; rowCount: number } | null): void {
+  if (trace === null) return;
   const durationMs = Math.max(0, at - trace.startedAt);
   if (error !== null) return publish(TRACING_CHANNELS.queryError, () => ({ ...trace.target, durationMs, error }));
   publish(TRACING_CHANNELS.queryEnd, () => ({ ...trace.target, durationMs, ...(result?.command == null ? {} : { command: result.command }), rowCount: result?.rowCount ?? 0 }));
