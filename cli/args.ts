@@ -12,8 +12,14 @@ export const CONNECT_OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
+/** The option table of a command. */
+export type CommandOptions = NonNullable<ParseArgsConfig['options']>;
+
+/** What {@link parseCommand} returns: the option values and the positionals. */
+export type ParsedCommand<O extends CommandOptions> = ReturnType<typeof parseArgs<{ args: string[]; options: O; strict: true; allowPositionals: true }>>;
+
 /** Parses `args` with `options`; positionals allowed. Throws {@link CliUsageError}. */
-export function parseCommand<O extends NonNullable<ParseArgsConfig['options']>>(args: readonly string[], options: O) {
+export function parseCommand<O extends CommandOptions>(args: readonly string[], options: O): ParsedCommand<O> {
   try {
     return parseArgs({ args: [...args], options, strict: true, allowPositionals: true });
   } catch (error) {
