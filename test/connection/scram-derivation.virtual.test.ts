@@ -143,6 +143,15 @@ describe('SCRAM key derivation off the event loop (Connection on a VirtualReacto
     expect(servers[0].closed).toBe(true);
   });
 
+  it('fails the connect with ERR_INVALID_ARGUMENT when the crypto derives a key that is not 32 bytes', async () => {
+    const { reactor, servers } = world(4_096);
+    const short: AuthCrypto = { ...nodeAuthCrypto, pbkdf2Sha256Async: () => Promise.resolve(new Uint8Array(16)) };
+    const err = await outcome(reactor, new Connection({ env: {}, reactor, crypto: short }).connect(DSN));
+    expect(err).toMatchObject({ errors: [expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' })] });
+    expect(servers[0].script.receivedOf('SASLResponse')).toEqual([]);
+    expect(servers[0].closed).toBe(true);
+  });
+
   it('refuses a maxScramIterations that is not an integer from 1 to 2,147,483,647 (ERR_INVALID_ARGUMENT)', async () => {
     for (const max of [0, 1.5, 2_147_483_648]) {
       const { reactor } = world(4_096);
