@@ -141,7 +141,7 @@ export interface Producer {
  * for transports written elsewhere: without them the writer is never asked
  * to pause (memory is then bounded only by how fast the peer reads). The
  * three reactors shipped here implement them; the conformance suite
- * (`test/reactor/conformance.ts`) checks them.
+ * (`reactor/testing`, shipped as `tspostgres/reactor/testing`) checks them.
  */
 export interface Transport {
   /**
