@@ -9,7 +9,9 @@
 export { ProtocolMachine } from './machine';
 export type { MachineOptions, PollState, BackendKey } from './machine';
 export type { Command, SimpleQueryCommand, BatchCommand, CopyDataCommand, CopyDoneCommand, CopyFailCommand, TerminateCommand } from './commands';
-export type { MachineEvent, StartupCompleteEvent, FailedEvent } from './events';
+export type { MachineEvent, StartupCompleteEvent, FailedEvent, KeyDerivationRequestEvent } from './events';
+export { DEFAULT_MAX_SCRAM_ITERATIONS } from '../protocol/auth/scram';
+export type { ScramKeyDerivation } from '../protocol/auth/scram';
 export type { MachineState } from './states';
 export type { AuthOptions } from './authenticator';
 export { ProtocolVersionUnsupported } from './negotiation';
