@@ -19,7 +19,7 @@ import { captureUnhandledFailures } from '../../src/defer';
 import { Admin } from './admin';
 import { runCycle, type CycleResult } from './cycle';
 import type { Fault, FaultContext } from './faults';
-import { fdTable, newFds, openFds, rssMiB, settledFds } from './resources';
+import { destroyedButOpen, fdTable, newFds, openFds, rssMiB, settledFds } from './resources';
 import type { Role, RoleContext, RoleRun, RoleVerdict } from './roles';
 import type { SoakSettings } from './settings';
 import { spread, type Spread } from './stats';
@@ -106,7 +106,7 @@ export async function runCombination(fault: Fault, role: Role, o: ComboOptions):
   }
   violations.push(...(await settledDeferreds(rig.tracker)), ...unhandled.restore().map((e) => `unhandled failure: ${e.name}: ${e.message}`), ...o.processEvents);
   const fdsAfter = await settledFds(fdsBefore, 10_000);
-  if (fdsAfter > fdsBefore) violations.push(`${fdsAfter - fdsBefore} file descriptors still open after the combination closed everything: ${newFds(fdsOpen).join('; ')}`);
+  if (fdsAfter > fdsBefore) violations.push(`${fdsAfter - fdsBefore} file descriptors still open after the combination closed everything: ${[...newFds(fdsOpen), ...destroyedButOpen()].join('; ')}`);
   const rssSummary = rss.length === 0 ? null : { first: rss[0], last: rss[rss.length - 1], max: Math.max(...rss) };
   if (rssSummary && rssSummary.last - rssSummary.first > o.settings.rssBoundMiB) violations.push(`RSS grew ${Math.round(rssSummary.last - rssSummary.first)} MiB over the cycles (bound ${o.settings.rssBoundMiB})`);
   return {
@@ -179,6 +179,7 @@ async function openRig(fault: Fault, role: Role, o: ComboOptions): Promise<Rig> 
   const db = `soak_${fault.name}_${role.name}`.replace(/-/g, '_');
   await onPostgres(o, [`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`, `CREATE DATABASE ${db} OWNER ${o.cluster.users.trust.user}`]);
   const proxy = await startFaultProxy({ targetHost: o.cluster.host, targetPort: o.cluster.port });
+  o.log(`  database ${db}, server :${o.cluster.port}, proxy :${proxy.port}`);
   return { db, proxy, admin: new Admin(o.cluster.url('superuser', db)), tracker: new DeferredTracker(), fault: null, run: null };
 }
 

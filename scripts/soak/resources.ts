@@ -4,6 +4,7 @@
  * the count is NaN and the leak check is skipped, never faked.
  */
 import * as fs from 'node:fs';
+import * as net from 'node:net';
 import { sleep } from './wait';
 
 /** The number of open file descriptors of this process, or NaN without /proc. */
@@ -75,6 +76,21 @@ export function newFds(before: Map<string, string>): string[] {
     out.push(`fd ${fd}: ${(inode && tcpOf(inode)) ?? target}`);
   }
   return out;
+}
+
+/**
+ * Sockets Node still holds open although they were destroyed (the trace of
+ * a descriptor leak), with their addresses; from Node's list of active
+ * handles (an internal, undocumented API: diagnostics only, empty if gone).
+ */
+export function destroyedButOpen(): string[] {
+  const list = (process as unknown as { _getActiveHandles?: () => unknown[] })._getActiveHandles?.() ?? [];
+  return list
+    .filter((h): h is net.Socket => h instanceof net.Socket && h.destroyed)
+    .map((s) => {
+      const x = s as net.Socket & { _peername?: { port?: number }; _sockname?: { port?: number } | null };
+      return `destroyed socket still open: local :${x._sockname?.port ?? '?'} -> :${x._peername?.port ?? '?'}, ended ${s.writableEnded}, error ${s.errored?.message ?? 'none'}`;
+    });
 }
 
 /** Resident set size in MiB, after a full garbage collection when `--expose-gc` made one available. */

@@ -10,7 +10,7 @@
 import type { Subscription } from 'rxjs';
 import { Connection } from '../../../src/index';
 import { NotificationLedger } from '../notifications';
-import { soakDetector } from '../settings';
+import { closeClients, soakDetector } from '../settings';
 import { trackCalls } from '../tracker';
 import { waitFor } from '../wait';
 import { ConnectionWatch } from '../watch';
@@ -58,8 +58,10 @@ class ListenerRun implements RoleRun {
     await waitFor(() => this.delivered(), this.ctx.settings.stepMs, 'delivery before the end').catch(() => undefined);
     const recovered = this.watch.connected;
     this.watch.closingNow();
-    for (const s of this.subs) s.unsubscribe();
-    this.conn.close();
+    await closeClients(this.ctx.settings, () => [this.conn], () => {
+      for (const s of this.subs) s.unsubscribe();
+      this.conn.close();
+    });
     this.watch.dispose();
     const { counts, violations } = this.ledger.judge(this.watch.expectedGaps);
     if (!recovered) violations.push('not connected at the end');
