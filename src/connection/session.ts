@@ -217,6 +217,7 @@ export class Session implements TransportHandler {
   }
 
   dataReceived(bytes: Uint8Array): void {
+    if (this.ended) return; // after close(): replies to operations already failed with ConnectionClosed have no one to go to
     this.machine.receiveData(bytes);
     this.drain();
     this.continuePolling();

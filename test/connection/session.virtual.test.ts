@@ -7,6 +7,8 @@
  */
 import { ConnectionClosed, ConnectionLost, type Diagnostic, type Notification } from '../../src/index';
 import { outcome, settle, virtualConnection, type VirtualWorld } from '../support/fake-backend';
+import type { Session } from '../../src/connection/session';
+import { encodeBackend } from '../../src/protocol/backend-encode';
 
 let w: VirtualWorld;
 
@@ -80,6 +82,19 @@ describe('the end of a session', () => {
     expect(w.server.current.lostReason).toBeNull();
     expect(w.conn.state).toBe('closed');
     expect(await outcome(w.reactor, w.conn.runQuery('SELECT 1 AS n'))).toBeInstanceOf(ConnectionClosed);
+  });
+
+  it('a reply that arrives after close() (the server answered before it read Terminate) is dropped, not routed', async () => {
+    const session = w.reactor.links[0].clientTransport.handler as Session;
+    w.server.current.hold();
+    const d = w.conn.runQuery('SELECT pg_sleep(10)');
+    await settle(w.reactor);
+    w.conn.close();
+    expect(await outcome(w.reactor, d)).toBeInstanceOf(ConnectionClosed);
+    // the statement's end and ReadyForQuery, still on their way when the client closed (the half-closed socket delivers them)
+    const late = [encodeBackend({ type: 'CommandComplete', tag: 'SELECT 1' }), encodeBackend({ type: 'ReadyForQuery', status: 'I' })];
+    for (const bytes of late) expect(() => session.dataReceived(bytes)).not.toThrow();
+    expect(w.conn.state).toBe('closed');
   });
 
   it('a FATAL error (pg_terminate_backend) fails the statement in flight with it and closes the connection; later calls fail with ConnectionLost', async () => {
