@@ -208,7 +208,8 @@ describe('WebSocketReactor and a relay that requires a token', () => {
   it('connects with protocols: relayProtocols(token)', async () => {
     await relay({ token: TOKEN });
     const client = await connect({ protocols: relayProtocols(TOKEN) });
-    expect(client.events).toEqual(['made']);
+    expect(client.events[0]).toBe('made'); // the target's greeting may already have followed it
+    expect(client.events).not.toContain('lost');
     await runUntilReal(() => client.received === 2);
     expect(client.text()).toBe('hi');
     client.transport!.abort();
