@@ -100,7 +100,7 @@ function thawAll(): Promise<void> {
   return Promise.resolve();
 }
 
-function slow(name: 'latency' | 'trickle', description: string, on: (ctx: FaultContext) => void, off: (ctx: FaultContext) => void): Fault {
+function slow(name: 'latency' | 'trickle', description: string, on: (ctx: FaultContext) => void, off: (ctx: FaultContext) => Promise<void>): Fault {
   return {
     name,
     kind: 'slow',
@@ -109,9 +109,23 @@ function slow(name: 'latency' | 'trickle', description: string, on: (ctx: FaultC
     recoveryFrom: 'heal',
     inject: async (ctx) => on(ctx),
     hold: (ctx) => sleep(ctx.settings.slowWindowMs),
-    heal: async (ctx) => off(ctx),
-    reset: async (ctx) => off(ctx),
+    heal: off,
+    reset: off,
   };
+}
+
+/**
+ * Ends the latency fault without reordering bytes: the proxy's delay(0)
+ * would write new chunks at once while delayed ones still wait in their
+ * timers, so new chunks are held (stall) until every delayed one is out (a
+ * timer of the same duration set after them fires after them), then the
+ * delay is turned off and the held chunks released, in order.
+ */
+async function endLatency(ctx: FaultContext): Promise<void> {
+  ctx.proxy.stall();
+  await sleep(ctx.settings.latencyMs);
+  ctx.proxy.delay(0);
+  ctx.proxy.unstall();
 }
 
 async function connectionLimit(ctx: FaultContext, limit: number): Promise<void> {
@@ -162,15 +176,15 @@ export const FAULTS: Readonly<Record<FaultName, Fault>> = {
   },
   latency: slow(
     'latency',
-    'every chunk forwarded late (settings.latencyMs each way) for settings.slowWindowMs',
+    'every chunk forwarded late (settings.latencyMs each way) for settings.slowWindowMs; ended without reordering (see endLatency)',
     (ctx) => ctx.proxy.delay(ctx.settings.latencyMs),
-    (ctx) => ctx.proxy.delay(0),
+    endLatency,
   ),
   trickle: slow(
     'trickle',
     'at most settings.trickle.bytes per direction and link every settings.trickle.everyMs, for settings.slowWindowMs',
     (ctx) => ctx.proxy.trickle(ctx.settings.trickle.bytes, ctx.settings.trickle.everyMs),
-    (ctx) => ctx.proxy.trickle(0),
+    async (ctx) => ctx.proxy.trickle(0),
   ),
   'refused-role': {
     name: 'refused-role',
