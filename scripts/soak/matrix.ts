@@ -73,7 +73,7 @@ export function failures(report: SoakReport): ComboResult[] {
 async function environment(cluster: Cluster): Promise<Record<string, string | number>> {
   const admin = new Admin(cluster.url('superuser'));
   try {
-    const [v] = await admin.query<{ v: string }>('SHOW server_version');
+    const [v] = await admin.query<{ v: string }>("SELECT current_setting('server_version') AS v");
     return { node: process.version, cpus: os.cpus().length, loadAtStart: os.loadavg()[0], server: v.v, binDir: cluster.binDir };
   } finally {
     await admin.close();
