@@ -1,7 +1,7 @@
 /**
  * `npm run soak`: the fault matrix as a command.
  *
- *   npm run soak -- [--cycles N] [--only <fault>:<role>]... [--json FILE] [--markdown FILE] [--close-when-idle] [--list]
+ *   npm run soak -- [--cycles N] [--only <fault>:<role>]... [--json FILE] [--markdown FILE] [--list]
  *
  * Prints progress on stderr and the table on stdout; exits 1 when any
  * combination failed. Run it under `nohup` for the full matrix (it takes a
@@ -13,16 +13,15 @@ import { markdownTable, summaryLine, violationList, writeJson, type SoakReport }
 import { selectCombinations } from './selection';
 import * as fs from 'node:fs';
 
-const USAGE = `usage: npm run soak -- [--cycles N] [--only <fault>:<role>]... [--json FILE] [--markdown FILE] [--close-when-idle] [--list]
+const USAGE = `usage: npm run soak -- [--cycles N] [--only <fault>:<role>]... [--json FILE] [--markdown FILE] [--list]
   --cycles N        cycles per combination (default 20)
   --only F:R        only these combinations (repeatable; '*' or nothing on either side means all)
   --json FILE       write the report as JSON (rewritten after every combination)
   --markdown FILE   write the table as markdown at the end
-  --close-when-idle close each client only when nothing is in flight on it (what CI does; see settings.ts)
   --list            print the selected combinations and exit`;
 
 /** Parses the command line; exits with the usage on a mistake. */
-function options(argv: string[]): { cycles: number; only: string[]; json?: string; markdown?: string; list: boolean; closeWhenIdle: boolean } {
+function options(argv: string[]): { cycles: number; only: string[]; json?: string; markdown?: string; list: boolean } {
   const { values } = parseArgs({
     args: argv,
     options: {
@@ -31,7 +30,6 @@ function options(argv: string[]): { cycles: number; only: string[]; json?: strin
       json: { type: 'string' },
       markdown: { type: 'string' },
       list: { type: 'boolean', default: false },
-      'close-when-idle': { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
   });
@@ -41,7 +39,7 @@ function options(argv: string[]): { cycles: number; only: string[]; json?: strin
   }
   const cycles = Number(values.cycles);
   if (!Number.isInteger(cycles) || cycles < 1) throw new Error(`--cycles ${values.cycles}: expected a positive integer`);
-  return { cycles, only: values.only ?? [], json: values.json, markdown: values.markdown, list: values.list ?? false, closeWhenIdle: values['close-when-idle'] ?? false };
+  return { cycles, only: values.only ?? [], json: values.json, markdown: values.markdown, list: values.list ?? false };
 }
 
 async function main(): Promise<void> {
@@ -55,7 +53,7 @@ async function main(): Promise<void> {
   const save = (r: SoakReport): void => {
     if (o.json) writeJson(o.json, r);
   };
-  const report = await runSoak({ cycles: o.cycles, only: o.only, settings: { closeWhenIdle: o.closeWhenIdle }, log, onRow: save });
+  const report = await runSoak({ cycles: o.cycles, only: o.only, log, onRow: save });
   save(report);
   const table = markdownTable(report.rows);
   if (o.markdown) fs.writeFileSync(o.markdown, `${table}\n`);

@@ -4,8 +4,7 @@
  * faults squeeze the link. One object, so a run's JSON report can state
  * exactly what it ran with.
  */
-import { DeadConnectionDetector, type Connection } from '../../src/index';
-import { waitFor } from './wait';
+import { DeadConnectionDetector } from '../../src/index';
 
 /** Settings of a soak run; see {@link DEFAULT_SETTINGS}. */
 export interface SoakSettings {
@@ -31,15 +30,6 @@ export interface SoakSettings {
   readonly trickle: { readonly bytes: number; readonly everyMs: number };
   /** RSS growth from the first to the last cycle that is flagged (MiB). */
   readonly rssBoundMiB: number;
-  /**
-   * Close the clients under test only at a moment when nothing is in flight
-   * on them (default false: close them as they are, busy or not). True
-   * steps around a known driver bug: a reply arriving after `close()`
-   * throws inside the session and resets the half-closed socket, and Node
-   * 20 leaks the descriptor of a socket reset while its FIN is pending (see
-   * docs/guide/reliability.md, "Findings").
-   */
-  readonly closeWhenIdle: boolean;
 }
 
 /** The defaults: detection within seconds, deadlines generous for a loaded 2-core machine. */
@@ -55,7 +45,6 @@ export const DEFAULT_SETTINGS: SoakSettings = {
   latencyMs: 200,
   trickle: { bytes: 256, everyMs: 20 },
   rssBoundMiB: 64,
-  closeWhenIdle: false,
 };
 
 /** Reconnect at once, then every `delayMs`, for ever (the harness bounds the wait). */
@@ -73,8 +62,3 @@ export function soakDetector(s: SoakSettings): DeadConnectionDetector {
   });
 }
 
-/** Runs `close` (synchronously, right after the check) once no connection of `conns()` is busy, when `closeWhenIdle` asks; else at once. */
-export async function closeClients(s: SoakSettings, conns: () => Connection[], close: () => void): Promise<void> {
-  if (s.closeWhenIdle) await waitFor(() => conns().every((c) => !c.busy), s.stepMs, 'clients idle').catch(() => undefined);
-  close();
-}

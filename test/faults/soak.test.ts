@@ -127,9 +127,7 @@ describe('the fault proxy trickle', () => {
 describe('soak: the fault matrix, short', () => {
   it(`runs every fault on a role for ${CYCLES} cycles, judged by the database and the harness`, async () => {
     const lines: string[] = [];
-    // closeWhenIdle: a reply arriving after close() resets the socket and Node 20 may leak its descriptor
-    // (a driver bug, docs/guide/reliability.md "Findings"); `npm run soak` closes clients as they are and shows it
-    const report = await runSoak({ cycles: CYCLES, only: CI_SELECTION, settings: { closeWhenIdle: true }, log: (l) => lines.push(l) });
+    const report = await runSoak({ cycles: CYCLES, only: CI_SELECTION, log: (l) => lines.push(l) });
     console.log(`${markdownTable(report.rows)}\n\n${violationList(failures(report))}${failures(report).length ? `\n\n${lines.join('\n')}` : ''}`);
     expect(report.rows.map((r) => `${r.fault}:${r.role}`)).toEqual(selectCombinations(CI_SELECTION).map((c) => `${c.fault}:${c.role}`));
     expect(failures(report).map((r) => ({ combination: `${r.fault}:${r.role}`, violations: r.violations }))).toEqual([]);

@@ -10,7 +10,7 @@
 import type { Subscription } from 'rxjs';
 import { Connection } from '../../../src/index';
 import { NotificationLedger } from '../notifications';
-import { closeClients, soakDetector } from '../settings';
+import { soakDetector } from '../settings';
 import { trackCalls } from '../tracker';
 import { waitFor } from '../wait';
 import { ConnectionWatch } from '../watch';
@@ -58,10 +58,8 @@ class ListenerRun implements RoleRun {
     await waitFor(() => this.delivered(), this.ctx.settings.stepMs, 'delivery before the end').catch(() => undefined);
     const recovered = this.watch.connected;
     this.watch.closingNow();
-    await closeClients(this.ctx.settings, () => [this.conn], () => {
-      for (const s of this.subs) s.unsubscribe();
-      this.conn.close();
-    });
+    for (const s of this.subs) s.unsubscribe();
+    this.conn.close();
     this.watch.dispose();
     const { counts, violations } = this.ledger.judge(this.watch.expectedGaps);
     if (!recovered) violations.push('not connected at the end');

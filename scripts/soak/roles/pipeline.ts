@@ -10,7 +10,7 @@
  */
 import { Connection } from '../../../src/index';
 import { WRITES_TABLE, WriteLedger } from '../ledger';
-import { closeClients, soakDetector } from '../settings';
+import { soakDetector } from '../settings';
 import { trackCalls } from '../tracker';
 import { sleep, waitFor, within } from '../wait';
 import { ConnectionWatch } from '../watch';
@@ -54,7 +54,7 @@ class PipelineRun implements RoleRun {
     this.stopped = true;
     await within(Promise.all(this.lanes), this.ctx.settings.stepMs, 'the lanes to stop').catch((e: Error) => violations.push(e.message));
     this.watch.closingNow();
-    await closeClients(this.ctx.settings, () => [this.conn], () => this.conn.close());
+    this.conn.close();
     this.watch.dispose();
     const { counts, violations: table } = await this.ledger.judge(this.ctx.admin, this.ctx.settings.stepMs);
     const w = this.watch;

@@ -7,7 +7,7 @@
  */
 import { CommitOutcomeUnknown, ConnectionPool, type Connection, type Cursor } from '../../../src/index';
 import { WRITES_TABLE, WriteLedger } from '../ledger';
-import { closeClients, soakDetector } from '../settings';
+import { soakDetector } from '../settings';
 import { sleep, waitFor, within } from '../wait';
 import { ConnectionWatch } from '../watch';
 import { poolCallDeadline } from './calls';
@@ -61,9 +61,7 @@ class PoolRun implements RoleRun {
     const s = this.ctx.settings;
     await within(Promise.all(this.writers), s.stepMs + s.acquireTimeoutMs, 'the writers to stop').catch((e: Error) => violations.push(e.message));
     for (const w of this.watched.values()) w.closingNow();
-    let closed: PromiseLike<void> = Promise.resolve();
-    await closeClients(s, () => this.pool.connections, () => (closed = this.pool.close()));
-    await within(closed, s.stepMs, 'pool.close()').catch((e: Error) => violations.push(e.message));
+    await within(this.pool.close(), s.stepMs, 'pool.close()').catch((e: Error) => violations.push(e.message));
     const watches = [...this.watched.values()];
     watches.forEach((w) => w.dispose());
     const { counts, violations: table } = await this.ledger.judge(this.ctx.admin, s.stepMs);

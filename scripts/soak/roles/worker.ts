@@ -8,7 +8,7 @@
  * checks that each outage is announced.
  */
 import { startWorker, type Worker } from '../../../examples/worker';
-import { closeClients, reconnectDelays } from '../settings';
+import { reconnectDelays } from '../settings';
 import { trackCalls } from '../tracker';
 import { waitFor, waitForAsync } from '../wait';
 import { ConnectionWatch } from '../watch';
@@ -43,7 +43,7 @@ class WorkerRun implements RoleRun {
     const violations: string[] = [];
     await waitForAsync(async () => (await this.openJobs()) === 0, this.ctx.settings.stepMs, 'every job done').catch((e: Error) => violations.push(e.message));
     this.watch.closingNow();
-    await closeClients(this.ctx.settings, () => [this.worker.conn], () => this.worker.stop());
+    this.worker.stop();
     this.watch.dispose();
     const jobs = await this.ctx.admin.retry<{ id: number; done: boolean; handled: number }>(
       'SELECT j.id, j.done_at IS NOT NULL AS done, (SELECT count(*) FROM handled h WHERE h.job_id = j.id)::int AS handled FROM jobs j ORDER BY j.id',
