@@ -6,35 +6,22 @@
  * target never, and be logged with its code and nothing secret.
  */
 import type { IncomingMessage } from 'node:http';
-import { startWsProxy, type WsProxy, type WsProxyOptions } from '../../../reactor/websocket/proxy';
+import type { WsProxy, WsProxyOptions } from '../../../reactor/websocket/proxy';
 import { MSG_CONNECTED, RELAY_SUBPROTOCOL, relayProtocols } from '../../../reactor/websocket/protocol';
 import { hostAllowed, originAllowed } from '../../../reactor/websocket/relay-admission';
 import { configuredOrigin, resolveRelayConfig } from '../../../reactor/websocket/relay-config';
 import { WebSocketReactor, relayQuery } from '../../../reactor/websocket/websocket';
 import { Recorder } from '../../../reactor/testing';
 import { runUntilReal } from '../real-time';
-import { openRaw, refusalLog, relayUrl, settled, startCountingServer, type RawClient, type TestTarget } from './relay-fixtures';
+import { openRaw, relayUrl, settled, useRelayWorld, type RawClient } from './relay-fixtures';
 
 const TOKEN = 'relay-token-0123456789-abcdef';
 const WRONG = 'wrong-token-9876543210-zyxwvu';
 
-let target: TestTarget;
-let proxy: WsProxy | undefined;
-let log: ReturnType<typeof refusalLog>;
+const world = useRelayWorld();
 
-beforeEach(async () => {
-  target = await startCountingServer();
-  log = refusalLog();
-});
-afterEach(async () => {
-  await proxy?.close();
-  proxy = undefined;
-  await target.close();
-});
-
-async function relay(options: Partial<WsProxyOptions> = {}): Promise<WsProxy> {
-  proxy = await startWsProxy({ port: 0, allow: [{ host: '127.0.0.1', port: target.port }], logger: log.logger, ...options });
-  return proxy;
+function relay(options: Partial<WsProxyOptions> = {}): Promise<WsProxy> {
+  return world.start(options);
 }
 
 /** One handshake attempt, with what the target and the log had seen before it. */
@@ -45,30 +32,30 @@ interface Attempt {
 }
 
 async function open(options: Parameters<typeof openRaw>[1] = {}): Promise<Attempt> {
-  const targetsBefore = target.count(), refusalsBefore = log.refusals.length;
-  return { client: await settled(openRaw(relayUrl(proxy!.port, target.port), options)), targetsBefore, refusalsBefore };
+  const targetsBefore = world.target.count(), refusalsBefore = world.log.refusals.length;
+  return { client: await settled(openRaw(relayUrl(world.proxy!.port, world.target.port), options)), targetsBefore, refusalsBefore };
 }
 
 /** Refused with `status` before the WebSocket opened, the target never reached, `code` logged (with the client's address only). */
 function expectRefused(attempt: Attempt, status: number, code: string): void {
   expect(attempt.client.status()).toBe(status);
   expect(attempt.client.opened()).toBe(false);
-  expect(target.count()).toBe(attempt.targetsBefore);
-  expect(log.refusals.slice(attempt.refusalsBefore)).toEqual([{ code, status, message: expect.any(String), remoteAddress: '127.0.0.1' }]);
+  expect(world.target.count()).toBe(attempt.targetsBefore);
+  expect(world.log.refusals.slice(attempt.refusalsBefore)).toEqual([{ code, status, message: expect.any(String), remoteAddress: '127.0.0.1' }]);
 }
 
 /** Opened, relayed to the target (which said `connected`), nothing logged. */
 async function expectRelayed(attempt: Attempt): Promise<void> {
   expect(attempt.client.opened()).toBe(true);
   expect(attempt.client.messages[0]).toBe(MSG_CONNECTED);
-  await runUntilReal(() => target.count() > attempt.targetsBefore);
-  expect(log.refusals.slice(attempt.refusalsBefore)).toEqual([]);
+  await runUntilReal(() => world.target.count() > attempt.targetsBefore);
+  expect(world.log.refusals.slice(attempt.refusalsBefore)).toEqual([]);
 }
 
 describe('Origin: browsers on other sites are refused', () => {
   it('refuses every Origin by default, before the WebSocket opens', async () => {
     await relay();
-    expectRefused(await open({ origin: `http://127.0.0.1:${target.port}` }), 403, 'ERR_RELAY_ORIGIN');
+    expectRefused(await open({ origin: `http://127.0.0.1:${world.target.port}` }), 403, 'ERR_RELAY_ORIGIN');
   });
 
   it('refuses an Origin that is not listed, even one differing only in scheme or port', async () => {
@@ -127,7 +114,7 @@ describe('Host: DNS rebinding is refused', () => {
 
   it('accepts IP addresses, localhost and the configured names (any case, any port)', async () => {
     await relay({ hosts: ['relay.example'] });
-    for (const host of [`127.0.0.1:${proxy!.port}`, '[::1]:80', 'localhost', 'RELAY.example:443', 'relay.example']) {
+    for (const host of [`127.0.0.1:${world.proxy!.port}`, '[::1]:80', 'localhost', 'RELAY.example:443', 'relay.example']) {
       await expectRelayed(await open({ headers: { Host: host } }));
     }
     expectRefused(await open({ headers: { Host: 'relay.example.evil' } }), 403, 'ERR_RELAY_HOST');
@@ -157,7 +144,7 @@ describe('bearer token', () => {
     await relay({ token: TOKEN });
     expectRefused(await open({ headers: { Authorization: `Bearer ${WRONG}` } }), 401, 'ERR_RELAY_UNAUTHORIZED');
     expectRefused(await open({ protocols: relayProtocols(WRONG) }), 401, 'ERR_RELAY_UNAUTHORIZED');
-    expect(log.codes()).toEqual(['ERR_RELAY_UNAUTHORIZED', 'ERR_RELAY_UNAUTHORIZED']);
+    expect(world.log.codes()).toEqual(['ERR_RELAY_UNAUTHORIZED', 'ERR_RELAY_UNAUTHORIZED']);
   });
 
   it('relays a client with the token in the Authorization header', async () => {
@@ -197,10 +184,10 @@ describe('bearer token', () => {
 
 describe('WebSocketReactor and a relay that requires a token', () => {
   async function connect(options: { protocols?: string[] }): Promise<Recorder> {
-    const port = proxy!.port;
+    const port = world.proxy!.port;
     const reactor = new WebSocketReactor({ url: (e) => `ws://127.0.0.1:${port}/${relayQuery(e)}`, ...options });
     const client = new Recorder();
-    reactor.connect({ kind: 'tcp', host: '127.0.0.1', port: target.port }, client);
+    reactor.connect({ kind: 'tcp', host: '127.0.0.1', port: world.target.port }, client);
     await runUntilReal(() => client.transport !== undefined || client.isLost);
     return client;
   }
@@ -221,8 +208,8 @@ describe('WebSocketReactor and a relay that requires a token', () => {
     const client = await connect({});
     expect(client.events).toEqual(['lost']);
     expect(client.lost).toMatchObject({ code: 'ERR_CONNECT_FAILED' });
-    expect(target.count()).toBe(0);
-    expect(log.codes()).toEqual(['ERR_RELAY_UNAUTHORIZED']);
+    expect(world.target.count()).toBe(0);
+    expect(world.log.codes()).toEqual(['ERR_RELAY_UNAUTHORIZED']);
   });
 });
 
@@ -237,7 +224,7 @@ describe('verify callback', () => {
   it('refuses when it throws or rejects', async () => {
     await relay({ verify: () => { throw new Error(`boom ${TOKEN}`); } });
     expectRefused(await open(), 403, 'ERR_RELAY_VERIFY');
-    await proxy!.close();
+    await world.proxy!.close();
     await relay({ verify: () => Promise.reject(new Error('no')) });
     expectRefused(await open(), 403, 'ERR_RELAY_VERIFY');
   });
@@ -260,12 +247,12 @@ describe('what refusals log', () => {
     await open({ origin: 'https://evil.example' });
     await open({ headers: { Host: 'rebind.example' } });
     await open({ origin: 'https://app.example', protocols: relayProtocols(TOKEN) });
-    expect(log.codes()).toEqual(['ERR_RELAY_UNAUTHORIZED', 'ERR_RELAY_UNAUTHORIZED', 'ERR_RELAY_ORIGIN', 'ERR_RELAY_HOST', 'ERR_RELAY_VERIFY']);
-    const text = JSON.stringify(log.refusals);
-    for (const secret of [TOKEN, WRONG, relayProtocols(WRONG)[1], relayProtocols(TOKEN)[1], 'evil.example', 'rebind.example', String(target.port)]) {
+    expect(world.log.codes()).toEqual(['ERR_RELAY_UNAUTHORIZED', 'ERR_RELAY_UNAUTHORIZED', 'ERR_RELAY_ORIGIN', 'ERR_RELAY_HOST', 'ERR_RELAY_VERIFY']);
+    const text = JSON.stringify(world.log.refusals);
+    for (const secret of [TOKEN, WRONG, relayProtocols(WRONG)[1], relayProtocols(TOKEN)[1], 'evil.example', 'rebind.example', String(world.target.port)]) {
       expect(text).not.toContain(secret);
     }
-    for (const r of log.refusals) expect(Object.keys(r).sort()).toEqual(['code', 'message', 'remoteAddress', 'status']);
+    for (const r of world.log.refusals) expect(Object.keys(r).sort()).toEqual(['code', 'message', 'remoteAddress', 'status']);
   });
 });
 

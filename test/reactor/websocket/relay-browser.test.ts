@@ -9,10 +9,10 @@
  * by the Host check even when its origin is allowed.
  */
 import type { Browser } from 'puppeteer-core';
-import { startWsProxy, type WsProxy, type WsProxyOptions } from '../../../reactor/websocket/proxy';
+import type { WsProxyOptions } from '../../../reactor/websocket/proxy';
 import { relayProtocols, RELAY_SUBPROTOCOL } from '../../../reactor/websocket/protocol';
 import { describeBrowser, launchBrowser, runPage, startPageServer, type PageServer } from './browser';
-import { refusalLog, relayUrl, startCountingServer, type TestTarget } from './relay-fixtures';
+import { relayUrl, useRelayWorld } from './relay-fixtures';
 
 const TOKEN = 'browser-token-0123456789';
 /** A name Chromium resolves to 127.0.0.1, as a rebinding attacker's DNS would. */
@@ -22,9 +22,7 @@ describeBrowser('the relay and a real browser (headless Chromium)', () => {
   let browser: Browser;
   let allowed: PageServer;
   let foreign: PageServer;
-  let target: TestTarget;
-  let proxy: WsProxy | undefined;
-  let log: ReturnType<typeof refusalLog>;
+  const world = useRelayWorld();
 
   beforeAll(async () => {
     browser = await launchBrowser(`MAP ${REBIND} 127.0.0.1`);
@@ -36,43 +34,34 @@ describeBrowser('the relay and a real browser (headless Chromium)', () => {
     await allowed?.close();
     await foreign?.close();
   });
-  beforeEach(async () => {
-    target = await startCountingServer();
-    log = refusalLog();
-  });
-  afterEach(async () => {
-    await proxy?.close();
-    proxy = undefined;
-    await target.close();
-  });
 
   async function relay(options: Partial<WsProxyOptions> = {}): Promise<string> {
-    proxy = await startWsProxy({ port: 0, allow: [{ host: '127.0.0.1', port: target.port }], origins: [allowed.origin], logger: log.logger, ...options });
-    return relayUrl(proxy.port, target.port);
+    const proxy = await world.start({ origins: [allowed.origin], ...options });
+    return relayUrl(proxy.port, world.target.port);
   }
 
   it('refuses a page from a foreign origin: its WebSocket never opens and the target is never reached', async () => {
     const url = await relay();
     const result = await runPage(browser, foreign.origin, url);
     expect(result).toEqual({ opened: false, protocol: '', messages: [], closeCode: 1006 });
-    expect(target.count()).toBe(0);
-    expect(log.refusals).toEqual([expect.objectContaining({ code: 'ERR_RELAY_ORIGIN', status: 403, remoteAddress: '127.0.0.1' })]);
+    expect(world.target.count()).toBe(0);
+    expect(world.log.refusals).toEqual([expect.objectContaining({ code: 'ERR_RELAY_ORIGIN', status: 403, remoteAddress: '127.0.0.1' })]);
   });
 
   it('refuses every page when no origin is configured (the default)', async () => {
     const url = await relay({ origins: undefined });
     const result = await runPage(browser, allowed.origin, url);
     expect(result.opened).toBe(false);
-    expect(target.count()).toBe(0);
-    expect(log.codes()).toEqual(['ERR_RELAY_ORIGIN']);
+    expect(world.target.count()).toBe(0);
+    expect(world.log.codes()).toEqual(['ERR_RELAY_ORIGIN']);
   });
 
   it('relays a page from an allowed origin', async () => {
     const url = await relay();
     const result = await runPage(browser, allowed.origin, url);
     expect(result).toEqual({ opened: true, protocol: '', messages: ['connected', 'bytes:hi', 'eof'], closeCode: 1000 });
-    expect(target.count()).toBe(1);
-    expect(log.refusals).toEqual([]);
+    expect(world.target.count()).toBe(1);
+    expect(world.log.refusals).toEqual([]);
   });
 
   it('takes the token as a subprotocol from a page, and refuses the page without it', async () => {
@@ -81,18 +70,18 @@ describeBrowser('the relay and a real browser (headless Chromium)', () => {
     expect(without.opened).toBe(false);
     const withToken = await runPage(browser, allowed.origin, url, relayProtocols(TOKEN));
     expect(withToken).toMatchObject({ opened: true, protocol: RELAY_SUBPROTOCOL, messages: ['connected', 'bytes:hi', 'eof'] });
-    expect(target.count()).toBe(1);
-    expect(log.codes()).toEqual(['ERR_RELAY_UNAUTHORIZED']);
-    expect(JSON.stringify(log.refusals)).not.toContain(TOKEN);
+    expect(world.target.count()).toBe(1);
+    expect(world.log.codes()).toEqual(['ERR_RELAY_UNAUTHORIZED']);
+    expect(JSON.stringify(world.log.refusals)).not.toContain(TOKEN);
   });
 
   it('refuses a DNS-rebinding page by its Host, even with its origin allowed', async () => {
     const rebindOrigin = `http://${REBIND}:${foreign.port}`;
     await relay({ origins: [rebindOrigin] });
-    const url = relayUrl(proxy!.port, target.port, 'ws', REBIND);
+    const url = relayUrl(world.proxy!.port, world.target.port, 'ws', REBIND);
     const result = await runPage(browser, rebindOrigin, url);
     expect(result.opened).toBe(false);
-    expect(target.count()).toBe(0);
-    expect(log.codes()).toEqual(['ERR_RELAY_HOST']);
+    expect(world.target.count()).toBe(0);
+    expect(world.log.codes()).toEqual(['ERR_RELAY_HOST']);
   });
 });

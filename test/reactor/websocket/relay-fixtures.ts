@@ -7,7 +7,7 @@
 import * as net from 'node:net';
 import WebSocket from 'ws';
 import type { ClientOptions } from 'ws';
-import type { RelayRefusal } from '../../../reactor/websocket/proxy';
+import { startWsProxy, type RelayRefusal, type WsProxy, type WsProxyOptions } from '../../../reactor/websocket/proxy';
 import { runUntilReal } from '../real-time';
 
 /** A TCP target under test. */
@@ -122,4 +122,53 @@ export function refusalLog(): { logger: (r: RelayRefusal) => void; refusals: Rel
 /** The relay URL for a target on 127.0.0.1. */
 export function relayUrl(proxyPort: number, targetPort: number, scheme = 'ws', host = '127.0.0.1'): string {
   return `${scheme}://${host}:${proxyPort}/?host=127.0.0.1&port=${targetPort}`;
+}
+
+/** A counting target, a refusal log and at most one relay per test; see {@link useRelayWorld}. */
+export interface RelayWorld {
+  /** This test's target; assign another (after closing this one) to relay to it instead. */
+  target: TestTarget;
+  readonly log: ReturnType<typeof refusalLog>;
+  /** The relay of this test, once {@link RelayWorld.start} ran. */
+  readonly proxy: WsProxy | undefined;
+  /** Starts this test's relay on a free port, allowing the target and logging refusals; `options` override. */
+  start(options?: Partial<WsProxyOptions>): Promise<WsProxy>;
+}
+
+/**
+ * Registers beforeEach/afterEach (in the calling describe) that start a
+ * counting target and a refusal log before each test and close the relay
+ * and the target after it.
+ */
+export function useRelayWorld(): RelayWorld {
+  let target: TestTarget | undefined;
+  let log = refusalLog();
+  let proxy: WsProxy | undefined;
+  beforeEach(async () => {
+    target = await startCountingServer();
+    log = refusalLog();
+  });
+  afterEach(async () => {
+    await proxy?.close();
+    proxy = undefined;
+    await target?.close();
+  });
+  return {
+    get target() {
+      return target!;
+    },
+    set target(next: TestTarget) {
+      target = next;
+    },
+    get log() {
+      return log;
+    },
+    get proxy() {
+      return proxy;
+    },
+    async start(options = {}) {
+      proxy = await startWsProxy({ port: 0, allow: [{ host: '127.0.0.1', port: target!.port }], logger: log.logger, ...options });
+      return proxy;
+    },
+  };
 }

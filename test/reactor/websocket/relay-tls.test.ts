@@ -8,34 +8,21 @@ import * as net from 'node:net';
 import WebSocket from 'ws';
 import { NodeReactor, type NodeListener } from '../../../reactor/node/node';
 import { WebSocketReactor, relayQuery, type WebSocketConstructor } from '../../../reactor/websocket/websocket';
-import { startWsProxy, type WsProxy, type WsProxyOptions } from '../../../reactor/websocket/proxy';
+import type { WsProxy, WsProxyOptions } from '../../../reactor/websocket/proxy';
 import { MSG_CONNECTED } from '../../../reactor/websocket/protocol';
 import { Recorder } from '../../../reactor/testing';
 import { runUntilReal } from '../real-time';
 import { testCertificate } from '../tls-fixture';
-import { openRaw, refusalLog, relayUrl, settled, startCountingServer, startQuietServer, type TestTarget } from './relay-fixtures';
+import { openRaw, relayUrl, settled, startQuietServer, useRelayWorld } from './relay-fixtures';
 
-let target: TestTarget;
-let proxy: WsProxy | undefined;
-let log: ReturnType<typeof refusalLog>;
-
-beforeEach(async () => {
-  target = await startCountingServer();
-  log = refusalLog();
-});
-afterEach(async () => {
-  await proxy?.close();
-  proxy = undefined;
-  await target.close();
-});
+const world = useRelayWorld();
 
 async function tlsRelay(options: Partial<WsProxyOptions> = {}): Promise<WsProxy> {
   const { key, cert } = testCertificate();
-  proxy = await startWsProxy({ port: 0, allow: [{ host: '127.0.0.1', port: target.port }], tls: { key, cert }, logger: log.logger, ...options });
-  return proxy;
+  return world.start({ tls: { key, cert }, ...options });
 }
 
-const wssUrl = (): string => relayUrl(proxy!.port, target.port, 'wss', 'localhost');
+const wssUrl = (): string => relayUrl(world.proxy!.port, world.target.port, 'wss', 'localhost');
 
 describe('wss:// relay', () => {
   it('relays a client that trusts its certificate', async () => {
@@ -44,19 +31,19 @@ describe('wss:// relay', () => {
     await runUntilReal(() => client.messages.length === 3);
     expect(client.messages).toEqual([MSG_CONNECTED, Buffer.from('hi'), 'eof']);
     client.ws.terminate();
-    expect(log.refusals).toEqual([]);
+    expect(world.log.refusals).toEqual([]);
   });
 
   it('is not a WebSocket to a client that does not trust the certificate, nor to plain ws://', async () => {
     await tlsRelay();
     const untrusting = await settled(openRaw(wssUrl()));
     expect(untrusting.opened()).toBe(false);
-    const plain = await settled(openRaw(relayUrl(proxy!.port, target.port)));
+    const plain = await settled(openRaw(relayUrl(world.proxy!.port, world.target.port)));
     expect(plain.opened()).toBe(false);
-    expect(target.count()).toBe(0);
+    expect(world.target.count()).toBe(0);
     // The untrusting client hangs up after a handshake the relay saw succeed; the plain one fails TLS itself.
-    await runUntilReal(() => log.refusals.length > 0);
-    expect(log.codes()).toEqual(['ERR_RELAY_TLS']);
+    await runUntilReal(() => world.log.refusals.length > 0);
+    expect(world.log.codes()).toEqual(['ERR_RELAY_TLS']);
   });
 
   it('carries the WebSocketReactor end to end', async () => {
@@ -71,7 +58,7 @@ describe('wss:// relay', () => {
           super(url, protocols, { ca, perMessageDeflate: false });
         }
       }
-      const port = proxy!.port;
+      const port = world.proxy!.port;
       const reactor = new WebSocketReactor({ url: (e) => `wss://localhost:${port}/${relayQuery(e)}`, WebSocket: TrustingWebSocket as unknown as WebSocketConstructor });
       const client = new Recorder();
       reactor.connect(endpoint, client);
@@ -87,19 +74,19 @@ describe('wss:// relay', () => {
   });
 
   it('keeps its limits and handshake timeout', async () => {
-    await target.close();
-    target = await startQuietServer();
+    await world.target.close();
+    world.target = await startQuietServer();
     await tlsRelay({ maxConnections: 1, handshakeTimeoutMs: 200 });
     const held = await settled(openRaw(wssUrl(), { ca: testCertificate().cert }));
     expect(held.messages).toEqual([MSG_CONNECTED]);
     const refused = await settled(openRaw(wssUrl(), { ca: testCertificate().cert }));
     expect(refused.opened()).toBe(false);
     held.ws.terminate();
-    await runUntilReal(() => proxy!.stats().connections === 0);
+    await runUntilReal(() => world.proxy!.stats().connections === 0);
     let closed = false;
-    const silent = net.connect({ host: '127.0.0.1', port: proxy!.port }).on('error', () => {}).on('close', () => { closed = true; });
+    const silent = net.connect({ host: '127.0.0.1', port: world.proxy!.port }).on('error', () => {}).on('close', () => { closed = true; });
     await runUntilReal(() => closed);
     silent.destroy();
-    expect(log.codes()).toEqual(['ERR_RELAY_CAPACITY', 'ERR_RELAY_HANDSHAKE_TIMEOUT']);
+    expect(world.log.codes()).toEqual(['ERR_RELAY_CAPACITY', 'ERR_RELAY_HANDSHAKE_TIMEOUT']);
   });
 });
