@@ -26,6 +26,7 @@ import type { LoadedConfig } from '../config/load';
 import { ProtocolMachine } from '../core/machine';
 import { Deferred } from '../defer';
 import type { HostSpec, TargetSessionAttrs } from '../dsn/params';
+import { describeHost } from '../dsn/redact';
 import { CancelledError, ConnectionError, ConnectionFailed, ConnectionLost, ConnectTimeout, UnsuitableServer } from '../errors/base';
 import { DatabaseError, Diagnostic } from '../errors/database';
 import type { AuthCrypto } from '../protocol/auth/crypto';
@@ -203,7 +204,4 @@ function hostError(host: HostSpec, error: Error | null): Error {
   return error;
 }
 
-function describeHost(h: HostSpec): string {
-  return h.kind === 'unix' ? h.socketPath ?? h.host : `${h.host}:${h.port}`;
-}
 

@@ -13,7 +13,7 @@
  * instead of passing silently.
  */
 import { findPgBouncer, startPgBouncer, type PgBouncer, type PgBouncerOptions } from '../../scripts/pgbouncer';
-import { localServer, maybeTestServer, testServer } from './server';
+import { describeUnless, localServer, maybeTestServer, testServer } from './server';
 
 /** Why the PgBouncer suites cannot run here, or null when they can. */
 export function pgBouncerMissing(): string | null {
@@ -24,10 +24,8 @@ export function pgBouncerMissing(): string | null {
 
 /** `describe` when PgBouncer can run (and under CI=true without pgbouncer, to fail there), else skipped with the reason. */
 export function describePgBouncer(name: string, fn: () => void): void {
-  const missing = pgBouncerMissing();
   const failInstead = process.env.CI === 'true' && findPgBouncer() === null;
-  if (missing === null || failInstead) describe(name, fn);
-  else describe.skip(`${name} [skipped: ${missing}]`, fn);
+  describeUnless(failInstead ? null : pgBouncerMissing(), name, fn);
 }
 
 /** Starts a PgBouncer (transaction mode, default_pool_size 2 unless told) in front of the run's local cluster. */

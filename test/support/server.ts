@@ -140,16 +140,24 @@ export function localCa(): string {
   return fs.readFileSync(localServer().caCertPath, 'utf8');
 }
 
-/** `describe` when a server exists, else `describe.skip` with the reason in the title. */
+/**
+ * `describe` when `missing` is null, else `describe.skip` with the reason in
+ * the title: the one place a suite is skipped (callers decide whether CI
+ * runs it anyway, to fail there).
+ */
+export function describeUnless(missing: string | null, name: string, fn: () => void): void {
+  if (missing === null) describe(name, fn);
+  else describe.skip(`${name} [skipped: ${missing}]`, fn);
+}
+
+/** `describe` when a server exists, else skipped with the reason in the title. */
 export function describeServer(name: string, fn: () => void): void {
-  if (maybeTestServer()) describe(name, fn);
-  else describe.skip(`${name} [skipped: no PostgreSQL server: ${process.env[ENV.none] ?? 'unknown'}]`, fn);
+  describeUnless(maybeTestServer() ? null : `no PostgreSQL server: ${process.env[ENV.none] ?? 'unknown'}`, name, fn);
 }
 
 /** `describe` when the server is the local cluster, else skipped with the reason in the title. */
 export function describeLocal(name: string, fn: () => void): void {
-  if (maybeTestServer()?.local) describe(name, fn);
-  else describe.skip(`${name} [skipped: needs the local throwaway cluster; server is ${process.env[ENV.kind] ?? 'absent'}]`, fn);
+  describeUnless(maybeTestServer()?.local ? null : `needs the local throwaway cluster; server is ${process.env[ENV.kind] ?? 'absent'}`, name, fn);
 }
 
 /** A database made for one test file. */

@@ -16,6 +16,7 @@ import { existsSync } from 'node:fs';
 import * as http from 'node:http';
 import type * as net from 'node:net';
 import puppeteer, { type Browser } from 'puppeteer-core';
+import { describeUnless } from '../../support/server';
 
 /** Where Chromium is expected. */
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -27,9 +28,7 @@ export function browserMissing(): string | null {
 
 /** `describe` when Chromium is there (always under CI=true, to fail there), else skipped with the reason. */
 export function describeBrowser(name: string, fn: () => void): void {
-  const missing = browserMissing();
-  if (missing === null || process.env.CI === 'true') describe(name, fn);
-  else describe.skip(`${name} [skipped: ${missing}]`, fn);
+  describeUnless(process.env.CI === 'true' ? null : browserMissing(), name, fn);
 }
 
 /** Launches headless Chromium; `hostRules` maps names to addresses (Chromium's --host-resolver-rules). */
