@@ -116,7 +116,7 @@ export class Requests {
   query(sql: string, params: readonly unknown[], options: QueryOptions, lease: Lease | null, rowFactory: RowFactory): Deferred<QueryResult> {
     const order = lease?.order ?? this.order;
     const req: Request = { d: null as never, order, ticket: order.take(), lease, running: false, cancelWanted: false, cancelSent: false, done: false, retries: 0,
-      trace: traceQueryStart(sql, params, this.reactor.now(), this.live?.endpoint, this.live?.database) };
+      trace: traceQueryStart(sql, params, this.reactor, this.live?.endpoint, this.live?.database) };
     const refused = invalidQuery(sql, params, options) ?? (this.closed ? this.closedError() : null);
     if (refused !== null) {
       req.d = new Deferred<QueryResult>();
@@ -231,7 +231,7 @@ export class Requests {
     if (this.queue.remove(job)) {
       req.done = true;
       req.order.skip(req.ticket);
-      traceQueryEnd(req.trace, this.reactor.now(), new CancelledError('the query was cancelled'), null);
+      traceQueryEnd(req.trace, this.reactor, new CancelledError('the query was cancelled'), null);
       return this.busyChanged();
     }
     req.cancelWanted = true;
@@ -272,7 +272,7 @@ export class Requests {
   private settle(req: Request, error: Error | null, value: QueryResult | null): void {
     if (req.done) return;
     req.done = true;
-    traceQueryEnd(req.trace, this.reactor.now(), error, value);
+    traceQueryEnd(req.trace, this.reactor, error, value);
     (req.lease as LeaseState | null)?.pending.delete(req.d as Deferred<unknown>);
     req.order.deliver(req.ticket, () => this.fireSoon(req.d, error, value));
   }

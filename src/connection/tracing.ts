@@ -154,23 +154,28 @@ function queriesWatched(): boolean {
   return false;
 }
 
+/** What the query traces read the time from (the reactor), only when a query is traced. */
+export interface TraceClock {
+  now(): number;
+}
+
 /**
  * Publishes a query's start; returns its trace for {@link traceQueryEnd}, or
  * null (nothing allocated) when no query channel has subscribers: a query
  * called before anyone listened is not traced.
  */
-export function traceQueryStart(sql: string, params: readonly unknown[], at: number, endpoint?: Endpoint, database?: string): QueryTrace | null {
+export function traceQueryStart(sql: string, params: readonly unknown[], clock: TraceClock, endpoint?: Endpoint, database?: string): QueryTrace | null {
   if (!queriesWatched()) return null;
   const where = endpoint === undefined ? {} : endpoint.kind === 'tcp' ? { host: endpoint.host, port: endpoint.port } : { host: endpoint.path };
   const target: QueryTarget = { id: traceId(), sql, ...where, ...(database === undefined ? {} : { database }) };
   publish(TRACING_CHANNELS.queryStart, () => (includeParameters ? { ...target, params: [...params] } : { ...target }));
-  return { target, startedAt: at };
+  return { target, startedAt: clock.now() };
 }
 
 /** Publishes a query's end (`error` null) or error. */
-export function traceQueryEnd(trace: QueryTrace | null, at: number, error: Error | null, result: { command: string | null; rowCount: number } | null): void {
-  if (trace === null) return;
-  const durationMs = Math.max(0, at - trace.startedAt);
+export function traceQueryEnd(trace: QueryTrace | null, clock: TraceClock, error: Error | null, result: { command: string | null; rowCount: number } | null): void {
+  if (trace === null) return; // untraced: not even the clock is read (this is on every query's path)
+  const durationMs = Math.max(0, clock.now() - trace.startedAt);
   if (error !== null) return publish(TRACING_CHANNELS.queryError, () => ({ ...trace.target, durationMs, error }));
   publish(TRACING_CHANNELS.queryEnd, () => ({ ...trace.target, durationMs, ...(result?.command == null ? {} : { command: result.command }), rowCount: result?.rowCount ?? 0 }));
 }
