@@ -272,22 +272,24 @@ function hasSetpriv(): boolean {
 
 /**
  * The command line that runs `argv` as the server's OS user (see
- * {@link startCluster}), tied to our life; for tools that must write into a
- * cluster's directory, such as `pg_basebackup` (scripts/pg-replica.ts).
+ * {@link startCluster}), tied to our life (`deathSignal` when we die); for
+ * tools that must write into a cluster's directory, such as `pg_basebackup`
+ * (scripts/pg-replica.ts), and for PgBouncer (scripts/pgbouncer.ts, which
+ * also refuses to run as root).
  */
-export function serverCommand(argv: string[]): { cmd: string; args: string[]; ids: Partial<RunAs> } {
-  return asServerUser(argv, serverOsUser());
+export function serverCommand(argv: string[], deathSignal: NodeJS.Signals = 'SIGINT'): { cmd: string; args: string[]; ids: Partial<RunAs> } {
+  return asServerUser(argv, serverOsUser(), deathSignal);
 }
 
 /**
  * The command line that runs `argv` as the server user and ties its life to
- * ours: `setpriv --pdeathsig SIGINT [--reuid --regid --clear-groups]`.
+ * ours: `setpriv --pdeathsig <deathSignal> [--reuid --regid --clear-groups]`.
  * Without setpriv (not Linux) it falls back to spawn's own uid/gid switch.
  */
-function asServerUser(argv: string[], runAs: RunAs | null): { cmd: string; args: string[]; ids: Partial<RunAs> } {
+function asServerUser(argv: string[], runAs: RunAs | null, deathSignal: NodeJS.Signals = 'SIGINT'): { cmd: string; args: string[]; ids: Partial<RunAs> } {
   if (!hasSetpriv()) return { cmd: argv[0], args: argv.slice(1), ids: runAs ?? {} };
   const user = runAs ? [`--reuid=${runAs.uid}`, `--regid=${runAs.gid}`, '--clear-groups'] : [];
-  return { cmd: 'setpriv', args: ['--pdeathsig', 'SIGINT', ...user, ...argv], ids: {} };
+  return { cmd: 'setpriv', args: ['--pdeathsig', deathSignal, ...user, ...argv], ids: {} };
 }
 
 // ---------------------------------------------------------------- files

@@ -26,12 +26,12 @@
  *
  * Dev tooling only: never shipped, imports nothing from src/.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { freePort } from './pg-cluster';
+import { chownToServer, freePort, serverCommand } from './pg-cluster';
 
 /** Where Debian's `pgbouncer` package installs the binary (not on a non-root PATH). */
 const DEBIAN_BINARY = '/usr/sbin/pgbouncer';
@@ -116,48 +116,6 @@ export function findPgBouncer(env: NodeJS.ProcessEnv = process.env): string | nu
   return executable(DEBIAN_BINARY) ? DEBIAN_BINARY : null;
 }
 
-// ---------------------------------------------------------------- OS user
-
-/** uid/gid to run as. */
-interface RunAs {
-  readonly uid: number;
-  readonly gid: number;
-}
-
-/** When root: the `postgres` OS user, else `nobody` (PgBouncer refuses root); otherwise null. */
-function poolerOsUser(): RunAs | null {
-  if (process.getuid?.() !== 0) return null;
-  for (const name of ['postgres', 'nobody']) {
-    try {
-      const fields = execFileSync('getent', ['passwd', name], { encoding: 'utf8' }).split(':');
-      return { uid: Number(fields[2]), gid: Number(fields[3]) };
-    } catch {
-      // no such user: try the next
-    }
-  }
-  throw new PgBouncerError('running as root but neither a "postgres" nor a "nobody" OS user exists');
-}
-
-/** True when the `setpriv` tool (util-linux) is available. */
-function hasSetpriv(): boolean {
-  try {
-    execFileSync('setpriv', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/**
- * `setpriv --pdeathsig SIGTERM [--reuid --regid --clear-groups] argv` (PgBouncer
- * dies with us); without setpriv (not Linux), spawn's own uid/gid switch.
- */
-function asPoolerUser(argv: string[], runAs: RunAs | null): { cmd: string; args: string[]; ids: Partial<RunAs> } {
-  if (!hasSetpriv()) return { cmd: argv[0], args: argv.slice(1), ids: runAs ?? {} };
-  const user = runAs ? [`--reuid=${runAs.uid}`, `--regid=${runAs.gid}`, '--clear-groups'] : [];
-  return { cmd: 'setpriv', args: ['--pdeathsig', 'SIGTERM', ...user, ...argv], ids: {} };
-}
-
 // ---------------------------------------------------------------- files
 
 /** The ini file; see the file comment for what is set and why. */
@@ -186,14 +144,12 @@ function authFile(users: readonly string[]): string {
 }
 
 /** Makes the temp dir with its two files, owned by the pooler's OS user. */
-function prepareDir(o: PgBouncerOptions, port: number, poolMode: PoolMode, poolSize: number, runAs: RunAs | null): string {
+function prepareDir(o: PgBouncerOptions, port: number, poolMode: PoolMode, poolSize: number): string {
   const dir = fs.mkdtempSync(path.join(o.baseDir ?? os.tmpdir(), 'tspgb-'));
   fs.writeFileSync(path.join(dir, 'pgbouncer.ini'), iniFile(dir, port, o, poolMode, poolSize));
   fs.writeFileSync(path.join(dir, 'userlist.txt'), authFile(o.users ?? ['postgres']));
   fs.writeFileSync(path.join(dir, 'pgbouncer.log'), '');
-  if (runAs) {
-    for (const p of [dir, ...fs.readdirSync(dir).map((f) => path.join(dir, f))]) fs.chownSync(p, runAs.uid, runAs.gid);
-  }
+  chownToServer(dir);
   return dir;
 }
 
@@ -249,8 +205,8 @@ class ThrowawayPgBouncer implements PgBouncer {
   }
 
   /** Spawns pgbouncer in the foreground; its own output goes to the log too. */
-  spawn(binary: string, runAs: RunAs | null): void {
-    const { cmd, args, ids } = asPoolerUser([binary, path.join(this.dir, 'pgbouncer.ini')], runAs);
+  spawn(binary: string): void {
+    const { cmd, args, ids } = serverCommand([binary, path.join(this.dir, 'pgbouncer.ini')], 'SIGTERM');
     const log = fs.openSync(this.logPath, 'a');
     const child = spawn(cmd, args, { stdio: ['ignore', log, log], ...ids });
     fs.closeSync(log);
@@ -294,10 +250,9 @@ class ThrowawayPgBouncer implements PgBouncer {
 export async function startPgBouncer(options: PgBouncerOptions): Promise<PgBouncer> {
   const binary = options.binary ?? findPgBouncer();
   if (!binary) throw new PgBouncerError(`no pgbouncer found (on PATH or ${DEBIAN_BINARY}); install Debian's pgbouncer package, or set PGBOUNCER`);
-  const runAs = poolerOsUser();
   for (let attempt = 1; ; attempt++) {
     try {
-      return await startOnce(options, binary, runAs, await freePort());
+      return await startOnce(options, binary, await freePort());
     } catch (err) {
       // the free port was taken by another process meanwhile: try another one
       const busy = err instanceof PgBouncerError && /Address already in use/.test(err.message);
@@ -307,12 +262,12 @@ export async function startPgBouncer(options: PgBouncerOptions): Promise<PgBounc
 }
 
 /** One start on `port`; on failure the temp dir is removed. */
-async function startOnce(options: PgBouncerOptions, binary: string, runAs: RunAs | null, port: number): Promise<PgBouncer> {
+async function startOnce(options: PgBouncerOptions, binary: string, port: number): Promise<PgBouncer> {
   const poolMode = options.poolMode ?? 'transaction';
   const poolSize = options.defaultPoolSize ?? 2;
-  const bouncer = new ThrowawayPgBouncer(prepareDir(options, port, poolMode, poolSize, runAs), port, poolMode, poolSize);
+  const bouncer = new ThrowawayPgBouncer(prepareDir(options, port, poolMode, poolSize), port, poolMode, poolSize);
   try {
-    bouncer.spawn(binary, runAs);
+    bouncer.spawn(binary);
     await bouncer.waitReady(options.readyTimeoutMs ?? 15_000);
     return bouncer;
   } catch (err) {
