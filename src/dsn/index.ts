@@ -8,6 +8,7 @@
 export * from './params';
 export { KEYWORDS, ENV_VARS, SECRET_KEYWORDS, isKeyword, type Keyword } from './keywords';
 export { parseDsn } from './parse';
+export { parseReplication, type ReplicationMode } from './replication';
 export { parseUri, isUri, URI_PREFIXES } from './parse-uri';
 export { parseKeyValue } from './parse-keyvalue';
 export { resolveConfig, fromEnv, type Env, type ResolveOptions } from './resolve';

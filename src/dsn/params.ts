@@ -6,6 +6,7 @@
 
 import type { ProtocolVersion } from '../protocol/versions';
 import type { Keyword } from './keywords';
+import type { ReplicationMode } from './replication';
 
 /** Raw keyword values from a connection string, as libpq stores them (strings, unvalidated). */
 export type DsnParams = Partial<Record<Keyword, string>>;
@@ -85,7 +86,8 @@ export interface ConnectParams {
   tcpUserTimeoutMs?: number;
   /** Comma list of accepted authentication methods (libpq `require_auth`). */
   requireAuth?: string;
-  replication?: string;
+  /** libpq `replication`: 'database' (logical walsender), 'true' (physical), 'false'; sent in the StartupMessage. */
+  replication?: ReplicationMode;
   requirepeer?: string;
   gssencmode?: string;
   krbsrvname?: string;

@@ -24,6 +24,7 @@ export { DEFAULT_SOCKET_DIR };
 import { ENV_VARS, type Keyword } from './keywords';
 import type { ChannelBinding, ConnectInput, ConnectParams, DsnParams, SslMode, TargetSessionAttrs } from './params';
 import { parseDsn } from './parse';
+import { parseReplication } from './replication';
 import { checkSecurity } from './security';
 import { LATEST_PROTOCOL_VERSION, olderThan } from '../protocol/versions';
 import {
@@ -127,7 +128,7 @@ function fromKeywords(raw: DsnParams, defaultHost: string): Built {
     keepalivesCount: opt('keepalives_count', (v) => parseNonNegative('keepalives_count', v)),
     tcpUserTimeoutMs: opt('tcp_user_timeout', (v) => parseNonNegative('tcp_user_timeout', v)),
     requireAuth: nonEmpty(raw.require_auth),
-    replication: nonEmpty(raw.replication),
+    replication: opt('replication', parseReplication),
     requirepeer: nonEmpty(raw.requirepeer),
     gssencmode: nonEmpty(raw.gssencmode),
     krbsrvname: nonEmpty(raw.krbsrvname),
@@ -151,6 +152,7 @@ function validate(p: ConnectParams): ConnectParams {
   checkProtocolVersions(p);
   checkSecurity(p);
   checkClientEncoding(p.clientEncoding);
+  if (p.replication !== undefined) p.replication = parseReplication(p.replication);
   for (const h of p.hosts) parsePort(h.port);
   if (p.connectTimeoutMs !== undefined && !(Number.isFinite(p.connectTimeoutMs) && p.connectTimeoutMs >= 0)) {
     throw configError(`invalid connectTimeoutMs: ${String(p.connectTimeoutMs)} (expected a non-negative number of milliseconds)`);
