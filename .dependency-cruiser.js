@@ -149,8 +149,8 @@ module.exports = {
     {
       name: 'ws-only-in-websocket-reactor',
       severity: 'error',
-      comment: 'ws is imported only under reactor/websocket/ (the WebSocket reactor and the ws proxy) (rule 4).',
-      from: { pathNot: '^reactor/websocket/' },
+      comment: 'ws is imported only under reactor/websocket/ (the WebSocket reactor and the ws proxy) (rule 4); examples/ws-bridge/ is user code serving browsers.',
+      from: { pathNot: '^(reactor/websocket/|examples/ws-bridge/)' },
       to: { path: `${NODE_MODULES}ws/` },
     },
     {
