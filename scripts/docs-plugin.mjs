@@ -1,0 +1,123 @@
+// TypeDoc plugin for the docs site (`npm run docs`, typedoc.json).
+//
+// Theory of operation: TypeDoc builds the API reference from the five
+// public entry points and takes the Markdown under docs/ as project
+// documents. Three things make that output match the package and the
+// Markdown as read on GitHub or in the npm tarball:
+//
+// 1. Entry points are named after their import specifier (`tspostgres`,
+//    `tspostgres/reactor`, ...), not their folder (`src`, `reactor`).
+// 2. Each document is titled by its first `# heading`, grouped by its
+//    folder (Overview, Guides, API pages), and rendered at
+//    `documents/<its path under docs/>.html`, so the site mirrors docs/.
+// 3. Headings in documents get GitHub's anchors (lowercase; punctuation
+//    other than `-` and `_` dropped; each space one `-`; repeats get `-1`,
+//    `-2`), so a `page.md#anchor` link that works on GitHub works on the
+//    site, and TypeDoc's own anchor validation checks it. The same rule is
+//    scripts/docs-links.ts' `githubSlug`, used by `npm run docs:check`.
+import { Converter, KindRouter, ReflectionKind } from 'typedoc';
+
+/** Entry point module names (as TypeDoc derives them) to import specifiers. */
+const MODULE_NAMES = {
+  src: 'tspostgres',
+  reactor: 'tspostgres/reactor',
+  'reactor/testing': 'tspostgres/reactor/testing',
+  'src/core': 'tspostgres/core',
+  'src/testing': 'tspostgres/testing',
+};
+
+/** The group a document is listed under, by the first folder of its path under docs/. */
+const GROUPS = { guide: 'Guides', api: 'API pages' };
+
+/** A document reflection's path under docs/ without `.md` (e.g. `guide/reconnection`). */
+const documentPaths = new WeakMap();
+
+/** GitHub's heading anchor for a heading's text (see github-slugger). */
+export function githubSlug(text) {
+  return text.toLowerCase().replace(/[^\p{L}\p{M}\p{N}\p{Pc} -]/gu, '').replace(/ /g, '-');
+}
+
+/** Unique GitHub anchors within one page, with TypeDoc's Slugger interface. */
+class GitHubSlugger {
+  seen = new Map();
+
+  slug(value) {
+    const base = githubSlug(value.trim());
+    let slug = base;
+    let count = this.seen.get(base);
+    if (count !== undefined) {
+      do {
+        count += 1;
+        slug = `${base}-${count}`;
+      } while (this.seen.has(slug));
+      this.seen.set(base, count);
+    }
+    this.seen.set(slug, 0);
+    return slug;
+  }
+
+  hasAnchor(anchor) {
+    return this.seen.has(anchor);
+  }
+
+  getSimilarAnchors(anchor) {
+    const stem = anchor.slice(0, Math.max(3, Math.floor(anchor.length / 2)));
+    return [...this.seen.keys()].filter((a) => a.startsWith(stem)).slice(0, 5);
+  }
+}
+
+/** The `kind` router, with documents at their docs/ paths and GitHub anchors in them. */
+class DocsRouter extends KindRouter {
+  documentSluggers = new Map();
+
+  buildPages(project) {
+    this.documentSluggers = new Map();
+    return super.buildPages(project);
+  }
+
+  getIdealBaseName(reflection) {
+    const path = documentPaths.get(reflection);
+    if (reflection.kindOf(ReflectionKind.Document) && path) return `documents/${path}`;
+    return super.getIdealBaseName(reflection);
+  }
+
+  getSlugger(target) {
+    if (target.kindOf?.(ReflectionKind.Document) && documentPaths.has(target)) {
+      let slugger = this.documentSluggers.get(target);
+      if (!slugger) {
+        slugger = new GitHubSlugger();
+        this.documentSluggers.set(target, slugger);
+      }
+      return slugger;
+    }
+    return super.getSlugger(target);
+  }
+}
+
+/** The text of a Markdown document's first `# heading`, or undefined. */
+function firstHeading(parts) {
+  const text = parts.map((p) => p.text).join('');
+  const match = /^# +(.+?) *#* *$/m.exec(text);
+  return match ? match[1].replace(/`/g, '') : undefined;
+}
+
+/** @param {import('typedoc').Application} app */
+export function load(app) {
+  app.renderer.defineRouter('tspostgres-docs', DocsRouter);
+
+  app.converter.on(Converter.EVENT_CREATE_DOCUMENT, (_context, doc) => {
+    const path = doc.name;
+    documentPaths.set(doc, path);
+    doc.name = firstHeading(doc.content) ?? path;
+    const folder = path.includes('/') ? path.split('/')[0] : '';
+    doc.frontmatter.group ??= GROUPS[folder] ?? 'Overview';
+  });
+
+  app.converter.on(Converter.EVENT_RESOLVE_BEGIN, (context) => {
+    for (const mod of context.project.getChildrenByKind(ReflectionKind.Module)) {
+      const name = MODULE_NAMES[mod.name];
+      if (name) mod.name = name;
+      else app.logger.warn(`docs-plugin: no import specifier for the entry point module "${mod.name}"`);
+    }
+  });
+}
