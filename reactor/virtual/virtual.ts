@@ -118,7 +118,7 @@ function endpointKey(endpoint: Endpoint): string {
 /**
  * A deterministic {@link Reactor}: virtual time and in-memory connections.
  * `now`, `callLater` and `callSoon` are the {@link Clock}'s (shared with the
- * other reactors through {@link TimeDelegate}).
+ * other reactors through `TimeDelegate`).
  */
 export class VirtualReactor extends TimeDelegate implements Reactor {
   /** The virtual clock (usable directly; `advance`/`flush` on the reactor also move I/O). */

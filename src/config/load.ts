@@ -33,7 +33,7 @@ export interface LoadOptions {
   homeDir?: string;
   /** Default `process.platform`: decides the default host and the pgpass location. */
   platform?: string;
-  /** The host when none is given; default per platform (see {@link defaultHostFor}). */
+  /** The host when none is given; default per platform (see `defaultHostFor`). */
   defaultHost?: string;
   /** Reads a file as text; default `fs.promises.readFile(path, 'utf8')`. */
   readFile?: FileAccess['readFile'];

@@ -78,7 +78,7 @@ export interface OpHandler {
   attached?(flow: OpFlow): void;
   /**
    * The transport's write buffer has drained below its low-water mark after
-   * being full ({@link OpFlow.writable} is true again). Called from the
+   * being full (`OpFlow.writable` is true again). Called from the
    * reactor, for each operation in flight: only record, or `callSoon`.
    */
   writable?(): void;

@@ -109,7 +109,7 @@ export type KeywordOnly = Exclude<Keyword, keyof ConnectParams | 'host' | 'hosta
  * - every {@link ConnectParams} field except `hosts` (`user`, `database`,
  *   `connectTimeoutMs`, ...), with its JavaScript type; `sslsni` and
  *   `keepalives` also take libpq's `'0'`/`'1'` (or 0/1);
- * - every libpq keyword without such a field ({@link KeywordOnly}), as a
+ * - every libpq keyword without such a field (`KeywordOnly`), as a
  *   string or a number, read by libpq's rules; one parameter may not be
  *   given in both spellings (`database` and `dbname`);
  * - `dsn` or `connectionString` (node-postgres' name): a connection string

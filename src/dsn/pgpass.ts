@@ -79,7 +79,7 @@ export function pgpassHostFor(host: string, defaultSocketDir: string = DEFAULT_S
 /**
  * Finds the password for `target` in `entries`: the first entry whose four
  * fields each match (`*` matches anything). `target.host` is mapped with
- * {@link pgpassHostFor}. Returns undefined when none matches.
+ * `pgpassHostFor`. Returns undefined when none matches.
  */
 export function lookupPgpass(entries: readonly PgpassEntry[], target: PgpassTarget, defaultSocketDir?: string): string | undefined {
   const host = pgpassHostFor(target.host, defaultSocketDir);

@@ -38,7 +38,7 @@ export type Env = Readonly<Record<string, string | undefined>>;
 export interface ResolveOptions {
   /** The operating-system user name: the default user (libpq uses the OS user). */
   osUser?: string;
-  /** The host used when none is given; default {@link DEFAULT_SOCKET_DIR}. */
+  /** The host used when none is given; default `DEFAULT_SOCKET_DIR`. */
   defaultHost?: string;
 }
 
