@@ -13,14 +13,19 @@ export interface BenchEnvironment {
   readonly postgres: string;
   readonly warmupSeconds: number;
   readonly measureSeconds: number;
+  /** Interleaved rounds of the repeatable workloads (BENCH_REPEAT). */
+  readonly rounds?: number;
+  /** The 1-, 5- and 15-minute load averages when the run started. */
+  readonly loadAverage?: readonly number[];
 }
 
 /** Collects the environment; `postgres` is the server's `SELECT version()`. */
-export function environment(postgres: string, warmupSeconds: number, measureSeconds: number): BenchEnvironment {
+export function environment(postgres: string, warmupSeconds: number, measureSeconds: number, rounds = 3): BenchEnvironment {
   const cpus = os.cpus();
   return {
     date: new Date().toISOString(), node: process.version, platform: `${process.platform} ${process.arch} ${os.release()}`,
-    cpus: cpus.length, cpuModel: cpus[0]?.model ?? 'unknown', postgres, warmupSeconds, measureSeconds,
+    cpus: cpus.length, cpuModel: cpus[0]?.model ?? 'unknown', postgres, warmupSeconds, measureSeconds, rounds,
+    loadAverage: os.loadavg().map((l) => Math.round(l * 100) / 100),
   };
 }
 
@@ -28,6 +33,9 @@ export function environment(postgres: string, warmupSeconds: number, measureSeco
 export function environmentMarkdown(e: BenchEnvironment): string {
   return [
     `- Date: ${e.date}`, `- Node ${e.node} on ${e.platform}, ${e.cpus} CPU(s): ${e.cpuModel}`,
-    `- Server: ${e.postgres}`, `- Each workload per driver: ${e.warmupSeconds} s warm-up + ${e.measureSeconds} s measured; round trips (W1-W3, D1) alternate the drivers 3 times (BENCH_REPEAT) and report the median`,
+    `- Server: ${e.postgres}`,
+    `- Timed workloads per driver and round: ${e.warmupSeconds} s warm-up + ${e.measureSeconds} s measured; ` +
+      `repeatable workloads run in ${e.rounds ?? 3} interleaved rounds (BENCH_REPEAT; driver order rotated each round) and report the median (min–max of the rounds beside it)`,
+    ...(e.loadAverage ? [`- Load average at the start: ${e.loadAverage.join(', ')} (⚠ marks a run during which other processes used the CPU)`] : []),
   ].join('\n');
 }

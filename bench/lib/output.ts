@@ -1,6 +1,8 @@
 /**
- * Where a run's results go: bench/results/latest.json, a dated copy
- * bench/results/<YYYY-MM-DD>.json, and the generated section of
+ * Where a run's results go: bench/results/latest.json, for a full run (no
+ * BENCH_ONLY / BENCH_DRIVERS) also a dated copy
+ * bench/results/<YYYY-MM-DD>.json (so a partial run never overwrites the
+ * day's full record), and the generated section of
  * docs/guide/performance.md (between the `bench:start` / `bench:end`
  * markers; the prose around it is left alone).
  */
@@ -21,15 +23,17 @@ export interface RunRecord {
 const START = '<!-- bench:start -->';
 const END = '<!-- bench:end -->';
 
-/** Writes latest.json and the dated JSON; returns the dated path. */
-export function writeJson(root: string, record: RunRecord): string {
+/** Writes latest.json and, when `dated`, the dated JSON; returns the path of the last file written. */
+export function writeJson(root: string, record: RunRecord, dated = true): string {
   const dir = path.join(root, 'bench', 'results');
   fs.mkdirSync(dir, { recursive: true });
   const text = JSON.stringify(record, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2) + '\n';
-  fs.writeFileSync(path.join(dir, 'latest.json'), text);
-  const dated = path.join(dir, `${record.environment.date.slice(0, 10)}.json`);
-  fs.writeFileSync(dated, text);
-  return dated;
+  const latest = path.join(dir, 'latest.json');
+  fs.writeFileSync(latest, text);
+  if (!dated) return latest;
+  const file = path.join(dir, `${record.environment.date.slice(0, 10)}.json`);
+  fs.writeFileSync(file, text);
+  return file;
 }
 
 /** Replaces the generated section of the performance guide; false when the markers are missing. */

@@ -6,9 +6,13 @@
  * the headline number of every driver, the ratios ours/pg and
  * ours/postgres.js (above 1.0 means we are better, also for lower-is-better
  * units, where the ratio is inverted), and p50/p99 latencies where measured.
+ * A median of several rounds shows its spread (min–max) beside it; a run
+ * during which other processes used the CPU is marked ⚠ and explained in the
+ * notes. When a floor was measured (pgbench in W14), two columns are added:
+ * its number and ours/floor.
  */
 import type { DriverName } from './drivers';
-import type { Measurement, Workload } from './result';
+import type { Measurement, Participant, Workload } from './result';
 
 const ORDER: readonly DriverName[] = ['tspostgres', 'pg', 'postgres.js'];
 
@@ -30,25 +34,40 @@ function latency(m: Measurement | undefined): string {
   return m?.p50Us !== undefined ? `${fmt(m.p50Us)} / ${fmt(m.p99Us)}` : '–';
 }
 
+/** The headline cell: 'error', the display text, or the number with its spread and a ⚠ for contention. */
+export function cell(m: Measurement | undefined): string {
+  if (!m) return '–';
+  if (m.error) return 'error';
+  const text = m.display ?? fmt(m.value);
+  const spread = m.spread && m.display === undefined ? ` (${fmt(m.spread.min)}–${fmt(m.spread.max)})` : '';
+  return `${text}${spread}${m.contention ? ' ⚠' : ''}`;
+}
+
 /** One table row for a workload. */
-function row(w: Workload, ms: readonly Measurement[]): string {
-  const by = (d: DriverName): Measurement | undefined => ms.find((m) => m.workload === w.id && m.driver === d);
+function row(w: Workload, ms: readonly Measurement[], withFloor: boolean): string {
+  const by = (d: Participant): Measurement | undefined => ms.find((m) => m.workload === w.id && m.driver === d);
   const [o, p, j] = ORDER.map(by);
   const unit = (o ?? p ?? j)?.unit ?? '';
-  const cells = [w.id, w.title, unit, ...ORDER.map((d) => (by(d)?.error ? 'error' : by(d)?.display ?? fmt(by(d)?.value))),
-    ratio(o, p), ratio(o, j), ...ORDER.map((d) => latency(by(d)))];
+  const cells = [w.id, w.title, unit, ...ORDER.map((d) => cell(by(d))), ratio(o, p), ratio(o, j), ...ORDER.map((d) => latency(by(d)))];
+  if (withFloor) cells.push(by('pgbench') ? cell(by('pgbench')) : '–', ratio(o, by('pgbench')));
   return `| ${cells.join(' | ')} |`;
 }
 
-/** The results table in Markdown. */
+/** The results table in Markdown (pgbench columns only when a floor was measured). */
 export function markdownTable(workloads: readonly Workload[], ms: readonly Measurement[]): string {
+  const withFloor = ms.some((m) => m.driver === 'pgbench');
   const head = '| ID | Workload | Unit | tspostgres | pg | postgres.js | ours/pg | ours/postgres.js | p50/p99 µs ours | p50/p99 µs pg | p50/p99 µs postgres.js |';
   const rule = '|---|---|---|--:|--:|--:|--:|--:|--:|--:|--:|';
-  return [head, rule, ...workloads.map((w) => row(w, ms))].join('\n');
+  return [withFloor ? `${head} pgbench | ours/pgbench |` : head, withFloor ? `${rule}--:|--:|` : rule, ...workloads.map((w) => row(w, ms, withFloor))].join('\n');
 }
 
-/** Notes and errors of the measurements, one bullet each. */
+/** Notes, errors and contention warnings of the measurements, one bullet each. */
 export function markdownNotes(ms: readonly Measurement[]): string {
-  const lines = ms.filter((m) => m.note || m.error).map((m) => `- ${m.workload} ${m.driver}: ${m.error ? `**error** ${m.error}` : m.note}`);
+  const lines: string[] = [];
+  for (const m of ms) {
+    if (m.error) lines.push(`- ${m.workload} ${m.driver}: **error** ${m.error}`);
+    else if (m.note) lines.push(`- ${m.workload} ${m.driver}: ${m.note}`);
+    if (m.contention) lines.push(`- ⚠ ${m.workload} ${m.driver}: ${m.contention.warning}`);
+  }
   return lines.join('\n');
 }

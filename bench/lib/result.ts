@@ -3,11 +3,33 @@
  */
 import type { DriverName } from './drivers';
 
+/** Who produced a measurement: a driver, or a floor that is not a driver (the pgbench binary). */
+export type Participant = DriverName | 'pgbench';
+
+/** How much CPU other processes took while a workload ran (see cpu.ts). */
+export interface Contention {
+  /** CPUs' worth of time used by processes outside this run (this process, its children, the bench server), averaged over the run. */
+  readonly otherCpus: number;
+  /** The 1-minute load average before and after. */
+  readonly loadBefore: number;
+  readonly loadAfter: number;
+  /** The printed warning. */
+  readonly warning: string;
+}
+
+/** The rounds behind a median. */
+export interface Spread {
+  readonly min: number;
+  readonly max: number;
+  /** Every round's value in round order; null for a failed round. */
+  readonly runs: ReadonlyArray<number | null>;
+}
+
 /** What a workload measured for one driver (or why it could not). */
 export interface Measurement {
   /** Workload id, e.g. 'W1'. */
   readonly workload: string;
-  readonly driver: DriverName;
+  readonly driver: Participant;
   /** The unit of `value`: 'q/s', 'rows/s', 'notify/s', 'ms'. */
   readonly unit: string;
   /** The headline number (higher is better unless `lowerIsBetter`). */
@@ -21,19 +43,31 @@ export interface Measurement {
   readonly display?: string;
   /** Set when the workload failed for this driver. */
   readonly error?: string;
+  /** Min, max and every round's value when the workload ran in several rounds (`value` is their median). */
+  readonly spread?: Spread;
+  /** Set when other processes used the CPU during the run (the worst round's). */
+  readonly contention?: Contention;
+  /** Further numbers of the run, e.g. { peakRssMiB, cpuUsPerTx }; those of the median round. */
+  readonly metrics?: Readonly<Record<string, number>>;
 }
 
 /** A workload: an id, a title and how to run it for one driver. */
 export interface Workload {
   readonly id: string;
   readonly title: string;
-  /** Runs are short and repeatable: the runner alternates drivers BENCH_REPEAT times and keeps the median. */
+  /**
+   * Runs are repeatable: the runner runs the drivers in BENCH_REPEAT
+   * interleaved rounds and keeps each one's median. Workloads that repeat
+   * inside one run (median of 5 reconnects) or take long (W10, W13) say false.
+   */
   readonly repeatable?: boolean;
   run(driverName: DriverName): Promise<Measurement>;
+  /** A floor measured in the same rounds as the drivers (W14: the pgbench binary). */
+  readonly floor?: { readonly name: 'pgbench'; run(): Promise<Measurement> };
 }
 
 /** A failed measurement carrying the error's message. */
-export function failed(workload: string, driver: DriverName, unit: string, err: unknown): Measurement {
+export function failed(workload: string, driver: Participant, unit: string, err: unknown): Measurement {
   const message = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
   return { workload, driver, unit, value: NaN, error: message };
 }

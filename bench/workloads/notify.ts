@@ -79,5 +79,5 @@ export async function runNotify(driver: DriverName, url: string, count: number):
 
 /** W8 bound to a server. */
 export function notifyWorkload(url: string, count: number): Workload {
-  return { id: 'W8', title: `NOTIFY delivery, ${count.toLocaleString('en-US')} awaited pg_notify`, run: (d) => runNotify(d, url, count) };
+  return { id: 'W8', title: `NOTIFY delivery, ${count.toLocaleString('en-US')} awaited pg_notify`, repeatable: true, run: (d) => runNotify(d, url, count) };
 }

@@ -1,4 +1,4 @@
-import { fmt, markdownNotes, markdownTable, ratio } from '../../bench/lib/report';
+import { cell, fmt, markdownNotes, markdownTable, ratio } from '../../bench/lib/report';
 import type { Measurement, Workload } from '../../bench/lib/result';
 
 const w1: Workload = { id: 'W1', title: 'SELECT 1', run: () => Promise.reject(new Error('not run')) };
@@ -29,5 +29,22 @@ describe('bench report', () => {
     const failed = m('pg', NaN, { error: 'Error: boom' });
     expect(markdownTable([w1], [failed])).toContain('| error |');
     expect(markdownNotes([failed])).toBe('- W1 pg: **error** Error: boom');
+  });
+
+  it('shows a median with its min-max spread and marks contention with ⚠', () => {
+    const spread = { min: 90, max: 310, runs: [90, 200, 310] };
+    expect(cell(m('pg', 200, { spread }))).toBe('200 (90.0–310)');
+    const contention = { otherCpus: 1.2, loadBefore: 3, loadAfter: 4, warning: 'other processes used 1.20 CPU over 2.0 s (load 3.00 → 4.00)' };
+    expect(cell(m('pg', 200, { contention }))).toBe('200 ⚠');
+    expect(cell(m('pg', 200, { display: '> 15 s (never)', spread }))).toBe('> 15 s (never)');
+    expect(markdownNotes([m('pg', 200, { contention })])).toBe('- ⚠ W1 pg: other processes used 1.20 CPU over 2.0 s (load 3.00 → 4.00)');
+  });
+
+  it('adds pgbench and ours/pgbench columns only when a floor was measured', () => {
+    expect(markdownTable([w1], [m('tspostgres', 200)]).split('\n')[0]).not.toContain('pgbench');
+    const table = markdownTable([w1], [m('tspostgres', 200), m('pgbench', 400)]).split('\n');
+    expect(table[0]).toMatch(/\| pgbench \| ours\/pgbench \|$/);
+    expect(table[1].split('|').length).toBe(table[0].split('|').length);
+    expect(table[2]).toMatch(/\| 400 \| 0\.50× \|$/);
   });
 });
