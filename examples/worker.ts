@@ -62,7 +62,7 @@ export interface Worker {
 
 /** Creates the jobs table if needed. */
 export function createSchema(conn: Connection): Deferred<void> {
-  return conn.runOperation('CREATE TABLE IF NOT EXISTS jobs (id serial PRIMARY KEY, payload text NOT NULL, done_at timestamptz, done_by int)');
+  return conn.runOperation('CREATE TABLE IF NOT EXISTS jobs (id serial PRIMARY KEY, payload text NOT NULL, done_at timestamptz, done_by int)').addCallback((): void => undefined);
 }
 
 /** Enqueues a job and wakes the workers. */

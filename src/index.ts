@@ -28,7 +28,7 @@ export type { PoolOptions, PoolStats } from './pool/pool';
 export type { Interaction, InteractionOptions } from './connection/interaction';
 export { Notification, NotificationGap } from './connection/notification';
 export { objectRowFactory, tupleRowFactory } from './connection/rows';
-export type { QueryResult, Column, RowFactory } from './connection/rows';
+export type { QueryResult, Column, RowFactory, QueryResultInfo, ResultRows, StatementResult, StatementSummary, OperationResult } from './connection/rows';
 export { setDefaultReactorFactory, defaultReactor } from './connection/default-reactor';
 export * from './defer';
 export * from './errors';

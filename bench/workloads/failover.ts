@@ -61,7 +61,7 @@ async function writerOurs(pair: ReplicaPair): Promise<Writer> {
   const { Connection, DeadConnectionDetector } = require('../../src/index') as typeof import('../../src/index');
   const conn = new Connection({ detector: new DeadConnectionDetector({ reconnectionIterator: every100ms }), connectTimeoutMs: 2000 });
   await conn.connect(pair.url({ params: { target_session_attrs: 'read-write', sslmode: 'disable' } }));
-  return { write: async () => conn.runOperation(WRITE_SQL), close: async () => conn.close() };
+  return { write: async () => void (await conn.runOperation(WRITE_SQL)), close: async () => conn.close() };
 }
 
 /** postgres.js: max 1, both hosts, target_session_attrs=read-write, a retry every 100 ms. */

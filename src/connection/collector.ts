@@ -6,8 +6,11 @@
  * statement cache's {@link RowShape}), remembers the command tag, and keeps
  * the first server error. When the operation's ReadyForQuery arrives it
  * hands a {@link QueryResult} or the error to its `done` callback. For a
- * simple Query holding several statements the last result set wins (as
- * psycopg). What the describing messages (ParameterDescription,
+ * simple Query holding several statements the last result set stays the
+ * result's rows (as psycopg), the last command tag its command, and every
+ * statement's own rows, columns and tag are listed in `results` (built
+ * only once a second statement completes: a single statement allocates
+ * nothing for it). What the describing messages (ParameterDescription,
  * RowDescription, NoData) said goes down to `done` with the outcome, so the
  * statement cache records a statement prepared in the same batch from its
  * completion: the collector never reaches up into the cache mid-read.
@@ -17,7 +20,7 @@ import type { BackendMessage, FieldDescription, FormatCode, TransactionStatus } 
 import type { OpHandler } from './session';
 import type { TypeRegistry } from '../types/registry';
 import { utf8Decode } from '../util/bytes';
-import { rowCountOf, rowShape, type Column, type QueryResult, type RowFactory, type RowShape } from './rows';
+import { rowCountOf, rowShape, type Column, type QueryResult, type RowFactory, type RowShape, type StatementResult } from './rows';
 
 /** What a statement's describing messages said: its parameter types and result columns (null: not described). */
 export interface Described {
@@ -55,6 +58,16 @@ export class ResultCollector implements OpHandler {
   private decoders: Array<(b: Uint8Array) => unknown> = [];
   private build: ((values: unknown[]) => unknown) | null = null;
   private described: Described | null = null;
+  /** Whether the statement running now described its own rows (a RowDescription, or a shape known in advance). */
+  private ownRows = false;
+  /** Statements completed so far (CommandComplete or EmptyQueryResponse). */
+  private completed = 0;
+  /** The first statement's result while it is the only one (kept without allocating). */
+  private firstRows: unknown[] | null = null;
+  private firstColumns: Column[] | null = null;
+  private firstCommand: string | null = null;
+  /** Every statement's result, once a second one has completed. */
+  private results: StatementResult[] | null = null;
 
   constructor(private readonly o: CollectorOptions) {
     if (o.shape) this.setShape(o.shape);
@@ -69,10 +82,10 @@ export class ResultCollector implements OpHandler {
         return this.setShape(rowShape(this.columnsOf(msg.fields), this.o.registry, this.o.rowFactory));
       case 'CommandComplete':
         this.command = msg.tag;
-        return;
+        return this.statementCompleted();
       case 'EmptyQueryResponse':
         this.command = null;
-        return;
+        return this.statementCompleted();
       case 'ErrorResponse':
         if (this.error === null) this.error = databaseErrorFrom(msg.fields, { query: this.o.sql });
         return;
@@ -89,12 +102,32 @@ export class ResultCollector implements OpHandler {
 
   ready(status: TransactionStatus): void {
     if (this.error !== null) return this.o.done(this.error, null, status, this.described);
-    const result = { rows: this.rows, columns: this.columns, command: this.command, rowCount: rowCountOf(this.command), transactionStatus: status };
+    const result: QueryResult = { rows: this.rows, columns: this.columns, command: this.command, rowCount: rowCountOf(this.command), transactionStatus: status };
+    if (this.results !== null) result.results = this.results;
     this.o.done(null, result, status, this.described);
   }
 
   abort(error: Error): void {
     this.o.done(this.error ?? error, null);
+  }
+
+  /**
+   * One statement of the operation completed: remembered without allocating
+   * while it is the first; from the second on, every statement's result
+   * goes into `results` (a statement that described no rows has none).
+   */
+  private statementCompleted(): void {
+    const rows = this.ownRows ? this.rows : null;
+    const columns = this.ownRows ? this.columns : null;
+    this.ownRows = false;
+    if (++this.completed === 1) {
+      this.firstRows = rows;
+      this.firstColumns = columns;
+      this.firstCommand = this.command;
+      return;
+    }
+    if (this.results === null) this.results = [statementResult(this.firstRows, this.firstColumns, this.firstCommand)];
+    this.results.push(statementResult(rows, columns, this.command));
   }
 
   private describedAs(): Described {
@@ -130,5 +163,10 @@ export class ResultCollector implements OpHandler {
     this.rows = [];
     this.decoders = shape.decoders;
     this.build = shape.build;
+    this.ownRows = true;
   }
+}
+
+function statementResult(rows: unknown[] | null, columns: Column[] | null, command: string | null): StatementResult {
+  return { rows: rows ?? [], columns, command, rowCount: rowCountOf(command) };
 }

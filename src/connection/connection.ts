@@ -34,7 +34,7 @@ import { runInteraction, type Interaction, type InteractionOptions } from './int
 import type { Lease, QueryOptions } from './lease';
 import { nodeAuthCrypto } from './node-crypto';
 import { Requests, type LiveSession } from './requests';
-import { resolveRowFactory, type QueryResult, type RowFactory } from './rows';
+import { operationResult, resolveRowFactory, resultRows, type OperationResult, type QueryResult, type ResultRows, type RowFactory } from './rows';
 import type { ConnectionOptions, DetectorLike } from './options';
 import type { Session } from './session';
 import type { ConnectionState } from './state';
@@ -167,14 +167,24 @@ export class Connection extends ConnectionEvents {
     return this.cursorFactory(this, null);
   }
 
-  /** Runs one statement; fires with its rows. Independent calls are pipelined. */
-  runQuery<R = Record<string, unknown>>(sql: string | Sql, params: readonly unknown[] = [], options: QueryOptions = {}): Deferred<R[]> {
-    return this.doit(() => this.query(sql, params, options, null)).addCallback((r) => r.rows as R[]);
+  /**
+   * Runs one statement; fires with its rows. Independent calls are pipelined.
+   * The rows array also carries, as non-enumerable properties, the
+   * statement's `command` tag, `rowCount`, `columns` and `results` (every
+   * statement's result when a string of several ran; see
+   * `QueryResultInfo` in rows.ts). `R` is an unchecked assertion about the row
+   * shape: nothing checks the rows against it.
+   */
+  runQuery<R = Record<string, unknown>>(sql: string | Sql, params: readonly unknown[] = [], options: QueryOptions = {}): Deferred<ResultRows<R>> {
+    return this.doit(() => this.query(sql, params, options, null)).addCallback((r) => resultRows<R>(r));
   }
 
-  /** Runs one statement; fires with undefined. */
-  runOperation(sql: string | Sql, params: readonly unknown[] = [], options: QueryOptions = {}): Deferred<void> {
-    return this.doit(() => this.query(sql, params, options, null)).addCallback((): void => undefined);
+  /**
+   * Runs one statement; fires with its command tag and row count
+   * ({@link OperationResult}; `undefined` before), the rows dropped.
+   */
+  runOperation(sql: string | Sql, params: readonly unknown[] = [], options: QueryOptions = {}): Deferred<OperationResult> {
+    return this.doit(() => this.query(sql, params, options, null)).addCallback(operationResult);
   }
 
   /**

@@ -48,6 +48,91 @@ export interface QueryResult<R = unknown> {
   rowCount: number;
   /** The transaction status after the statement. */
   transactionStatus: TransactionStatus;
+  /**
+   * Each statement's own result, in order, when one simple Query ran
+   * several (`'SELECT 1; SELECT 2'`); absent for a single statement.
+   */
+  results?: StatementResult<R>[];
+}
+
+/** One statement's result: its rows, columns, command tag and row count. */
+export interface StatementResult<R = unknown> {
+  /** Its rows ([] for a statement that returns none). */
+  readonly rows: R[];
+  /** Its columns, or null for a statement that returns no rows. */
+  readonly columns: Column[] | null;
+  /** Its command tag, e.g. 'INSERT 0 3'; null for an empty query. */
+  readonly command: string | null;
+  /** Rows affected or returned, from the tag; -1 when the tag has no count. */
+  readonly rowCount: number;
+}
+
+/**
+ * What `runQuery` fires with besides the rows themselves: read-only,
+ * non-enumerable properties of the rows array (so `toEqual`,
+ * `JSON.stringify`, spreading and `console.log` see the rows only, and a
+ * copy such as `rows.slice()` or `rows.map(...)` does not carry them).
+ * For a string of several statements (simple Query) the rows are the last
+ * result set's, as before, `command` and `rowCount` the last statement's,
+ * and `results` lists every statement.
+ */
+export interface QueryResultInfo<R = unknown> {
+  /** The command tag of the (last) statement, e.g. 'SELECT 5', 'UPDATE 3'; null for an empty query. */
+  readonly command: string | null;
+  /** Rows returned or affected by the (last) statement, from its tag; -1 when the tag has no count (e.g. 'CREATE TABLE'). */
+  readonly rowCount: number;
+  /** The columns of the rows, or null when the statement returned no rows. */
+  readonly columns: Column[] | null;
+  /** Every statement's result, in order: one entry for a single statement. */
+  readonly results: readonly StatementResult<R>[];
+}
+
+/** The rows `runQuery<R>` fires with: an array of `R` carrying {@link QueryResultInfo}. */
+export type ResultRows<R> = R[] & QueryResultInfo<R>;
+
+/** One statement's summary in an {@link OperationResult}. */
+export interface StatementSummary {
+  /** Its command tag, e.g. 'INSERT 0 3'; null for an empty query. */
+  readonly command: string | null;
+  /** Rows affected or returned, from the tag; -1 when the tag has no count. */
+  readonly rowCount: number;
+}
+
+/**
+ * What `runOperation` fires with (it fired with `undefined` before):
+ * the command tag and row count of the (last) statement and a summary of
+ * each statement; the rows are not kept.
+ */
+export interface OperationResult extends StatementSummary {
+  /** Every statement's summary, in order: one entry for a single statement. */
+  readonly results: readonly StatementSummary[];
+}
+
+/**
+ * The rows of `r` carrying its {@link QueryResultInfo} as non-enumerable
+ * properties (defined on `r.rows` itself, which is returned).
+ */
+export function resultRows<R>(r: QueryResult): ResultRows<R> {
+  const rows = r.rows;
+  Object.defineProperty(rows, 'command', { value: r.command, configurable: true });
+  Object.defineProperty(rows, 'rowCount', { value: r.rowCount, configurable: true });
+  Object.defineProperty(rows, 'columns', { value: r.columns, configurable: true });
+  Object.defineProperty(rows, 'results', { value: r.results ?? [statementResult(r)], configurable: true });
+  return rows as ResultRows<R>;
+}
+
+/** The {@link OperationResult} of `r` (its rows dropped). */
+export function operationResult(r: QueryResult): OperationResult {
+  const results = r.results === undefined ? [summaryOf(r)] : r.results.map(summaryOf);
+  return { command: r.command, rowCount: r.rowCount, results };
+}
+
+function statementResult<R>(r: QueryResult<R>): StatementResult<R> {
+  return { rows: r.rows, columns: r.columns, command: r.command, rowCount: r.rowCount };
+}
+
+function summaryOf(r: StatementSummary): StatementSummary {
+  return { command: r.command, rowCount: r.rowCount };
 }
 
 /** Parses the row count from a command tag ('SELECT 5', 'INSERT 0 3'). */

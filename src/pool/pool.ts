@@ -21,6 +21,7 @@
 import type { Reactor } from '../../reactor/interfaces';
 import { Connection, type ConnectionOptions, type DetectorLike } from '../connection/connection';
 import type { QueryOptions } from '../connection/lease';
+import type { OperationResult, ResultRows } from '../connection/rows';
 import { defaultReactor } from '../connection/default-reactor';
 import { Deferred, DeferredList, fail, FirstError, maybeDeferred, succeed } from '../defer';
 import { tracePoolAcquire } from '../connection/tracing';
@@ -120,13 +121,13 @@ export class ConnectionPool {
     );
   }
 
-  /** Runs one statement on a pooled connection; fires with its rows. */
-  runQuery<R = Record<string, unknown>>(sql: string | Sql, params: readonly unknown[] = [], options: QueryOptions = {}): Deferred<R[]> {
+  /** Runs one statement on a pooled connection; fires with its rows, carrying `command`, `rowCount`, `columns` and `results` as on a Connection. */
+  runQuery<R = Record<string, unknown>>(sql: string | Sql, params: readonly unknown[] = [], options: QueryOptions = {}): Deferred<ResultRows<R>> {
     return this.withConnection((c) => c.runQuery<R>(sql, params, options));
   }
 
-  /** Runs one statement on a pooled connection; fires with undefined. */
-  runOperation(sql: string | Sql, params: readonly unknown[] = [], options: QueryOptions = {}): Deferred<void> {
+  /** Runs one statement on a pooled connection; fires with its command tag and row count ({@link OperationResult}). */
+  runOperation(sql: string | Sql, params: readonly unknown[] = [], options: QueryOptions = {}): Deferred<OperationResult> {
     return this.withConnection((c) => c.runOperation(sql, params, options));
   }
 

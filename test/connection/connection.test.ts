@@ -172,8 +172,8 @@ describe('queries and interactions (TxPostgresQueryTestCase)', () => {
     expect(results.map((r) => r[0].n)).toEqual([1, 2, 3, 4, 5]);
   });
 
-  it('runs an operation that fires with undefined (test_runOperation)', async () => {
-    expect(await conn.runOperation('INSERT INTO simple2 VALUES (1)')).toBeUndefined();
+  it('runs an operation that fires with its command tag and row count (test_runOperation; txpostgres fires None)', async () => {
+    expect(await conn.runOperation('INSERT INTO simple2 VALUES (1)')).toEqual({ command: 'INSERT 0 1', rowCount: 1, results: [{ command: 'INSERT 0 1', rowCount: 1 }] });
     expect(await conn.runQuery('SELECT x FROM simple2')).toEqual([{ x: 1 }]);
   });
 

@@ -113,7 +113,7 @@ describe('the example worker under mixed faults', () => {
     const expected: string[] = []; // what each subscriber must see, 'o' notifications left out
     const sentWhileConnected: string[] = [];
     let seq = 0;
-    const notify = (tok: string): PromiseLike<void> => prod.runOperation("SELECT pg_notify('soak', $1)", [tok]);
+    const notify = (tok: string): PromiseLike<unknown> => prod.runOperation("SELECT pg_notify('soak', $1)", [tok]);
     /** Jobs and notifications while connected; resolves once both subscribers got every notification. */
     const connectedRound = async (): Promise<void> => {
       for (let i = 0; i < 3; i++) {

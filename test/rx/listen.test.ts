@@ -77,7 +77,7 @@ describe('listen(channel)', () => {
   it('errors the subscriber when the server refuses LISTEN, and completes subscribers on close()', async () => {
     class Standby extends Connection {
       override runOperation(sql: string, params?: unknown[]) {
-        if (sql.startsWith('LISTEN')) return fail<void>(new DatabaseError({ sqlstate: '25006', message: 'cannot execute LISTEN during recovery' }));
+        if (sql.startsWith('LISTEN')) return fail<never>(new DatabaseError({ sqlstate: '25006', message: 'cannot execute LISTEN during recovery' }));
         return super.runOperation(sql, params);
       }
     }
