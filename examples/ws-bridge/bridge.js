@@ -70,10 +70,10 @@
 
   const handlers = {
     hello(m) {
-      setStatus(m.state, `database ${m.state}`);
+      setStatus(m.state, m.state);
     },
     state(m) {
-      setStatus(m.state, `database ${m.state}`);
+      setStatus(m.state, m.state);
       show('state', `database ${m.state}`, { state: m.state });
     },
     subscribed(m) {
