@@ -1,5 +1,177 @@
-/** Placeholder: the workloads of this file land in the next commits. */
-import type { Workload } from '../lib/result';
-export function copyWorkloads(_url: string, _inRows: number, _outRows: number): Workload[] {
-  return [];
+/**
+ * W6: COPY FROM STDIN of 100,000 rows and COPY TO STDOUT of 1,000,000 rows,
+ * with rows/s and the peak RSS growth while copying.
+ *
+ * Theory of operation. COPY FROM: the same text-format data (rows of int4,
+ * text, float8), made once before any driver runs as chunks of 1,000 rows
+ * (about 30 KB each), is fed to each driver's COPY entry: ours
+ * `conn.copyFrom(sql, chunks)` (an iterable pulled as the socket drains),
+ * pg `pg-copy-streams`' `from()` written through `stream.pipeline`,
+ * postgres.js `` sql`COPY ...`.writable() `` through the same pipeline. The
+ * table is emptied before each run (not timed) and counted after it.
+ * COPY TO: `COPY (SELECT i, 'row number ' || i FROM generate_series(1, n))
+ * TO STDOUT`, read by ours `copyToCallback` (one call per CopyData), pg
+ * `pg-copy-streams`' `to()` and postgres.js `.readable()`, both with
+ * `for await`; every driver counts rows by counting newline bytes in what
+ * it receives, so the consumer's work is the same. The time is from
+ * connecting (already done, not timed) to the COPY's end; peak RSS growth is
+ * sampled every 50 ms (lib/rss.ts).
+ */
+import { Readable, type Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { Client, type Submittable } from 'pg';
+import postgres from 'postgres';
+import { Connection, copyToCallback } from '../../src/index';
+import type { DriverName } from '../lib/drivers';
+import type { Measurement, Workload } from '../lib/result';
+import { withPeakRss } from '../lib/rss';
+
+/** pg-copy-streams ships no types (and its @types package is no dependency): the two functions used here. */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const pgCopy = require('pg-copy-streams') as { from(sql: string): Writable & Submittable; to(sql: string): Readable & Submittable };
+
+const TABLE = 'bench_copy';
+const COPY_IN_SQL = `COPY ${TABLE} (a, b, c) FROM STDIN`;
+const ROWS_PER_CHUNK = 1000;
+
+/** The COPY TO statement for `rows` rows. */
+export function copyOutSql(rows: number): string {
+  return `COPY (SELECT i, 'row number ' || i FROM generate_series(1, ${rows}) AS i) TO STDOUT`;
+}
+
+/** `rows` text-format rows (i, 'row number i', i × 1.5) in chunks of 1,000 rows. */
+export function copyInChunks(rows: number): Buffer[] {
+  const chunks: Buffer[] = [];
+  for (let start = 1; start <= rows; start += ROWS_PER_CHUNK) {
+    let text = '';
+    for (let i = start; i < start + ROWS_PER_CHUNK && i <= rows; i++) text += `${i}\trow number ${i}\t${i * 1.5}\n`;
+    chunks.push(Buffer.from(text));
+  }
+  return chunks;
+}
+
+/** Newline bytes in `chunk`: the rows of text-format COPY data. */
+export function countRows(chunk: Uint8Array): number {
+  let n = 0;
+  for (let i = chunk.indexOf(10); i >= 0; i = chunk.indexOf(10, i + 1)) n++;
+  return n;
+}
+
+/** Runs `fn` with a pg admin client (setup and checks, never timed). */
+async function withAdmin<T>(url: string, fn: (c: Client) => Promise<T>): Promise<T> {
+  const admin = new Client({ connectionString: url });
+  await admin.connect();
+  try {
+    return await fn(admin);
+  } finally {
+    await admin.end();
+  }
+}
+
+/** A driver's two COPY directions over one open connection; each resolves with the rows it moved. */
+interface Copier {
+  copyIn(chunks: readonly Buffer[]): Promise<number>;
+  copyOut(sql: string): Promise<number>;
+  close(): Promise<void>;
+}
+
+/** Ours: `conn.copyFrom` with the chunks, `copyToCallback` counting newlines. */
+async function copierOurs(url: string): Promise<Copier> {
+  const conn = new Connection();
+  await conn.connect(url);
+  return {
+    copyIn: async (chunks) => {
+      await conn.copyFrom(COPY_IN_SQL, chunks);
+      return chunks.reduce((n, c) => n + countRows(c), 0);
+    },
+    copyOut: async (sql) => {
+      let n = 0;
+      await copyToCallback(conn, sql, (chunk) => void (n += countRows(chunk)));
+      return n;
+    },
+    close: async () => conn.close(),
+  };
+}
+
+/** pg: pg-copy-streams. */
+async function copierPg(url: string): Promise<Copier> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  return {
+    copyIn: async (chunks) => {
+      await pipeline(Readable.from(chunks), client.query(pgCopy.from(COPY_IN_SQL)));
+      return chunks.reduce((n, c) => n + countRows(c), 0);
+    },
+    copyOut: async (sql) => {
+      let n = 0;
+      for await (const chunk of client.query(pgCopy.to(sql))) n += countRows(chunk as Buffer);
+      return n;
+    },
+    close: () => client.end(),
+  };
+}
+
+/** postgres.js: `.writable()` and `.readable()` of an unsafe COPY query, `max: 1`. */
+async function copierPostgresJs(url: string): Promise<Copier> {
+  const sql = postgres(url, { max: 1, onnotice: () => undefined });
+  await sql`SELECT 1`;
+  return {
+    copyIn: async (chunks) => {
+      await pipeline(Readable.from(chunks), await sql.unsafe(COPY_IN_SQL).writable());
+      return chunks.reduce((n, c) => n + countRows(c), 0);
+    },
+    copyOut: async (text) => {
+      let n = 0;
+      for await (const chunk of await sql.unsafe(text).readable()) n += countRows(chunk as Buffer);
+      return n;
+    },
+    close: () => sql.end({ timeout: 1 }),
+  };
+}
+
+const copiers: Record<DriverName, (url: string) => Promise<Copier>> = { tspostgres: copierOurs, pg: copierPg, 'postgres.js': copierPostgresJs };
+
+/** Times `fn` on an open copier with peak RSS; checks the row count. */
+async function timed(id: string, driver: DriverName, url: string, rows: number, fn: (c: Copier) => Promise<number>): Promise<Measurement> {
+  const copier = await copiers[driver](url);
+  try {
+    const t0 = process.hrtime.bigint();
+    const { value: n, peakMiB } = await withPeakRss(() => fn(copier));
+    const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+    if (n !== rows) throw new Error(`copied ${n} rows, expected ${rows}`);
+    return {
+      workload: id, driver, unit: 'rows/s', value: n / seconds,
+      note: `peak RSS growth ${peakMiB.toFixed(1)} MiB, ${seconds.toFixed(2)} s`, metrics: { peakRssMiB: Math.round(peakMiB * 10) / 10, seconds },
+    };
+  } finally {
+    await copier.close();
+  }
+}
+
+/** W6-in for one driver: empty the table, copy the chunks in, check the table's count. */
+async function runCopyIn(driver: DriverName, url: string, rows: number, chunks: readonly Buffer[]): Promise<Measurement> {
+  await withAdmin(url, async (c) => {
+    await c.query(`CREATE TABLE IF NOT EXISTS ${TABLE} (a int4, b text, c float8)`);
+    await c.query(`TRUNCATE ${TABLE}`);
+  });
+  const m = await timed('W6-in', driver, url, rows, (c) => c.copyIn(chunks));
+  const stored = await withAdmin(url, async (c) => Number((await c.query(`SELECT count(*)::int AS n FROM ${TABLE}`)).rows[0].n));
+  if (stored !== rows) throw new Error(`${stored} rows in the table after COPY FROM, expected ${rows}`);
+  return m;
+}
+
+/** The W6 workloads bound to a server: COPY FROM of `inRows` rows, COPY TO of `outRows`. */
+export function copyWorkloads(url: string, inRows: number, outRows: number): Workload[] {
+  let chunks: Buffer[] | null = null;
+  const fmt = (n: number): string => n.toLocaleString('en-US');
+  return [
+    {
+      id: 'W6-in', title: `COPY FROM STDIN of ${fmt(inRows)} rows (int4, text, float8)`, repeatable: true,
+      run: (d) => runCopyIn(d, url, inRows, (chunks ??= copyInChunks(inRows))),
+    },
+    {
+      id: 'W6-out', title: `COPY TO STDOUT of ${fmt(outRows)} rows (int4, text)`, repeatable: true,
+      run: (d) => timed('W6-out', d, url, outRows, (c) => c.copyOut(copyOutSql(outRows))),
+    },
+  ];
 }
