@@ -8,6 +8,7 @@
  * in flight at once (pipelining); their responses come back in order.
  */
 import type { FrontendMessage } from '../protocol/messages';
+import type { ReplicationStatement } from './replication';
 
 /** A simple-protocol Query (one operation; may hold several statements). */
 export interface SimpleQueryCommand {
@@ -47,6 +48,44 @@ export interface TerminateCommand {
   type: 'terminate';
 }
 
+/**
+ * A replication command (IDENTIFY_SYSTEM, CREATE_REPLICATION_SLOT, ...,
+ * START_REPLICATION), sent as a simple Query (one operation). Legal only on
+ * a replication connection (startup parameter `replication` = `database`
+ * or `true`), and never while a START_REPLICATION is in progress;
+ * START_REPLICATION only when idle, and its logical form only on a
+ * `replication=database` connection. The text is built by the machine
+ * (`replication.ts`) for the server's major version.
+ */
+export interface ReplicationCommand {
+  type: 'replication';
+  statement: ReplicationStatement;
+}
+
+/**
+ * A standby status update ('r' in CopyData): legal only in copy-both mode.
+ * LSNs are positions (0 = unknown); `sendTime` is the driver's clock in
+ * microseconds since 2000-01-01 UTC (`pgTimeFromMs`): the machine reads no clock.
+ */
+export interface StandbyStatusCommand {
+  type: 'standbyStatus';
+  writeLsn: bigint;
+  flushLsn: bigint;
+  applyLsn: bigint;
+  sendTime: bigint;
+  replyRequested: boolean;
+}
+
+/** Hot standby feedback ('h' in CopyData): legal only in copy-both mode. Transaction ids 0 = none. */
+export interface HotStandbyFeedbackCommand {
+  type: 'hotStandbyFeedback';
+  sendTime: bigint;
+  xmin: number;
+  xminEpoch: number;
+  catalogXmin: number;
+  catalogXminEpoch: number;
+}
+
 /** Every command the machine accepts. */
 export type Command =
   | SimpleQueryCommand
@@ -54,4 +93,7 @@ export type Command =
   | CopyDataCommand
   | CopyDoneCommand
   | CopyFailCommand
-  | TerminateCommand;
+  | TerminateCommand
+  | ReplicationCommand
+  | StandbyStatusCommand
+  | HotStandbyFeedbackCommand;

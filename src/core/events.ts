@@ -11,6 +11,11 @@
  * closed; `error` says why), and, only with `keyDerivation: 'driver'`,
  * `KeyDerivationRequest` (SCRAM needs its salted password: the driver
  * computes it, off the event loop, and hands it to `keyDerived()`).
+ *
+ * While a START_REPLICATION streams, each CopyData from the server is
+ * yielded as the replication message it carries: `XLogData` (`data` is a
+ * view valid until the next `receiveData`, like `CopyData.data`: copy it
+ * to keep it) or `PrimaryKeepalive` (see `protocol/replication.ts`).
  */
 import type { BackendMessage, TransactionStatus } from '../protocol/messages';
 

@@ -8,7 +8,18 @@
  */
 export { ProtocolMachine } from './machine';
 export type { MachineOptions, PollState, BackendKey } from './machine';
-export type { Command, SimpleQueryCommand, BatchCommand, CopyDataCommand, CopyDoneCommand, CopyFailCommand, TerminateCommand } from './commands';
+export type { Command, SimpleQueryCommand, BatchCommand, CopyDataCommand, CopyDoneCommand, CopyFailCommand, TerminateCommand, ReplicationCommand, StandbyStatusCommand, HotStandbyFeedbackCommand } from './commands';
+export { replicationSql, serverMajorOf } from './replication';
+export type { ReplicationStatement, IdentifySystemStatement, CreateSlotStatement, DropSlotStatement, ReadSlotStatement, TimelineHistoryStatement, StartReplicationStatement, SnapshotAction } from './replication';
+export type { ReplicationKind } from './machine';
+export {
+  decodeReplicationBackend, decodeReplicationFrontend, encodeReplication, pgTimeFromMs, msFromPgTime, POSTGRES_EPOCH_MS,
+} from '../protocol/replication';
+export type {
+  XLogData, PrimaryKeepalive, StandbyStatusUpdate, HotStandbyFeedback, ReplicationBackendMessage, ReplicationFrontendMessage,
+} from '../protocol/replication';
+export { parseLsn, formatLsn, INVALID_LSN, MAX_LSN } from '../protocol/lsn';
+export type { LsnInput } from '../protocol/lsn';
 export type { MachineEvent, StartupCompleteEvent, FailedEvent, KeyDerivationRequestEvent } from './events';
 export { DEFAULT_MAX_SCRAM_ITERATIONS } from '../protocol/auth/scram';
 export type { ScramKeyDerivation } from '../protocol/auth/scram';

@@ -53,6 +53,15 @@
  * names cannot grow `parameters` without bound. New values for names
  * already known are always accepted.
  *
+ * Replication: on a replication connection (startup parameter
+ * `replication`: `database` for logical, a true boolean for physical) the
+ * machine builds replication commands (`replication.ts`) for the server's
+ * major version, refuses what a walsender does not accept (state rule 7),
+ * and, while a START_REPLICATION streams, turns each CopyData into the
+ * XLogData or PrimaryKeepalive it carries (checked by the codec of
+ * `protocol/replication.ts`) and encodes standby status updates and hot
+ * standby feedback. Their times come from the driver, as everything else.
+ *
  * Failure: malformed bytes, an illegal message, a FATAL error or an
  * unexpected end of stream close the machine and yield one `Failed` event.
  * A command that is illegal in the current state throws `InterfaceError`
@@ -64,12 +73,14 @@ import { BackendDecoder } from '../protocol/decode';
 import { writeFrontend } from '../protocol/encode';
 import type { AuthenticationMessage, BackendMessage, FrontendMessage, RawFields, TransactionStatus } from '../protocol/messages';
 import { checkMaxScramIterations } from '../protocol/auth/scram';
+import { decodeReplicationBackend, encodeReplication } from '../protocol/replication';
 import { protocolCode, type ProtocolVersion } from '../protocol/versions';
 import { ByteWriter } from '../util/bytes';
 import { Authenticator, type AuthOptions } from './authenticator';
 import type { Command } from './commands';
 import type { MachineEvent } from './events';
 import { Negotiation } from './negotiation';
+import { replicationSql, serverMajorOf, type ReplicationStatement } from './replication';
 import { BACKEND_ALLOWED, BATCH_MESSAGES, COMMANDS_ALLOWED, type MachineState } from './states';
 
 /** What the driver must do next; see the file comment. */
@@ -103,6 +114,9 @@ export interface BackendKey {
 
 type OpKind = 'simple' | 'extended';
 
+/** The kind of walsender a StartupMessage `replication` value asks for, or null for an ordinary backend. */
+export type ReplicationKind = 'logical' | 'physical' | null;
+
 /** The most distinct server parameters (ParameterStatus names) a session may report; see the file comment. */
 export const MAX_SERVER_PARAMETERS = 1000;
 
@@ -125,6 +139,9 @@ export class ProtocolMachine {
   private _backendKey: BackendKey | undefined;
   private readonly _parameters = new Map<string, string>();
   private readonly negotiation: Negotiation;
+  private readonly _replication: ReplicationKind;
+  /** A START_REPLICATION was sent and its ReadyForQuery has not come yet. */
+  private streaming = false;
 
   /**
    * Throws `InterfaceError` (`ERR_INVALID_ARGUMENT`) for an unknown protocol
@@ -135,6 +152,17 @@ export class ProtocolMachine {
     this.negotiation = Negotiation.create(options);
     checkMaxScramIterations(options.maxScramIterations);
     this.decoder = new BackendDecoder({ maxMessageSize: options.maxMessageSize ?? 256 * 1024 * 1024 });
+    this._replication = replicationKindOf(options.startupParameters?.replication);
+  }
+
+  /** The walsender kind this connection asked for in its StartupMessage, or null. */
+  get replication(): ReplicationKind {
+    return this._replication;
+  }
+
+  /** Whether a START_REPLICATION is in progress (sent, and its ReadyForQuery not yet received). */
+  get replicating(): boolean {
+    return this.streaming;
   }
 
   /** The current state (see `states.ts`). */
@@ -265,6 +293,7 @@ export class ProtocolMachine {
       if (this._state === 'closed') throw new ConnectionClosed(`cannot send ${command.type}: the connection is closed`);
       throw new InterfaceError(`cannot send ${command.type} in state ${this._state}`, { code: 'ERR_ILLEGAL_COMMAND' });
     }
+    this.checkReplicationRules(command);
     switch (command.type) {
       case 'simpleQuery':
         this.write({ type: 'Query', sql: command.sql });
@@ -274,6 +303,7 @@ export class ProtocolMachine {
       case 'copyData':
         return this.write({ type: 'CopyData', data: command.data });
       case 'copyDone':
+        if (this._state === 'copyBoth') return this.endCopyBoth();
         return this.endCopyIn({ type: 'CopyDone' });
       case 'copyFail':
         return this.endCopyIn({ type: 'CopyFail', message: command.message });
@@ -281,6 +311,14 @@ export class ProtocolMachine {
         this.write({ type: 'Terminate' });
         this._state = 'terminating';
         return;
+      case 'replication':
+        return this.sendReplication(command.statement);
+      case 'standbyStatus':
+      case 'hotStandbyFeedback':
+        // encoded first: a value out of range throws before anything is queued
+        return this.write({ type: 'CopyData', data: encodeReplication(command.type === 'standbyStatus'
+          ? { ...command, type: 'StandbyStatusUpdate' }
+          : { ...command, type: 'HotStandbyFeedback' }) });
     }
   }
 
@@ -395,8 +433,13 @@ export class ProtocolMachine {
       case 'CopyBothResponse':
         this._state = 'copyBoth';
         break;
+      case 'CopyData':
+        if (this.streaming) return this.replicationData(msg.data);
+        break;
       case 'CopyDone':
-        if (this._state === 'copyOut' || this._state === 'copyBoth') this._state = 'busy';
+        // copy-both: the server ended its half (end of a physical timeline) and waits for our CopyDone
+        if (this._state === 'copyBoth') this._state = 'copyIn';
+        else if (this._state === 'copyOut') this._state = 'busy';
         break;
       case 'NegotiateProtocolVersion':
         return; // consumed by the negotiation above
@@ -432,6 +475,7 @@ export class ProtocolMachine {
       return;
     }
     if (this.pendingOperations === 0) return this.fail(new ProtocolViolation('ReadyForQuery with no operation in flight'));
+    this.streaming = false; // a START_REPLICATION is only sent with nothing else in flight: this is its end
     this.opHead++;
     if (this.opHead === this.ops.length) {
       this.ops.length = 0;
@@ -482,6 +526,44 @@ export class ProtocolMachine {
     if (this.unsynced && this._state === 'ready') this._state = 'busy';
   }
 
+  /**
+   * The rules of a replication connection (state rule 7), checked before
+   * anything is encoded; see `states.ts`.
+   */
+  private checkReplicationRules(command: Command): void {
+    const refuse = (why: string): never => {
+      throw new InterfaceError(`cannot send ${command.type}: ${why}`, { code: 'ERR_ILLEGAL_COMMAND' });
+    };
+    if (command.type === 'terminate' || command.type === 'copyData' || command.type === 'copyDone') return;
+    if (this.streaming && (command.type === 'simpleQuery' || command.type === 'batch' || command.type === 'replication' || command.type === 'copyFail')) {
+      refuse('a START_REPLICATION is in progress');
+    }
+    if (command.type === 'batch' && this._replication !== null) refuse('the extended query protocol is not supported on a replication connection');
+    if (command.type !== 'replication') return;
+    if (this._replication === null) refuse('this is not a replication connection (connect with replication=database or replication=true)');
+    if (command.statement?.kind !== 'START_REPLICATION') return;
+    if (this._state !== 'ready' || this._transactionStatus !== 'I') refuse(`START_REPLICATION needs an idle session outside a transaction block (state ${this._state}, transaction status ${this._transactionStatus})`);
+    if (command.statement.mode === 'logical' && this._replication !== 'logical') refuse('logical replication needs a replication=database connection');
+  }
+
+  private sendReplication(statement: ReplicationStatement): void {
+    const sql = replicationSql(statement, serverMajorOf(this._parameters.get('server_version'))); // may throw: nothing queued
+    this.write({ type: 'Query', sql });
+    this.pushOp('simple');
+    if (statement.kind === 'START_REPLICATION') this.streaming = true;
+  }
+
+  /** A CopyData of a replication stream: the XLogData or keepalive it carries (a malformed one fails the machine). */
+  private replicationData(payload: Uint8Array): void {
+    this.events.push(decodeReplicationBackend(payload));
+  }
+
+  /** Our half of copy-both ends; the server streams on until its CopyDone (state `copyOut`). */
+  private endCopyBoth(): void {
+    this.write({ type: 'CopyDone' });
+    this._state = 'copyOut';
+  }
+
   private endCopyIn(msg: FrontendMessage): void {
     this.write(msg);
     if (this.copySyncOwed) this.write({ type: 'Sync' });
@@ -507,4 +589,12 @@ export class ProtocolMachine {
     this.out.finish();
     this.events.push({ type: 'Failed', error });
   }
+}
+
+/** The walsender kind a `replication` startup value asks for: 'database' is logical, a true boolean physical. */
+function replicationKindOf(value: string | undefined): ReplicationKind {
+  if (value === undefined) return null;
+  const v = value.trim().toLowerCase();
+  if (v === 'database') return 'logical';
+  return ['true', 'on', 'yes', '1'].includes(v) ? 'physical' : null;
 }

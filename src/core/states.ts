@@ -16,8 +16,18 @@
  *    exactly one ReadyForQuery. `busy` means at least one is in flight.
  * 5. COPY sub-states are entered from `busy` on Copy*Response and left on
  *    the end of the copy (CopyDone either way, or an ErrorResponse).
+ *    Copy-both (replication) ends in two halves: our CopyDone leaves the
+ *    server streaming until its own CopyDone (`copyOut`); the server's
+ *    CopyDone first (end of a physical timeline) leaves it waiting for ours
+ *    (`copyIn`, where CopyFail is not allowed).
  * 6. NegotiateProtocolVersion is legal only as the server's first answer to
  *    the StartupMessage (checked in `negotiation.ts`).
+ * 7. On a replication connection (startup parameter `replication`), the
+ *    extended protocol is refused (walsenders do not speak it), replication
+ *    commands are allowed when `ready` or `busy`, START_REPLICATION only when
+ *    `ready` outside a transaction block, and nothing else may be queued
+ *    until the START_REPLICATION's ReadyForQuery; status updates and hot
+ *    standby feedback only in `copyBoth`. These checks are in `machine.ts`.
  *
  * The few transitions that are not pure table look-ups (authentication,
  * the FIFO count, the copy sub-states) are written out in `machine.ts`.
@@ -82,11 +92,11 @@ export const COMMANDS_ALLOWED: Readonly<Record<MachineState, ReadonlySet<Command
   authenticating: new Set(['terminate']),
   derivingKey: new Set(['terminate']),
   settingUp: new Set(['terminate']),
-  ready: new Set(['simpleQuery', 'batch', 'terminate']),
-  busy: new Set(['simpleQuery', 'batch', 'terminate']),
+  ready: new Set(['simpleQuery', 'batch', 'replication', 'terminate']),
+  busy: new Set(['simpleQuery', 'batch', 'replication', 'terminate']),
   copyIn: new Set(['copyData', 'copyDone', 'copyFail', 'terminate']),
   copyOut: new Set(['simpleQuery', 'batch', 'terminate']),
-  copyBoth: new Set(['copyData', 'copyDone', 'terminate']),
+  copyBoth: new Set(['copyData', 'copyDone', 'standbyStatus', 'hotStandbyFeedback', 'terminate']),
   terminating: new Set(),
   closed: new Set(),
 };

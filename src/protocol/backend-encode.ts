@@ -10,6 +10,7 @@ import { InterfaceError } from '../errors/base';
 import { ByteWriter } from '../util/bytes';
 import { AuthCode, B } from './codes';
 import type { BackendMessage, FormatCode, RawFields } from './messages';
+import { encodeReplication } from './replication';
 
 type Msg<T extends BackendMessage['type']> = Extract<BackendMessage, { type: T }>;
 
@@ -60,6 +61,10 @@ function writeBackendUnchecked(w: ByteWriter, msg: BackendMessage): void {
     case 'CopyDone': return empty(w, B.CopyDone);
     case 'NegotiateProtocolVersion': return writeNegotiate(w, msg);
     case 'FunctionCallResponse': return writeFunctionCallResponse(w, msg.result);
+    case 'XLogData':
+    case 'PrimaryKeepalive':
+      w.beginMessage(B.CopyData).bytes(encodeReplication(msg)).endMessage(); // a copy-both sub-message rides in CopyData
+      return;
     default: throw new InterfaceError(`cannot encode unknown backend message ${JSON.stringify((msg as { type?: unknown }).type)}`);
   }
 }

@@ -11,6 +11,7 @@
  * Reference: https://www.postgresql.org/docs/current/protocol-message-formats.html
  */
 
+import type { PrimaryKeepalive, XLogData } from './replication';
 import type { RawFields } from '../errors/database';
 
 /** Raw ErrorResponse / NoticeResponse fields keyed by their one-byte tag ('S', 'C', 'M', ...); defined in src/errors. */
@@ -70,7 +71,11 @@ export type BackendMessage =
   | { type: 'CopyData'; data: Uint8Array }
   | { type: 'CopyDone' }
   | { type: 'NegotiateProtocolVersion'; minorVersion: number; unrecognizedOptions: string[] }
-  | { type: 'FunctionCallResponse'; result: Uint8Array | null };
+  | { type: 'FunctionCallResponse'; result: Uint8Array | null }
+  // The replication sub-messages of CopyData in copy-both mode (replication.ts):
+  // the decoder yields CopyData; the machine turns a replication stream's into these.
+  | XLogData
+  | PrimaryKeepalive;
 
 /** ReadyForQuery's transaction status: idle, in a transaction block, or in a failed block. */
 export type TransactionStatus = 'I' | 'T' | 'E';
