@@ -13,6 +13,7 @@ import * as s from './scalars';
 import * as b from './binary';
 import * as g from './geometry';
 import { parseDate, parseTime, parseTimestamp, parseTimestampBinary, serializeDate, serializeTimestamp } from './datetime';
+import { parseInt8, parseInt8BinaryAs } from './int8';
 import { parseInterval, serializeInterval } from './interval';
 import { rangeRecord } from './derived';
 import { ArrayOid, Oid } from './oids';
@@ -38,7 +39,7 @@ const scalars: TypeRecord[] = [
   rec('bool', s.parseBool, s.serializeBool, binary(b.parseBoolBinary)),
   rec('int2', s.parseNumber, s.integerSerializer('int2', ...INT2), binary(b.parseInt2Binary)),
   rec('int4', s.parseNumber, s.integerSerializer('int4', ...INT4), binary(b.parseInt4Binary)),
-  rec('int8', s.parseBigInt, s.integerSerializer('int8', ...INT8), binary(b.parseInt8Binary)),
+  rec('int8', parseInt8, s.integerSerializer('int8', ...INT8), binary(parseInt8BinaryAs)),
   rec('oid', s.parseNumber, s.integerSerializer('oid', 0n, 4294967295n), binary(b.parseOidBinary)),
   rec('float4', s.parseFloat4Text, s.floatSerializer('float4'), binary(b.parseFloat4Binary)),
   rec('float8', s.parseFloatText, s.floatSerializer('float8'), binary(b.parseFloat8Binary)),

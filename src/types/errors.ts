@@ -26,6 +26,20 @@ export class TypeParseError extends PgError {
 }
 
 /**
+ * An integer the server sent does not fit the JS `number` asked for (the
+ * registry's `int8: 'number'`): beyond `Number.MAX_SAFE_INTEGER` it would
+ * come back rounded, so the decode fails instead (code `ERR_UNSAFE_INTEGER`;
+ * a {@link TypeParseError}, `typeName` and `text` say which value). Ask for
+ * `'bigint'` or `'string'` where such values occur.
+ */
+export class UnsafeInteger extends TypeParseError {
+  constructor(typeName: string, text: string) {
+    super(typeName, text, `beyond Number.MAX_SAFE_INTEGER (${Number.MAX_SAFE_INTEGER}), a number would lose precision; use int8: 'bigint' or 'string'`);
+    (this as { code: string }).code = 'ERR_UNSAFE_INTEGER';
+  }
+}
+
+/**
  * The error for a parser that threw `error` reading `text` as `typeName`:
  * a library error as it is, anything else (a `SyntaxError` from
  * `JSON.parse` or `BigInt`, a user parser's own error) as the

@@ -5,14 +5,14 @@
  */
 export { TypeRegistry, createDefaultRegistry } from './registry';
 export type { Decoder, Adapter, Adapted } from './registry';
-export type { TypeRecord, TypeOptions, TimestampMode } from './record';
+export type { TypeRecord, TypeOptions, TimestampMode, Int8Mode } from './record';
 export { defaultTypeOptions } from './record';
 export { registerAdapter, newType, newArrayType, registerType } from './adapters';
 export type { TypeScope } from './adapters';
 export { BUILTIN_RECORDS } from './builtins';
 export { arrayRecord, rangeRecord } from './derived';
 export { Oid, ArrayOid } from './oids';
-export { TypeParseError } from './errors';
+export { TypeParseError, UnsafeInteger } from './errors';
 export { Interval } from './interval';
 export type { IntervalParts } from './interval';
 export { PreciseTimestamp } from './precise-timestamp';

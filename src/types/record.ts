@@ -11,15 +11,24 @@
 /** How timestamps come back: `'date'` gives `Date` (ms), `'precise'` gives `PreciseTimestamp` (µs). */
 export type TimestampMode = 'date' | 'precise';
 
+/**
+ * How int8 (oid 20) comes back: `'bigint'` (exact, the default), `'number'`
+ * (an `UnsafeInteger` error for a value beyond `Number.MAX_SAFE_INTEGER`,
+ * never a rounded number) or `'string'` (the decimal text).
+ */
+export type Int8Mode = 'bigint' | 'number' | 'string';
+
 /** Per-registry decoding options, read at decode time (changing them takes effect at once). */
 export interface TypeOptions {
   /** `timestamp` / `timestamptz` results as `Date` (default) or `PreciseTimestamp`. */
   timestamps: TimestampMode;
+  /** int8 results (and int8[] elements, int8range bounds) as `bigint` (the default, also when absent), `number` or `string`; see {@link Int8Mode}. */
+  int8?: Int8Mode;
 }
 
 /** The options of a fresh registry. */
 export function defaultTypeOptions(): TypeOptions {
-  return { timestamps: 'date' };
+  return { timestamps: 'date', int8: 'bigint' };
 }
 
 /**

@@ -28,6 +28,7 @@ import { badParam, parseFailure } from './errors';
 import { arrayRecord } from './derived';
 import { BUILTIN_RECORDS } from './builtins';
 import { inferText } from './infer';
+import { INT8_MODES } from './int8';
 import { copyBytes, toHex, utf8, utf8Encode } from './text';
 import { defaultTypeOptions, type TypeOptions, type TypeRecord } from './record';
 
@@ -53,9 +54,13 @@ export class TypeRegistry {
   private readonly binaryDecoders = new Map<number, Decoder>();
   private _version = 0;
 
-  /** An empty registry (no types known); see {@link createDefaultRegistry} for the built-ins. */
+  /**
+   * An empty registry (no types known); see {@link createDefaultRegistry} for the built-ins.
+   * @throws InterfaceError (`ERR_INVALID_OPTION`) for an `int8` mode other than 'bigint', 'number' or 'string'.
+   */
   constructor(options: Partial<TypeOptions> = {}) {
     this.options = { ...defaultTypeOptions(), ...options };
+    checkInt8Mode(this.options.int8);
   }
 
   /**
@@ -103,9 +108,13 @@ export class TypeRegistry {
     return this.names.get(key) ?? (key.startsWith('_') ? this.names.get(`${key.slice(1)}[]`) : undefined);
   }
 
-  /** An independent copy: records, adapters and options; later registrations on either side stay there. */
-  clone(): TypeRegistry {
-    const copy = new TypeRegistry(this.options);
+  /**
+   * An independent copy: records, adapters and options (`options` given
+   * here override the copied ones, e.g. `TypeRegistry.default().clone({ int8: 'number' })`);
+   * later registrations on either side stay there.
+   */
+  clone(options: Partial<TypeOptions> = {}): TypeRegistry {
+    const copy = new TypeRegistry({ ...this.options, ...options });
     for (const [oid, record] of this.records) copy.records.set(oid, record);
     for (const [name, record] of this.names) copy.names.set(name, record);
     for (const [cls, adapt] of this.adapters) copy.adapters.set(cls, adapt);
@@ -222,6 +231,12 @@ export function createDefaultRegistry(options?: Partial<TypeOptions>): TypeRegis
   const registry = new TypeRegistry(options);
   for (const record of BUILTIN_RECORDS) registry.register(record);
   return registry;
+}
+
+/** `int8` must be one of the {@link INT8_MODES}; else InterfaceError (ERR_INVALID_OPTION). */
+function checkInt8Mode(mode: unknown): void {
+  if (mode === undefined || (INT8_MODES as readonly unknown[]).includes(mode)) return;
+  throw new InterfaceError(`TypeRegistry: int8 must be 'bigint', 'number' or 'string', not ${typeof mode === 'string' ? JSON.stringify(mode) : typeof mode}`, { code: 'ERR_INVALID_OPTION' });
 }
 
 /** A record must name a type by oid and name and parse and serialize it; else InterfaceError (ERR_INVALID_ARGUMENT). */
