@@ -14,12 +14,12 @@ describe('the replication keyword', () => {
     expect(parseReplication(text)).toBe(mode);
     expect(resolveConfig(`replication=${text.trim()}`, {}, opts).replication).toBe(mode);
     expect(resolveConfig(`postgres://u@h/db?replication=${encodeURIComponent(text.trim())}`, {}, opts).replication).toBe(mode);
-    expect(resolveConfig({ replication: text }, {}, opts).replication).toBe(mode);
+    expect(resolveConfig({ replication: text as never }, {}, opts).replication).toBe(mode);
   });
 
   test.each(['logical', 'physical', 'maybe', '2', 'databases'])('refuses %j with a ConfigurationError naming the keyword', (text) => {
     expect(() => resolveConfig(`replication=${text}`, {}, opts)).toThrow(ConfigurationError);
-    expect(() => resolveConfig({ replication: text }, {}, opts)).toThrow(/invalid replication value/);
+    expect(() => resolveConfig({ replication: text as never }, {}, opts)).toThrow(/invalid replication value/);
   });
 
   test('is absent unless given, and an empty value counts as unset', () => {
