@@ -36,10 +36,25 @@ export interface BrokenLink extends FoundLink {
   reason: string;
 }
 
-/** What the npm tarball ships, relative to the repository root (package.json "files", plus what npm always adds). */
-export function shippedInPackage(rel: string): boolean {
-  const top = rel.split('/')[0];
-  return ['dist', 'docs'].includes(top) || rel === 'README.md' || rel === 'package.json' || /^LICEN[CS]E/i.test(rel);
+/** The `files` of the package.json under `root` (what `npm pack` ships), or the project's own when there is none. */
+export function packageFiles(root: string): string[] {
+  const manifest = path.join(root, 'package.json');
+  if (!fs.existsSync(manifest)) return ['dist', 'README.md', 'docs'];
+  const files = (JSON.parse(fs.readFileSync(manifest, 'utf8')) as { files?: unknown }).files;
+  return Array.isArray(files) ? files.filter((f): f is string => typeof f === 'string') : [];
+}
+
+/**
+ * Whether the npm tarball ships `rel` (relative to the repository root):
+ * under one of package.json's `files`, or what npm always adds
+ * (package.json, a README, a LICENSE).
+ */
+export function shippedInPackage(rel: string, files: readonly string[]): boolean {
+  const under = files.some((f) => {
+    const entry = f.replace(/^\.\//, '').replace(/\/$/, '');
+    return rel === entry || rel.startsWith(`${entry}/`);
+  });
+  return under || rel === 'package.json' || /^(README|LICEN[CS]E)(\.|$)/i.test(rel);
 }
 
 /**
@@ -158,6 +173,7 @@ function safeDecode(s: string): string {
  */
 export function checkMarkdown(root: string, files: readonly string[]): BrokenLink[] {
   const broken: BrokenLink[] = [];
+  const shipped = packageFiles(root);
   const anchorCache = new Map<string, Set<string>>();
   const anchorsOf = (rel: string): Set<string> => {
     let set = anchorCache.get(rel);
@@ -170,7 +186,7 @@ export function checkMarkdown(root: string, files: readonly string[]): BrokenLin
   for (const file of files) {
     const source = fs.readFileSync(path.join(root, file), 'utf8');
     for (const link of markdownLinks(file, source)) {
-      const reason = markdownLinkProblem(root, file, link.target, anchorsOf);
+      const reason = markdownLinkProblem(root, file, link.target, shipped, anchorsOf);
       if (reason) broken.push({ ...link, reason });
     }
   }
@@ -179,9 +195,9 @@ export function checkMarkdown(root: string, files: readonly string[]): BrokenLin
 
 /** Why one Markdown link does not resolve, or undefined when it does. */
 function markdownLinkProblem(
-  root: string, from: string, target: string, anchorsOf: (rel: string) => Set<string>,
+  root: string, from: string, target: string, shipped: readonly string[], anchorsOf: (rel: string) => Set<string>,
 ): string | undefined {
-  if (target === '' ) return 'empty link';
+  if (target === '') return 'empty link';
   if (isExternal(target)) return undefined;
   const { file, anchor } = splitTarget(target);
   if (file.startsWith('/')) return 'absolute path: use a path relative to this file';
@@ -190,7 +206,7 @@ function markdownLinkProblem(
   const abs = path.join(root, rel);
   if (!fs.existsSync(abs)) return `no such file: ${rel}`;
   if (fs.statSync(abs).isDirectory()) return `a folder (${rel}): the site has no page for it; link a file`;
-  if (!shippedInPackage(rel)) {
+  if (!shippedInPackage(rel, shipped)) {
     return `${rel} is not in the npm package (package.json "files"): name it as inline code, see docs/index.md "Reading these docs"`;
   }
   if (anchor !== '' && rel.endsWith('.md') && !anchorsOf(rel).has(anchor)) return `no heading or id "#${anchor}" in ${rel}`;

@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import {
-  checkHtml, checkMarkdown, docsMarkdownFiles, formatBroken, githubSlug, markdownAnchors, markdownLinks,
+  checkHtml, checkMarkdown, docsMarkdownFiles, formatBroken, githubSlug, markdownAnchors, markdownLinks, shippedInPackage,
 } from '../../scripts/docs-links';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -83,5 +83,16 @@ describe('the repository docs', () => {
     const files = docsMarkdownFiles(ROOT);
     expect(files.length).toBeGreaterThan(20);
     expect(formatBroken(checkMarkdown(ROOT, files))).toBe('');
+  });
+});
+
+describe('shippedInPackage', () => {
+  it('follows package.json "files" and what npm always adds', () => {
+    const files = ['dist', 'README.md', 'docs/'];
+    expect(shippedInPackage('docs/images/x.svg', files)).toBe(true);
+    expect(shippedInPackage('dist/src/index.js', files)).toBe(true);
+    expect(shippedInPackage('LICENSE', files)).toBe(true);
+    expect(shippedInPackage('examples/demo.ts', files)).toBe(false);
+    expect(shippedInPackage('docsx/a.md', files)).toBe(false);
   });
 });
