@@ -115,7 +115,7 @@ describe('ws-bridge: what browsers send is checked and bounded', () => {
     } finally {
       c.ws.close();
     }
-  });
+  }, 120_000);
 
   it('refuses bad channel names, bad JSON and binary messages with a code, LISTENs nothing and keeps the socket', async () => {
     const c = await openRawClient();
@@ -136,7 +136,7 @@ describe('ws-bridge: what browsers send is checked and bounded', () => {
     } finally {
       c.ws.close();
     }
-  });
+  }, 120_000);
 
   it(`limits a socket to ${MAX_SUBSCRIPTIONS} subscriptions`, async () => {
     const c = await openRawClient();
@@ -150,7 +150,7 @@ describe('ws-bridge: what browsers send is checked and bounded', () => {
       c.ws.close();
     }
     await untilListening((chs) => chs.length === 0, 'UNLISTEN of a closed socket\'s channels');
-  });
+  }, 120_000);
 
   it('closes a socket that sends a message over the size limit (1009)', async () => {
     const c = await openRawClient();
@@ -158,13 +158,13 @@ describe('ws-bridge: what browsers send is checked and bounded', () => {
     await until(() => c.closeCode() !== null, GIVE_UP, 'the close');
     expect(c.closeCode()).toBe(1009);
     expect(bridge.channels()).toEqual([]);
-  });
+  }, 120_000);
 
   it('refuses the WebSocket of a page from another origin, and accepts its own origin', async () => {
     await expect(openRawClient({ Origin: 'http://evil.example' })).rejects.toThrow(/403/);
     const own = await openRawClient({ Origin: bridge.url.replace(/\/$/, '') });
     own.ws.close();
-  });
+  }, 120_000);
 });
 
 describeBrowser('ws-bridge: NOTIFY to a page in headless Chromium', () => {
