@@ -27,7 +27,7 @@
  * 100,000), BENCH_COPY_OUT_ROWS (W6, default 1,000,000), BENCH_CONNECTS (W12c
  * connects per driver and round, default 30), BENCH_TPCB_SECONDS (W14
  * measured seconds, default 5), BENCH_TPCB_SCALE (W14 pgbench scale, default
- * 10), BENCH_PGBENCH (the pgbench binary), BENCH_URL (use this server instead
+ * 10), BENCH_PGBENCH (the pgbench binary), BENCH_CANCEL (W11 cancels per driver and round, default 20), BENCH_URL (use this server instead
  * of starting one; W9b, W10-restart and W12c need the private one).
  */
 import * as path from 'node:path';
@@ -52,6 +52,7 @@ import { batchWorkloads } from './workloads/batch';
 import { copyWorkloads } from './workloads/copy';
 import { connectWorkloads } from './workloads/connect';
 import { tpcbWorkloads } from './workloads/tpcb';
+import { cancelWorkload } from './workloads/cancel';
 
 process.noDeprecation = true; // pg warns on every queued query in W2b; that queueing is what we measure
 
@@ -180,7 +181,9 @@ async function main(): Promise<void> {
   const warmup = num('BENCH_WARMUP', 0.5);
   const timing = { warmupMs: warmup * 1000, measureMs: measure * 1000 };
   let cluster: Cluster | null = null;
-  const url = process.env.BENCH_URL ?? (cluster = await startCluster({ settings: { synchronous_commit: 'off' } })).url();
+  // The private server has TLS on; without sslmode=disable ours (libpq's default, prefer) would run every
+  // workload over TLS while pg and postgres.js (no TLS unless asked) ran in plain text. W12c sets TLS itself.
+  const url = process.env.BENCH_URL ?? `${(cluster = await startCluster({ settings: { synchronous_commit: 'off' } })).url()}?sslmode=disable`;
   try {
     const facts = await serverFacts(url);
     const postmaster = cluster?.pid ?? localPostmaster(facts.backendPid);
@@ -189,7 +192,7 @@ async function main(): Promise<void> {
     console.log(environmentMarkdown(env));
     const all: Workload[] = [...roundTripWorkloads(url, timing), ...batchWorkloads(url, timing, num('BENCH_BATCH_ROWS', 1000)),
       ...copyWorkloads(url, num('BENCH_COPY_IN_ROWS', 100_000), num('BENCH_COPY_OUT_ROWS', 1_000_000)),
-      streamWorkload(url, num('BENCH_STREAM_ROWS', 1_000_000)), notifyWorkload(url, num('BENCH_NOTIFY', 5000))];
+      streamWorkload(url, num('BENCH_STREAM_ROWS', 1_000_000)), notifyWorkload(url, num('BENCH_NOTIFY', 5000)), cancelWorkload(url, num('BENCH_CANCEL', 20))];
     const skipped: string[] = [];
     const connect = connectWorkloads(cluster, num('BENCH_CONNECTS', 30));
     all.push(...connect.workloads);

@@ -186,8 +186,8 @@ const list = (xs: number[]): string => xs.map((t) => (Number.isNaN(t) ? '>15000'
 const w9bListen = new Map<DriverName, Measurement>();
 
 /** W9b for one driver: `reps` restarts; the LISTEN measurement is kept for W9b-listen. */
-export async function runRestart(driver: DriverName, cluster: Cluster, reps: number): Promise<Measurement> {
-  const h = await listeners[driver](cluster.url());
+export async function runRestart(driver: DriverName, cluster: Cluster, reps: number, url = cluster.url()): Promise<Measurement> {
+  const h = await listeners[driver](url);
   try {
     const q: number[] = [];
     const l: number[] = [];
@@ -261,7 +261,7 @@ const noticers: Record<DriverName, (url: string) => Promise<Noticing>> = {
 
 /** One W10 case: ms from the fault to the driver noticing it, NaN when not within 15 s. */
 export async function runDeath(driver: DriverName, fault: DeathFault, url: string, cluster: Cluster | null): Promise<Measurement> {
-  const target = fault === 'restart' ? cluster!.url() : url;
+  const target = url; // the private server's own URL when there is one (the restart fault needs it)
   const proxy = fault === 'blackhole' ? await startStallProxy(new URL(target).hostname, Number(new URL(target).port)) : null;
   const via = new URL(target);
   if (proxy) via.host = `127.0.0.1:${proxy.port}`;
@@ -312,9 +312,9 @@ export function restartWorkloads(url: string, cluster: Cluster | null, reps = 3)
   const workloads: Workload[] = [];
   if (cluster === null) skipped.push('W9b and W10-restart skipped: they need the private server (no BENCH_URL)');
   else {
-    workloads.push({ id: 'W9b', title: `server restart (1 s down): first query after ready, median of ${reps}`, run: (d) => runRestart(d, cluster, reps) });
+    workloads.push({ id: 'W9b', title: `server restart (1 s down): first query after ready, median of ${reps}`, run: (d) => runRestart(d, cluster, reps, url) });
     workloads.push({ id: 'W9b-listen', title: `server restart (1 s down): LISTEN active again after ready, median of ${reps}`,
-      run: async (d) => w9bListen.get(d) ?? (await runRestart(d, cluster, reps), w9bListen.get(d)!) });
+      run: async (d) => w9bListen.get(d) ?? (await runRestart(d, cluster, reps, url), w9bListen.get(d)!) });
   }
   const faults: DeathFault[] = cluster === null ? ['terminate', 'blackhole', 'sigstop'] : ['terminate', 'restart', 'blackhole', 'sigstop'];
   const what: Record<DeathFault, string> = {
