@@ -9,12 +9,14 @@
 //    `tspostgres/reactor`, ...), not their folder (`src`, `reactor`).
 // 2. Each document is titled by its first `# heading`, grouped by its
 //    folder (Overview, Guides, API pages), and rendered at
-//    `documents/<its path under docs/>.html`, so the site mirrors docs/.
+//    `documents/<its path under docs/>.html`, so the site mirrors docs/;
+//    documents are listed in the order docs/index.md links them.
 // 3. Headings in documents get GitHub's anchors (lowercase; punctuation
 //    other than `-` and `_` dropped; each space one `-`; repeats get `-1`,
 //    `-2`), so a `page.md#anchor` link that works on GitHub works on the
 //    site, and TypeDoc's own anchor validation checks it. The same rule is
 //    scripts/docs-links.ts' `githubSlug`, used by `npm run docs:check`.
+import { readFileSync } from 'node:fs';
 import { Converter, KindRouter, ReflectionKind } from 'typedoc';
 
 /** Entry point module names (as TypeDoc derives them) to import specifiers. */
@@ -101,6 +103,32 @@ function firstHeading(parts) {
   return match ? match[1].replace(/`/g, '') : undefined;
 }
 
+/** The docs/ paths (without `.md`) in the order docs/index.md first links them. */
+function indexOrder() {
+  const text = readFileSync(new URL('../docs/index.md', import.meta.url), 'utf8');
+  const order = [];
+  for (const m of text.matchAll(/\]\(([^)#\s]+)\.md(?:#[^)]*)?\)/g)) {
+    if (!order.includes(m[1])) order.push(m[1]);
+  }
+  return order;
+}
+
+/** Sorts a project's documents as docs/index.md lists them; unlisted ones after, by path. */
+function sortDocuments(project) {
+  const order = indexOrder();
+  const rank = (doc) => {
+    const i = order.indexOf(documentPaths.get(doc) ?? '');
+    return i < 0 ? order.length : i;
+  };
+  const compare = (a, b) => {
+    const ra = a.kindOf(ReflectionKind.Document) ? rank(a) : -1;
+    const rb = b.kindOf(ReflectionKind.Document) ? rank(b) : -1;
+    return ra - rb || (documentPaths.get(a) ?? '').localeCompare(documentPaths.get(b) ?? '');
+  };
+  project.documents?.sort(compare);
+  project.childrenIncludingDocuments?.sort(compare);
+}
+
 /** @param {import('typedoc').Application} app */
 export function load(app) {
   app.renderer.defineRouter('tspostgres-docs', DocsRouter);
@@ -114,6 +142,7 @@ export function load(app) {
   });
 
   app.converter.on(Converter.EVENT_RESOLVE_BEGIN, (context) => {
+    sortDocuments(context.project);
     for (const mod of context.project.getChildrenByKind(ReflectionKind.Module)) {
       const name = MODULE_NAMES[mod.name];
       if (name) mod.name = name;
