@@ -178,7 +178,7 @@ function upgradeAllowed(request: http.IncomingMessage, origins: readonly string[
   return origin === `http://${request.headers.host ?? ''}` || origins.includes(origin);
 }
 
-/** What {@link databaseState} tells pages about a connection state. */
+/** The database state pages are told of, for a connection state: up (ready or busy), closed, or anything else (down, reconnecting). */
 function databaseState(state: ConnectionState): BridgeState {
   if (state === 'ready' || state === 'busy') return 'connected';
   return state === 'closed' ? 'closed' : 'reconnecting';
