@@ -64,3 +64,14 @@ export {
 export type { CopyChunk, ChunkSource, CopyConsumerResult } from './streaming/copy';
 export { TRACING_CHANNELS, setTracingOptions } from './connection/tracing';
 export type { TracingOptions, QueryTarget, QueryStartEvent, QueryEndEvent, QueryErrorEvent, ConnectionStateEvent, ReconnectAttemptEvent, ReconnectEndEvent, PoolAcquireEvent, PoolReleaseEvent } from './connection/tracing';
+export { PgoutputDecoder } from './replication/pgoutput';
+export type { PgoutputDecoderOptions, PgoutputProtoVersion } from './replication/pgoutput';
+export { PgoutputError } from './replication/pgoutput-error';
+export type { PgoutputErrorReason } from './replication/pgoutput-error';
+export { UNCHANGED_TOAST } from './replication/pgoutput-messages';
+export type {
+  PgoutputMessage, PgoutputTag, PgoutputRow, UnchangedToast, RelationColumn, ReplicaIdentity, OldKind,
+  BeginMessage, CommitMessage, OriginMessage, RelationMessage, TypeMessage, InsertMessage, UpdateMessage, DeleteMessage,
+  TruncateMessage, LogicalMessage, StreamStartMessage, StreamStopMessage, StreamCommitMessage, StreamAbortMessage,
+  BeginPrepareMessage, PrepareMessage, CommitPreparedMessage, RollbackPreparedMessage, StreamPrepareMessage,
+} from './replication/pgoutput-messages';
