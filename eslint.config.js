@@ -78,7 +78,7 @@ const PROMISE_LAYERS = ['src/config/**/*.ts'];
 
 
 module.exports = tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', '.tmp/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', '.tmp/**', 'site/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
