@@ -12,10 +12,14 @@
  *
  * Cancellation: a queued request is removed and its Deferred fails at once;
  * a running one gets a CancelRequest over a separate connection through the
- * reactor (never blocking); one already in the pipeline gets its
- * CancelRequest when it starts running, so a neighbour is never cancelled.
- * A CancelRequest of ours that missed its target may still hit the next
- * statement: that one is run again (the collateral rerun, at most 3 times).
+ * reactor (never blocking; a spare connection opened ahead of time when
+ * there is one, see {@link CancelChannel}); one already in the pipeline gets
+ * its CancelRequest when it starts running, so a neighbour is never
+ * cancelled. A cancelled request fails as soon as the server's 57014 error
+ * arrives, not at the ReadyForQuery that follows it (the server rolls back
+ * in between); its job ends at that ReadyForQuery. A CancelRequest of ours
+ * that missed its target may still hit the next statement: that one is run
+ * again (the collateral rerun, at most 3 times).
  *
  * Completion: Deferreds fire in call order ({@link CompletionOrder}, one per
  * connection and one per lease), and always from `reactor.callSoon`, in
@@ -26,7 +30,9 @@ import type { Endpoint, Reactor } from '../../reactor/interfaces';
 import { addTimeout, CANCEL_PENDING, Deferred, fail, withAbortSignal } from '../defer';
 import { CancelledError, ConnectionClosed, ConnectionLost } from '../errors/base';
 import { DatabaseError } from '../errors/database';
-import { QueryCanceled } from '../errors/sqlstate.generated';
+import { databaseErrorFrom, QueryCanceled } from '../errors/sqlstate.generated';
+import type { RawFields } from '../protocol/messages';
+import { CancelChannel } from './cancel-channel';
 import { CompletionOrder } from './completion-order';
 import type { Lease, LeaseState, QueryOptions } from './lease';
 import { invalidQuery } from './query-validation';
@@ -55,9 +61,14 @@ interface Request {
   cancelWanted: boolean;
   cancelSent: boolean;
   done: boolean;
+  /** Settled at the server's 57014 error, before its ReadyForQuery (which still ends the job). */
+  settledEarly: boolean;
   retries: number;
   trace: QueryTrace | null;
 }
+
+/** SQLSTATE 57014, query_canceled. */
+const QUERY_CANCELED = '57014';
 
 /** A CancelRequest of ours sent less than this long ago may have hit a neighbour. */
 const COLLATERAL_WINDOW_MS = 1000;
@@ -74,6 +85,8 @@ export class Requests {
   private completionScheduled = false;
   /** Reactor time of our last CancelRequest (-Infinity: none yet). */
   private lastCancelAt = -Infinity;
+  /** The CancelRequest path of the live session, made at its first use. */
+  private cancels: CancelChannel | null = null;
 
   /**
    * @param reactor schedules the firing of Deferreds and the CancelRequests
@@ -98,6 +111,8 @@ export class Requests {
   attach(live: LiveSession): void {
     this.live = live;
     this.lostWith = null;
+    this.cancels?.close();
+    this.cancels = null;
   }
 
   /**
@@ -108,6 +123,8 @@ export class Requests {
   detach(reason: Error, lostWith: Error | null): void {
     this.live = null;
     this.lostWith = lostWith;
+    this.cancels?.close();
+    this.cancels = null;
     this.queue.reset();
     this.queue.failAll(reason);
   }
@@ -115,7 +132,7 @@ export class Requests {
   /** Runs a request through the queue (shared) or on a lease; fires with the full result, in call order. */
   query(sql: string, params: readonly unknown[], options: QueryOptions, lease: Lease | null, rowFactory: RowFactory): Deferred<QueryResult> {
     const order = lease?.order ?? this.order;
-    const req: Request = { d: null as never, order, ticket: order.take(), lease, running: false, cancelWanted: false, cancelSent: false, done: false, retries: 0,
+    const req: Request = { d: null as never, order, ticket: order.take(), lease, running: false, cancelWanted: false, cancelSent: false, done: false, settledEarly: false, retries: 0,
       trace: traceQueryStart(sql, params, this.reactor, this.live?.endpoint, this.live?.database) };
     const refused = invalidQuery(sql, params, options) ?? (this.closed ? this.closedError() : null);
     if (refused !== null) {
@@ -130,6 +147,7 @@ export class Requests {
       rowFactory,
       registry: options.types,
       started: () => this.started(req),
+      serverError: (fields) => this.serverError(req, fields, sql),
       done: (error, result) => this.statementEnded(req, error, result, lease === null ? job : null, exec),
     };
     const job: Job = { exclusive: false, run: () => this.execute(exec, req, job), fail: (e) => this.settle(req, e, null) };
@@ -141,6 +159,7 @@ export class Requests {
       this.queue.push(job);
       this.busyChanged();
     }
+    if (options.timeout !== undefined || options.signal !== undefined) this.cancelChannel()?.warm();
     return decorate(req.d, options, this.reactor);
   }
 
@@ -167,12 +186,13 @@ export class Requests {
     if (live === null || live.session.machine.backendKey === undefined) return;
     req.cancelSent = true;
     this.lastCancelAt = this.reactor.now();
-    const bytes = live.session.machine.cancelRequest();
-    this.reactor.connect(live.endpoint, {
-      connectionMade: (t) => t.write(bytes),
-      dataReceived: () => undefined,
-      connectionLost: () => undefined,
-    });
+    this.cancelChannel()?.send(live.session.machine.cancelRequest());
+  }
+
+  /** The live session's CancelRequest path (null without a session). */
+  private cancelChannel(): CancelChannel | null {
+    if (this.live === null) return null;
+    return (this.cancels ??= new CancelChannel(this.reactor, this.live.endpoint));
   }
 
   /** The exclusive hold of `job` on the session. */
@@ -239,8 +259,22 @@ export class Requests {
     return CANCEL_PENDING;
   }
 
+  /**
+   * A server error of the request's statement arrived (from the read
+   * handler; its ReadyForQuery follows). A 57014 for a request we cancelled
+   * fails it now: the server has stopped the statement.
+   */
+  private serverError(req: Request, fields: RawFields, sql: string): void {
+    if (req.done || !req.cancelWanted || fields.C !== QUERY_CANCELED) return;
+    const cause = databaseErrorFrom(fields, { query: sql });
+    if (req.lease !== null) (req.lease.errors as Error[]).push(cause);
+    req.settledEarly = true;
+    this.settle(req, new CancelledError('the query was cancelled', { serverCancelled: true, cause }), null);
+  }
+
   /** The statement ended (from the read handler): rerun a collateral cancel, or complete. */
   private statementEnded(req: Request, error: Error | null, result: QueryResult | null, job: Job | null, exec: ExecRequest): void {
+    if (req.settledEarly) return this.jobEnded(job);
     if (req.done) return;
     const canceled = error instanceof QueryCanceled;
     if (canceled && !req.cancelWanted && job !== null && this.collateral(req)) { // shared work only: inside a transaction the 57014 aborted it
@@ -248,14 +282,18 @@ export class Requests {
       return this.execute(exec, req, job);
     }
     if (error instanceof DatabaseError && req.lease !== null) (req.lease.errors as Error[]).push(error);
-    if (job !== null) {
-      this.queue.finished(job);
-      this.busyChanged();
-    }
+    this.jobEnded(job);
     if (req.cancelWanted) {
       error = new CancelledError('the query was cancelled', { serverCancelled: canceled, cause: error ?? undefined });
     }
     this.settle(req, error, result);
+  }
+
+  /** A shared job's statement is over: the queue may send what waits behind it. */
+  private jobEnded(job: Job | null): void {
+    if (job === null) return;
+    this.queue.finished(job);
+    this.busyChanged();
   }
 
   /**

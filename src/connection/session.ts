@@ -48,7 +48,7 @@ import type { Command } from '../core/commands';
 import type { KeyDerivationRequestEvent, MachineEvent } from '../core/events';
 import type { ProtocolMachine } from '../core/machine';
 import type { AuthCrypto } from '../protocol/auth/crypto';
-import type { BackendMessage, TransactionStatus } from '../protocol/messages';
+import type { BackendMessage, RawFields, TransactionStatus } from '../protocol/messages';
 
 /** What an operation may do about flow control; given to {@link OpHandler.attached}. */
 export interface OpFlow {
@@ -74,6 +74,12 @@ export interface OpHandler {
   abort(error: Error): void;
   /** The operation reached the head of the pipeline: the server is running it now. */
   started?: () => void;
+  /**
+   * An ErrorResponse of the operation arrived (after `message` got it);
+   * its ReadyForQuery follows. Lets a caller act at once, before the
+   * server's rollback and ReadyForQuery (a cancelled statement fails here).
+   */
+  serverError?: (fields: RawFields) => void;
   /** Called once, when `send` queues the handler, with the operation's flow control. */
   attached?(flow: OpFlow): void;
   /**
@@ -355,11 +361,21 @@ export class Session implements TransportHandler {
         return this.listener.ready();
       case 'KeyDerivationRequest':
         return this.deriveKey(ev);
+      case 'ErrorResponse':
+        return this.serverError(ev);
       case 'Failed':
         return this.end(this.failure(ev.error, transportError));
       default:
         if (this.head < this.inflight.length) this.inflight[this.head].message(ev);
     }
+  }
+
+  /** An operation's ErrorResponse: to its handler, then to its `serverError` hook. */
+  private serverError(msg: Extract<BackendMessage, { type: 'ErrorResponse' }>): void {
+    if (this.head >= this.inflight.length) return;
+    const h = this.inflight[this.head];
+    h.message(msg);
+    h.serverError?.(msg.fields);
   }
 
   /** The error to report: a lost link keeps the socket error as its cause. */

@@ -58,7 +58,7 @@
  */
 import { InterfaceError } from '../errors/base';
 import { databaseErrorFrom, DuplicatePreparedStatement, FeatureNotSupported, InvalidSqlStatementName, SqlSyntaxError } from '../errors/sqlstate.generated';
-import type { BackendMessage, FieldDescription, FormatCode, FrontendMessage, TransactionStatus } from '../protocol/messages';
+import type { BackendMessage, FieldDescription, FormatCode, FrontendMessage, RawFields, TransactionStatus } from '../protocol/messages';
 import { toError } from '../defer/failure';
 import type { Column, QueryResult, RowFactory, RowShape } from './rows';
 import { rowShape } from './rows';
@@ -104,6 +104,8 @@ export interface ExecRequest {
   onRow?: (row: unknown) => void;
   /** Called when an operation of this request reaches the head of the pipeline (it runs now). */
   started?: () => void;
+  /** Called, from inside the read handler, with each ErrorResponse of the request's statement as it arrives (before `done`). */
+  serverError?: (fields: RawFields) => void;
   /** Force the simple Query protocol (no parameters allowed). */
   simple?: boolean;
   /** Types for this request only (a cursor's own registry); the connection's by default. */
@@ -319,8 +321,10 @@ export class Statements {
         req.done(error, result);
       },
     });
-    c.started = req.started;
-    return c;
+    const handler: OpHandler = c;
+    handler.started = req.started;
+    handler.serverError = req.serverError;
+    return handler;
   }
 
   /**

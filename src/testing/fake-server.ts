@@ -98,9 +98,13 @@ export class FakeServer {
     this.up();
   }
 
-  /** The session backends (connections that did not come to cancel), in order. */
+  /**
+   * The session backends, in order: connections that sent a startup packet,
+   * not those that came to cancel nor those that have sent nothing yet (a
+   * driver may open its CancelRequest connection ahead of time).
+   */
   get backends(): FakeBackend[] {
-    return this.connections.filter((b) => b.received[0]?.type !== 'CancelRequest');
+    return this.connections.filter((b) => b.received.length > 0 && b.received[0].type !== 'CancelRequest');
   }
 
   /** The newest session backend. @throws Error when there is none yet. */
