@@ -64,9 +64,12 @@ const IDENTITIES = new Set(['d', 'n', 'f', 'i']);
 interface RelationEntry {
   readonly message: RelationMessage;
   readonly names: readonly string[];
+  /** Whether any column is flagged as part of the replica identity key. */
+  readonly hasKey: boolean;
+  /** The registry version the decoders were built for. */
   version: number;
   text: ValueDecoder[] | undefined;
-  binary: (ValueDecoder | undefined)[] | undefined;
+  binary: ValueDecoder[] | undefined;
 }
 
 /**
@@ -218,7 +221,9 @@ export class PgoutputDecoder {
       replicaIdentity: identity as ReplicaIdentity, columns,
     };
     if (r.remaining === 0) {
-      this.relations.set(relationOid, { message, names: columns.map((c) => c.name), version: -1, text: undefined, binary: undefined });
+      this.relations.set(relationOid, {
+        message, names: columns.map((c) => c.name), hasKey: columns.some((c) => c.isKey), version: this.types.version, text: undefined, binary: undefined,
+      });
     }
     return message;
   }
@@ -436,25 +441,20 @@ export class PgoutputDecoder {
     if (count !== columns.length) {
       throw this.refuse('malformed', `a tuple of ${count} columns for relation ${entry.message.relationOid} of ${columns.length}`);
     }
-    const filter = keyOnly && columns.some((c) => c.isKey);
+    if (entry.version !== this.types.version) this.dropDecoders(entry);
+    const filter = keyOnly && entry.hasKey;
     const row: PgoutputRow = {};
     for (let i = 0; i < count; i++) {
-      const value = this.value(entry, i);
+      const kind = r.u8();
+      let value: unknown;
+      if (kind === 0x74) value = (entry.text ?? this.textDecoders(entry))[i](r.bytes(this.length())); // 't'
+      else if (kind === 0x6e) value = null; // 'n'
+      else if (kind === 0x75) value = UNCHANGED_TOAST; // 'u'
+      else if (kind === 0x62) value = (entry.binary ?? this.binaryDecoders(entry))[i](r.bytes(this.length())); // 'b'
+      else throw this.refuse('malformed', `unknown column kind ${describeTag(String.fromCharCode(kind))}`);
       if (!filter || columns[i].isKey) row[columns[i].name] = value;
     }
     return row;
-  }
-
-  private value(entry: RelationEntry, i: number): unknown {
-    const r = this.reader;
-    const kind = r.u8();
-    switch (kind) {
-      case 0x6e: return null; // 'n'
-      case 0x75: return UNCHANGED_TOAST; // 'u'
-      case 0x74: return this.decoders(entry, false)[i](r.bytes(this.length())); // 't'
-      case 0x62: return this.decoders(entry, true)[i](r.bytes(this.length())); // 'b'
-      default: throw this.refuse('malformed', `unknown column kind ${describeTag(String.fromCharCode(kind))}`);
-    }
   }
 
   private length(): number {
@@ -463,20 +463,19 @@ export class PgoutputDecoder {
     return n;
   }
 
-  /** The per-column decoders of `entry` for one format, built on first use and after a registry change. */
-  private decoders(entry: RelationEntry, binary: boolean): ValueDecoder[] {
-    if (entry.version !== this.types.version) {
-      entry.version = this.types.version;
-      entry.text = undefined;
-      entry.binary = undefined;
-    }
-    const columns = entry.message.columns;
-    if (binary) {
-      entry.binary ??= columns.map((c) => binaryValueDecoder(this.types, c.typeOid));
-      return entry.binary as ValueDecoder[];
-    }
-    entry.text ??= columns.map((c) => this.types.decoder(c.typeOid, 0));
-    return entry.text;
+  /** Forgets the column decoders of `entry` (the registry changed since they were built). */
+  private dropDecoders(entry: RelationEntry): void {
+    entry.version = this.types.version;
+    entry.text = undefined;
+    entry.binary = undefined;
+  }
+
+  private textDecoders(entry: RelationEntry): ValueDecoder[] {
+    return (entry.text = entry.message.columns.map((c) => this.types.decoder(c.typeOid, 0)));
+  }
+
+  private binaryDecoders(entry: RelationEntry): ValueDecoder[] {
+    return (entry.binary = entry.message.columns.map((c) => binaryValueDecoder(this.types, c.typeOid)));
   }
 }
 
