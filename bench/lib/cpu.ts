@@ -40,6 +40,8 @@ export interface ProcStat {
   readonly ppid: number;
   /** utime + stime + cutime + cstime, in ticks. */
   readonly ticks: number;
+  /** cutime + cstime: the ticks of its exited, reaped children. */
+  readonly childTicks: number;
 }
 
 /** Busy ticks from the text of /proc/stat: user + nice + system + irq + softirq + steal of the `cpu` line. */
@@ -59,8 +61,9 @@ export function parseProcStat(text: string): ProcStat | null {
   const f = text.slice(close + 2).trim().split(/\s+/);
   // After "pid (comm) ": state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime cutime cstime
   const ppid = Number(f[1]);
-  const ticks = Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
-  return Number.isFinite(pid) && Number.isFinite(ppid) && Number.isFinite(ticks) ? { pid, ppid, ticks } : null;
+  const childTicks = Number(f[13]) + Number(f[14]);
+  const ticks = Number(f[11]) + Number(f[12]) + childTicks;
+  return Number.isFinite(pid) && Number.isFinite(ppid) && Number.isFinite(ticks) ? { pid, ppid, ticks, childTicks } : null;
 }
 
 /** The summed ticks of every process in the trees under `roots` (each process counted once). */
@@ -139,6 +142,20 @@ export function contentionBetween(a: CpuSnapshot, b: CpuSnapshot, thresholdCpus:
 export function localPostmaster(backendPid: number): number | null {
   try {
     return parseProcStat(fs.readFileSync(`/proc/${backendPid}/stat`, 'utf8'))?.ppid ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * CPU seconds of this process's exited and reaped children so far (cutime +
+ * cstime of /proc/self/stat); null without /proc. The difference across a
+ * child's life is that child's CPU time (W14's pgbench), to 10 ms.
+ */
+export function reapedChildrenCpuSeconds(): number | null {
+  try {
+    const p = parseProcStat(fs.readFileSync('/proc/self/stat', 'utf8'));
+    return p ? p.childTicks / TICKS_PER_SECOND : null;
   } catch {
     return null;
   }

@@ -1,7 +1,205 @@
-/** Placeholder: the workloads of this file land in the next commits. */
+/**
+ * W14: a TPC-B-like transaction (pgbench's built-in `tpcb-like` script)
+ * through a pool of 10, with the pgbench binary on the same server as the
+ * floor.
+ *
+ * Theory of operation. The tables are made once per bench run by
+ * `pgbench -i -s SCALE` (server-side data generation; scale 10 by default:
+ * 1,000,000 accounts, 100 tellers, 10 branches). Each transaction draws
+ * aid, tid, bid and delta as pgbench does, then runs
+ *
+ *     BEGIN;
+ *     UPDATE pgbench_accounts SET abalance = abalance + :delta WHERE aid = :aid;
+ *     SELECT abalance FROM pgbench_accounts WHERE aid = :aid;
+ *     UPDATE pgbench_tellers SET tbalance = tbalance + :delta WHERE tid = :tid;
+ *     UPDATE pgbench_branches SET bbalance = bbalance + :delta WHERE bid = :bid;
+ *     INSERT INTO pgbench_history (tid, bid, aid, delta, mtime) VALUES (...);
+ *     END;
+ *
+ * - tspostgres: `pool.runInteraction(fn)` on a `ConnectionPool` of 10
+ *   (min = max = 10), `cursor.execute` per statement;
+ * - pg: a `Pool` of 10, `pool.connect()`, BEGIN, the statements as named
+ *   (prepared) queries, COMMIT (ROLLBACK on error), `release()`;
+ * - postgres.js: `sql.begin(fn)` with `max: 10`, tagged templates (prepared);
+ * - pgbench (the floor, C and libpq): `-b tpcb-like -M prepared -c 10 -j 2
+ *   -T <seconds> -n`, per-transaction latencies from its `-l` log.
+ *
+ * The drivers run 10 closed loops (lib/loop.ts) for the warm-up plus
+ * BENCH_TPCB_SECONDS; pgbench runs for BENCH_TPCB_SECONDS (it has no
+ * warm-up). Reported: transactions per second, p50/p99 latency per
+ * transaction, and the client's CPU per transaction: the Node process's
+ * `process.cpuUsage()` over the measured window for a driver, pgbench's own
+ * user + system time (this process's reaped-children time across its run)
+ * for pgbench, divided by the transactions of that window.
+ */
+import { execFile } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { promisify } from 'node:util';
+import { Pool } from 'pg';
+import postgres from 'postgres';
 import type { Cluster } from '../../scripts/pg-cluster';
-import type { LoopTiming } from '../lib/loop';
-import type { Workload } from '../lib/result';
-export function tpcbWorkloads(_u: string, _c: Cluster | null, _t: LoopTiming, _s: number, _b?: string): { workloads: Workload[]; skipped: string[] } {
-  return { workloads: [], skipped: [] };
+import { ConnectionPool } from '../../src/index';
+import { reapedChildrenCpuSeconds } from '../lib/cpu';
+import { draw, pgbenchLogLatencies, pgbenchTps, type TpcbDraw } from '../lib/pgbench';
+import type { DriverName } from '../lib/drivers';
+import { closedLoop, type LoopTiming } from '../lib/loop';
+import type { Measurement, Workload } from '../lib/result';
+
+const run = promisify(execFile);
+const CLIENTS = 10;
+
+/** The statements of pgbench's tpcb-like script, $-numbered. */
+const SQL = {
+  updateAccount: 'UPDATE pgbench_accounts SET abalance = abalance + $1 WHERE aid = $2',
+  selectBalance: 'SELECT abalance FROM pgbench_accounts WHERE aid = $1',
+  updateTeller: 'UPDATE pgbench_tellers SET tbalance = tbalance + $1 WHERE tid = $2',
+  updateBranch: 'UPDATE pgbench_branches SET bbalance = bbalance + $1 WHERE bid = $2',
+  insertHistory: 'INSERT INTO pgbench_history (tid, bid, aid, delta, mtime) VALUES ($1, $2, $3, $4, CURRENT_TIMESTAMP)',
+} as const;
+
+/** A driver's pool: `transaction()` runs one TPC-B-like transaction. */
+interface TpcbClient {
+  transaction(d: TpcbDraw): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Ours: ConnectionPool of 10 and runInteraction. */
+async function clientOurs(url: string): Promise<TpcbClient> {
+  const pool = new ConnectionPool({ min: CLIENTS, max: CLIENTS, connect: url });
+  await pool.start();
+  return {
+    transaction: async (d) => {
+      await pool.runInteraction(async (cur) => {
+        await cur.execute(SQL.updateAccount, [d.delta, d.aid]);
+        (await cur.execute(SQL.selectBalance, [d.aid])).fetchone();
+        await cur.execute(SQL.updateTeller, [d.delta, d.tid]);
+        await cur.execute(SQL.updateBranch, [d.delta, d.bid]);
+        await cur.execute(SQL.insertHistory, [d.tid, d.bid, d.aid, d.delta]);
+      });
+    },
+    close: async () => pool.close(),
+  };
+}
+
+/** pg: Pool of 10, BEGIN / named queries / COMMIT on one checked-out client. */
+async function clientPg(url: string): Promise<TpcbClient> {
+  const pool = new Pool({ connectionString: url, max: CLIENTS });
+  pool.on('error', () => undefined);
+  const q = (name: keyof typeof SQL, values: unknown[]) => ({ name: `tpcb_${name}`, text: SQL[name], values });
+  return {
+    transaction: async (d) => {
+      const c = await pool.connect();
+      try {
+        await c.query('BEGIN');
+        await c.query(q('updateAccount', [d.delta, d.aid]));
+        await c.query(q('selectBalance', [d.aid]));
+        await c.query(q('updateTeller', [d.delta, d.tid]));
+        await c.query(q('updateBranch', [d.delta, d.bid]));
+        await c.query(q('insertHistory', [d.tid, d.bid, d.aid, d.delta]));
+        await c.query('COMMIT');
+      } catch (err) {
+        await c.query('ROLLBACK').catch(() => undefined);
+        throw err;
+      } finally {
+        c.release();
+      }
+    },
+    close: () => pool.end(),
+  };
+}
+
+/** postgres.js: `max: 10`, `sql.begin` with tagged templates. */
+async function clientPostgresJs(url: string): Promise<TpcbClient> {
+  const sql = postgres(url, { max: CLIENTS, onnotice: () => undefined });
+  await Promise.all(Array.from({ length: CLIENTS }, () => sql`SELECT 1`));
+  return {
+    transaction: async (d) => {
+      await sql.begin(async (tx) => {
+        await tx`UPDATE pgbench_accounts SET abalance = abalance + ${d.delta} WHERE aid = ${d.aid}`;
+        await tx`SELECT abalance FROM pgbench_accounts WHERE aid = ${d.aid}`;
+        await tx`UPDATE pgbench_tellers SET tbalance = tbalance + ${d.delta} WHERE tid = ${d.tid}`;
+        await tx`UPDATE pgbench_branches SET bbalance = bbalance + ${d.delta} WHERE bid = ${d.bid}`;
+        await tx`INSERT INTO pgbench_history (tid, bid, aid, delta, mtime) VALUES (${d.tid}, ${d.bid}, ${d.aid}, ${d.delta}, CURRENT_TIMESTAMP)`;
+      });
+    },
+    close: () => sql.end({ timeout: 1 }),
+  };
+}
+
+const clients: Record<DriverName, (url: string) => Promise<TpcbClient>> = { tspostgres: clientOurs, pg: clientPg, 'postgres.js': clientPostgresJs };
+
+/** Runs W14 for one driver: 10 closed loops of transactions; CPU counted from the end of the warm-up. */
+async function runDriver(driver: DriverName, url: string, timing: LoopTiming, scale: number): Promise<Measurement> {
+  const client = await clients[driver](url);
+  try {
+    let total = 0;
+    let mark: { cpu: NodeJS.CpuUsage; ops: number } | null = null;
+    const timer = setTimeout(() => void (mark = { cpu: process.cpuUsage(), ops: total }), timing.warmupMs);
+    const r = await closedLoop(async () => {
+      await client.transaction(draw(scale));
+      total++;
+      return 1;
+    }, CLIENTS, timing).finally(() => clearTimeout(timer));
+    const m = mark as { cpu: NodeJS.CpuUsage; ops: number } | null;
+    const cpu = m ? process.cpuUsage(m.cpu) : null;
+    const cpuUsPerTx = cpu && total > m!.ops ? (cpu.user + cpu.system) / (total - m!.ops) : NaN;
+    return {
+      workload: 'W14', driver, unit: 'tps', value: r.opsPerSec, p50Us: r.p50Us, p99Us: r.p99Us,
+      note: `client CPU ${cpuUsPerTx.toFixed(0)} µs/tx, ${r.ops} transactions`, metrics: { cpuUsPerTx, transactions: r.ops },
+    };
+  } finally {
+    await client.close();
+  }
+}
+
+/** Runs the pgbench binary as the floor: tps, latency from its log, its CPU per transaction. */
+async function runPgbench(bin: string, url: string, seconds: number): Promise<Measurement> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-pgbench-'));
+  try {
+    const cpu0 = reapedChildrenCpuSeconds();
+    const args = ['-n', '-b', 'tpcb-like', '-M', 'prepared', '-c', String(CLIENTS), '-j', '2', '-T', String(seconds), '-l', `--log-prefix=${path.join(dir, 'tx')}`, url];
+    const { stdout } = await run(bin, args, { maxBuffer: 1 << 24 });
+    const cpu1 = reapedChildrenCpuSeconds();
+    const lat = pgbenchLogLatencies(fs.readdirSync(dir).map((f) => fs.readFileSync(path.join(dir, f), 'utf8')));
+    const tps = pgbenchTps(stdout);
+    if (!(tps > 0)) throw new Error(`no tps in pgbench's output: ${stdout.slice(-300)}`);
+    const cpuUsPerTx = cpu0 !== null && cpu1 !== null && lat.count > 0 ? ((cpu1 - cpu0) * 1e6) / lat.count : NaN;
+    return {
+      workload: 'W14', driver: 'pgbench', unit: 'tps', value: tps, p50Us: lat.p50Us, p99Us: lat.p99Us,
+      note: `client CPU ${cpuUsPerTx.toFixed(0)} µs/tx (pgbench's user + system time, 10 ms ticks), ${lat.count} transactions`,
+      metrics: { cpuUsPerTx, transactions: lat.count },
+    };
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The pgbench binary: BENCH_PGBENCH, else the one beside the server's binaries, else Debian's 15; null if none. */
+export function findPgbench(cluster: Cluster | null, explicit?: string): string | null {
+  const candidates = [explicit, cluster ? path.join(cluster.binDir, 'pgbench') : undefined, '/usr/lib/postgresql/15/bin/pgbench'];
+  for (const c of candidates) if (c && fs.existsSync(c)) return c;
+  return null;
+}
+
+/** W14 bound to a server; skipped when no pgbench binary is found (it also makes the tables). */
+export function tpcbWorkloads(url: string, cluster: Cluster | null, timing: LoopTiming, scale: number, pgbenchPath?: string): { workloads: Workload[]; skipped: string[] } {
+  const bin = findPgbench(cluster, pgbenchPath);
+  if (!bin) return { workloads: [], skipped: ['W14 skipped: no pgbench binary (set BENCH_PGBENCH); it also initialises the tables'] };
+  let init: Promise<void> | null = null;
+  const ready = (): Promise<void> => (init ??= (async () => {
+    const t0 = Date.now();
+    await run(bin, ['-i', '-q', '-s', String(scale), '-I', 'dtGvp', url], { maxBuffer: 1 << 24 });
+    console.log(`  (pgbench -i -s ${scale}: ${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+  })());
+  const seconds = Math.max(1, Math.round(timing.measureMs / 1000));
+  return {
+    workloads: [{
+      id: 'W14', title: `TPC-B-like transaction (pgbench tpcb-like, scale ${scale}), pool of ${CLIENTS}`, repeatable: true,
+      run: async (d) => (await ready(), runDriver(d, url, timing, scale)),
+      floor: { name: 'pgbench', run: async () => (await ready(), runPgbench(bin, url, seconds)) },
+    }],
+    skipped: [],
+  };
 }

@@ -13,15 +13,14 @@ describe('bench CPU contention', () => {
   });
 
   it('reads pid, parent and own plus reaped children\'s ticks, whatever the command name holds', () => {
-    expect(parseProcStat(PID_STAT)).toEqual({ pid: 4242, ppid: 17, ticks: 20 });
+    expect(parseProcStat(PID_STAT)).toEqual({ pid: 4242, ppid: 17, ticks: 20, childTicks: 5 });
     expect(parseProcStat('garbage')).toBeNull();
   });
 
   it('sums the trees under the roots once each, leaving other processes out', () => {
     const procs = [
-      { pid: 1, ppid: 0, ticks: 1000 }, { pid: 10, ppid: 1, ticks: 5 }, { pid: 11, ppid: 10, ticks: 7 },
-      { pid: 12, ppid: 11, ticks: 1 }, { pid: 20, ppid: 1, ticks: 50 }, { pid: 30, ppid: 1, ticks: 100 }, { pid: 31, ppid: 30, ticks: 2 },
-    ];
+      [1, 0, 1000], [10, 1, 5], [11, 10, 7], [12, 11, 1], [20, 1, 50], [30, 1, 100], [31, 30, 2],
+    ].map(([pid, ppid, ticks]) => ({ pid, ppid, ticks, childTicks: 0 }));
     expect(treeTicks(procs, [10])).toBe(13);
     expect(treeTicks(procs, [10, 11, 30])).toBe(115);
     expect(treeTicks(procs, [99])).toBe(0);
