@@ -17,7 +17,7 @@ import { setDefaultReactorFactory } from './connection/default-reactor';
 setDefaultReactorFactory(() => new NodeReactor());
 
 export { Connection } from './rx/connection';
-export type { ConnectionOptions, ConnectionState, DetectorLike } from './connection/connection';
+export type { ConnectionOptions, ConnectionState, DetectorLike, CloseOptions } from './connection/connection';
 export type { QueryOptions, Lease } from './connection/lease';
 export type { CursorFactory, CursorHost } from './connection/cursor';
 export { Cursor } from './connection/cursor';
@@ -75,3 +75,15 @@ export type {
   TruncateMessage, LogicalMessage, StreamStartMessage, StreamStopMessage, StreamCommitMessage, StreamAbortMessage,
   BeginPrepareMessage, PrepareMessage, CommitPreparedMessage, RollbackPreparedMessage, StreamPrepareMessage,
 } from './replication/pgoutput-messages';
+export { ReplicationConnection, ReplicationStream } from './rx/replication';
+export type {
+  ReplicationConnectionOptions, ReplicationConnectOptions, IdentifySystemResult, CreateSlotOptions, CreateSlotResult, ReadSlotResult,
+  TimelineHistoryResult, StartReplicationOptions,
+} from './replication/connection';
+export { ReplicationGap } from './replication/stream';
+export type { ReplicationStreamState, ReplicationStats, FeedbackOptions, StreamTuning, TimelineEnd, MessageConsumer } from './replication/stream';
+export { ReplicationMessage } from './replication/message';
+export { parseLsn, formatLsn, INVALID_LSN, MAX_LSN } from './replication/lsn';
+export type { LsnInput } from './replication/lsn';
+export { parseReplication } from './dsn/replication';
+export type { ReplicationMode } from './dsn/replication';
