@@ -166,6 +166,30 @@ describe('PgoutputDecoder: relations and rows', () => {
   });
 });
 
+describe('binary values without a binary decoder in the registry', () => {
+  it('go through the text decoder registered for their oid, so a user parser still applies', () => {
+    const types = createDefaultRegistry();
+    types.register({ oid: Oid.numeric, arrayOid: 0, name: 'numeric_as_number', parse: (t) => Number(t), serialize: String });
+    // numeric_send of -12.50: 2 digits, weight 0, negative, scale 2: 12 | 5000
+    const bytes = new Uint8Array([0, 2, 0, 0, 0x40, 0, 0, 2, 0, 12, 0x13, 0x88]);
+    expect(binaryValueDecoder(types, Oid.numeric)(bytes)).toBe(-12.5);
+    expect(binaryValueDecoder(createDefaultRegistry(), Oid.numeric)(bytes)).toBe('-12.50');
+  });
+
+  it('money and types the registry does not know come back as a copy of their bytes', () => {
+    const bytes = new Uint8Array([0, 0, 0, 0, 0, 0, 0x30, 0x39]);
+    const money = binaryValueDecoder(createDefaultRegistry(), Oid.money)(bytes);
+    expect(money).toEqual(Buffer.from(bytes));
+    expect(money).not.toBe(bytes);
+    expect(binaryValueDecoder(createDefaultRegistry(), 99999)(bytes)).toEqual(Buffer.from(bytes));
+  });
+
+  it('a value that does not fit its type is a TypeParseError naming the type', () => {
+    expect(() => binaryValueDecoder(createDefaultRegistry(), Oid.date)(new Uint8Array(3))).toThrow(expect.objectContaining({ code: 'ERR_TYPE_PARSE', typeName: 'date' }));
+    expect(() => binaryValueDecoder(createDefaultRegistry(), ArrayOid.int4)(new Uint8Array([0, 0, 0, 1]))).toThrow(expect.objectContaining({ code: 'ERR_TYPE_PARSE', typeName: 'int4[]' }));
+  });
+});
+
 describe('PgoutputDecoder: streamed and two-phase transactions', () => {
   it('reads the xid of data messages between Stream Start and Stream Stop (protocol 2)', () => {
     const d = decoder({ protoVersion: 2 });
