@@ -11,17 +11,28 @@
  * COMMIT or ROLLBACK. User code never runs inside the reactor's read
  * handler: every Deferred fires from `reactor.callSoon`.
  *
+ * Closing. `close()` ends the session at once: work in flight or queued
+ * fails with `ConnectionClosed`. `close({ timeout })` closes gracefully:
+ * from the call on, new work is refused (`ConnectionClosed`; statements of
+ * an interaction, stream or COPY already holding the connection go on),
+ * the work accepted before it runs to its end, and once nothing is queued
+ * or running the session ends politely (Terminate). Should `timeout` ms
+ * pass first, the statement running gets a CancelRequest and the session
+ * is aborted: what is left fails with a `ConnectionClosed` whose `cause`
+ * is a `TimeoutError`. The Deferred of the close fires once the session
+ * has ended, after the Deferreds of the work it ended.
+ *
  * With a DeadConnectionDetector the connection meets it at two calls
  * (`setReconnectable` on every user connect, `callChecking` around every
  * run* call) and offers it three (`reconnect`, `abortSession`, `setState`);
  * the detector learns of lost sessions and user closes from the connection's
  * events, and decides what a lost session means.
  */
-import type { Reactor } from '../../reactor/interfaces';
+import type { DelayedCall, Reactor } from '../../reactor/interfaces';
 import { loadConfig } from '../config';
-import { Deferred, fail, fromPromise } from '../defer';
+import { Deferred, fail, fromPromise, succeed } from '../defer';
 import type { ConnectInput } from '../dsn/params';
-import { AlreadyConnected, ConnectionClosed, InterfaceError } from '../errors/base';
+import { AlreadyConnected, ConnectionClosed, InterfaceError, TimeoutError } from '../errors/base';
 import type { ProtocolVersion } from '../protocol/versions';
 import { TypeRegistry } from '../types/registry';
 import { Sql, toStatement, type Statement } from '../sql/compose';
@@ -42,6 +53,26 @@ import { ConnectionEvents } from './events';
 
 export type { ConnectionState } from './state';
 export type { ConnectionOptions, DetectorLike } from './options';
+
+/** Options of a graceful {@link Connection.close} (and `ConnectionPool.close`). */
+export interface CloseOptions {
+  /**
+   * How long work accepted before the close may take to finish (ms, a
+   * non-negative number; `Infinity`: no limit). When it runs out, what is
+   * left is cancelled and fails with `ConnectionClosed` (`cause`: a `TimeoutError`).
+   */
+  timeout: number;
+}
+
+/** A graceful close under way. */
+interface Closing {
+  readonly d: Deferred<void>;
+  timer: DelayedCall | null;
+  /** The session ended at the deadline, once it was aborted: its end fires `d`. */
+  aborted: Session | null;
+  /** The timeout the error names. */
+  readonly reportedMs: number;
+}
 
 /**
  * An asynchronous PostgreSQL connection with txpostgres' API.
@@ -65,6 +96,9 @@ export class Connection extends ConnectionEvents {
   private live: LiveSession | null = null;
   private input: string | ConnectInput | undefined = undefined;
   private connecting: Deferred<this> | null = null;
+  private closing: Closing | null = null;
+  /** The user closed the connection (and has not connected it again): a detector may no longer revive it. */
+  private userClosed = false;
   private readonly requests: Requests;
 
   constructor(readonly options: ConnectionOptions = {}) {
@@ -125,6 +159,7 @@ export class Connection extends ConnectionEvents {
   connect(input?: string | ConnectInput): Deferred<this> {
     this.detector?.setReconnectable(this, input);
     if (!this.closed || this.connecting !== null) return fail(new AlreadyConnected());
+    this.userClosed = false;
     this.input = input;
     this.states.set('connecting');
     return this.open(true);
@@ -136,19 +171,80 @@ export class Connection extends ConnectionEvents {
    * detector does), and no close.
    */
   reconnect(): Deferred<this> {
+    if (this.userClosed) return this.refuseRevival();
     this.dropSession(new ConnectionClosed(), null);
     return this.open(false);
   }
 
   /**
-   * Closes the connection. Idempotent; anything pending or queued fails with
-   * `ConnectionClosed`. The connection may be connected again later.
+   * Closes the connection at once. Idempotent; anything pending or queued
+   * fails with `ConnectionClosed`. The connection may be connected again later.
    */
-  close(): void {
+  close(): void;
+  /**
+   * Closes the connection gracefully (see the file comment): new work is
+   * refused with `ConnectionClosed` at once; work accepted before the call
+   * may finish for up to `timeout` ms, then what is left is cancelled and
+   * fails with `ConnectionClosed` (`cause`: `TimeoutError`). Fires once the
+   * session has ended. A second graceful close gets the first one's
+   * Deferred; a plain `close()` meanwhile ends everything at once. A bad
+   * `timeout` fails the Deferred with `InterfaceError` (`ERR_INVALID_OPTION`)
+   * and closes nothing.
+   */
+  close(options: CloseOptions): Deferred<void>;
+  close(options?: CloseOptions): void | Deferred<void> {
+    if (options === undefined) return this.closeAtOnce();
+    const timeout = (options as Partial<CloseOptions> | null)?.timeout;
+    if (typeof timeout !== 'number' || !(timeout >= 0)) {
+      return fail(new InterfaceError('close({ timeout }) needs a non-negative number of milliseconds', { code: 'ERR_INVALID_OPTION' }));
+    }
+    return this.closeGracefully(timeout);
+  }
+
+  /**
+   * @internal A graceful close waiting `timeoutMs` (the pool's deadline passes 0),
+   * whose error names `reportedMs`.
+   */
+  closeGracefully(timeoutMs: number, reportedMs = timeoutMs): Deferred<void> {
+    if (this.closing !== null) return this.closing.d;
+    if (this.closed || this.connecting !== null) {
+      this.closeAtOnce();
+      return succeed(undefined);
+    }
+    this.userClosed = true;
+    this.tellClosed(); // a detector stops watching now: nothing it sees from here on is a death to recover from
+    const closing: Closing = { d: new Deferred<void>(() => this.expireClose(closing)), timer: null, aborted: null, reportedMs };
+    this.closing = closing;
+    if (!this.requests.busy) this.closeDrained(closing);
+    else if (timeoutMs === 0) this.expireClose(closing);
+    else if (timeoutMs !== Infinity) closing.timer = this.reactor.callLater(timeoutMs, () => this.expireClose(closing));
+    return closing.d;
+  }
+
+  /**
+   * @internal A detector's state ('dead', 'reconnecting', 'ready') is ignored once the
+   * user closed the connection: work that failed after the close (a graceful
+   * close's last statements) may still look like a death to it.
+   */
+  override setState(state: ConnectionState, reason?: Error): void {
+    if (this.userClosed && state !== 'closed') return;
+    super.setState(state, reason);
+  }
+
+  /** A detector tried to reconnect a connection the user closed: refused, and it is told of the close again (from the reactor) so it stops. */
+  private refuseRevival(): Deferred<this> {
+    this.reactor.callSoon(() => this.userClosed && this.tellClosed());
+    return fail(new ConnectionClosed('the connection was closed by the user; it is not reconnected'));
+  }
+
+  private closeAtOnce(): void {
+    this.userClosed = true;
+    const closing = this.endClosing();
     this.tellClosed();
     this.connecting?.cancel();
     this.dropSession(new ConnectionClosed(), null);
     this.states.set('closed');
+    if (closing !== null) this.reactor.callSoon(() => closing.d.called || closing.d.callback(undefined));
   }
 
   /**
@@ -215,6 +311,7 @@ export class Connection extends ConnectionEvents {
 
   /** @internal The path of cursors, interactions and streams: one statement, queued or on `lease`; fires with the full result. */
   query(sql: string | Sql, params: readonly unknown[], options: QueryOptions, lease: Lease | null): Deferred<QueryResult> {
+    if (lease === null && this.closing !== null) return fail(closingError());
     if (sql instanceof Sql) return this.composed(sql, params, options, lease);
     const rowFactory = options?.rowFactory ? resolveRowFactory(options.rowFactory) : this.rowFactory;
     return this.requests.query(sql, params, options, lease, rowFactory);
@@ -236,6 +333,7 @@ export class Connection extends ConnectionEvents {
 
   /** @internal Takes the connection exclusively (FIFO with other work); fires with the Lease (streams, COPY, interactions). */
   acquire(): Deferred<Lease> {
+    if (this.closing !== null) return fail(closingError());
     return this.requests.acquire();
   }
 
@@ -281,7 +379,9 @@ export class Connection extends ConnectionEvents {
 
   /** A live session ended (server gone, protocol violation). With a detector, the detector decides what it means. */
   private sessionLost(session: Session, error: Error | null): void {
+    if (this.closing !== null && this.closing.aborted === session) return this.closeEnded(this.closing);
     if (this.session !== session) return;
+    if (this.closing !== null) return this.lostWhileClosing(this.closing, error);
     this.live = null;
     this.requests.detach(error ?? new ConnectionClosed(), error);
     if (this.detector === undefined) this.states.set('closed', error ?? undefined);
@@ -303,14 +403,92 @@ export class Connection extends ConnectionEvents {
    */
   private syncBusy(): void {
     const state = this.states.state;
+    if (this.closing !== null) {
+      if (!this.requests.busy) this.reactor.callSoon(() => this.closing?.aborted === null && this.closeDrained(this.closing));
+      return;
+    }
     if (state === 'ready' && this.requests.busy) this.states.set('busy');
     else if (state === 'busy' && !this.requests.busy && !this.closed) this.states.set('ready');
+  }
+
+  // ---------------------------------------------------------------- graceful close
+
+  /** The work of a graceful close has drained (or there was none): the session ends politely. */
+  private closeDrained(closing: Closing): void {
+    if (this.closing !== closing || this.requests.busy) return;
+    this.endClosing();
+    this.dropSession(new ConnectionClosed(), null);
+    this.states.set('closed');
+    this.reactor.callSoon(() => closing.d.called || closing.d.callback(undefined));
+  }
+
+  /**
+   * The timeout of a graceful close ran out (or its Deferred was
+   * cancelled): the running statement gets a CancelRequest, and the session
+   * is aborted, failing what is left with the close's error; the close
+   * fires when the session has ended.
+   */
+  private expireClose(closing: Closing): void {
+    if (this.closing !== closing || closing.aborted !== null) return;
+    closing.timer?.cancel();
+    closing.timer = null;
+    const live = this.live;
+    if (live === null) return this.closeDrained(closing);
+    const reason = new ConnectionClosed(`the connection was closed before this work finished: close({ timeout: ${closing.reportedMs} }) ran out`, {
+      cause: new TimeoutError(closing.reportedMs),
+    });
+    this.cancelRunning(live);
+    closing.aborted = live.session;
+    this.live = null;
+    this.requests.detach(reason, null);
+    this.states.set('closed');
+    live.session.abort(reason);
+  }
+
+  /** The session aborted at the deadline has ended: its work has failed; the close fires after it. */
+  private closeEnded(closing: Closing): void {
+    this.endClosing();
+    this.reactor.callSoon(() => closing.d.called || closing.d.callback(undefined));
+  }
+
+  /** The server or the link ended the session during a graceful close: the close is done, with that error (no reconnection). */
+  private lostWhileClosing(closing: Closing, error: Error | null): void {
+    this.live = null;
+    this.requests.detach(error ?? new ConnectionClosed(), error);
+    this.states.set('closed', error ?? undefined);
+    this.closeEnded(closing);
+  }
+
+  /** Forgets the graceful close under way, if any (its timer cancelled); returns it. */
+  private endClosing(): Closing | null {
+    const closing = this.closing;
+    if (closing === null) return null;
+    closing.timer?.cancel();
+    this.closing = null;
+    return closing;
+  }
+
+  /** Sends a CancelRequest for the statement the session runs now, if any (over a separate connection, never blocking). */
+  private cancelRunning(live: LiveSession): void {
+    const session = live.session;
+    if (session.closed || session.pending === 0 || session.machine.backendKey === undefined) return;
+    const bytes = session.machine.cancelRequest();
+    this.reactor.connect(live.endpoint, {
+      connectionMade: (t) => t.write(bytes),
+      dataReceived: () => undefined,
+      connectionLost: () => undefined,
+    });
   }
 
   /** Runs `fn` under the detector when there is one (txpostgres' `_doit`). */
   private doit<T>(fn: () => Deferred<T>): Deferred<T> {
     return this.detector ? this.detector.callChecking(fn) : fn();
   }
+}
+
+/** The error of a call made while a graceful close is under way. */
+function closingError(): ConnectionClosed {
+  return new ConnectionClosed('the connection is closing: close({ timeout }) accepts no new work');
 }
 
 /** The option types `new Connection(options)` checks. */

@@ -11,6 +11,15 @@
  * cannot be reached (a failed connect fails its request with the connect
  * error itself).
  *
+ * Closing: `close()` refuses new work at once (`PoolClosed`, also for the
+ * requests still waiting for a connection), waits for the operations in
+ * flight however long they take, then closes every member.
+ * `close({ timeout })` waits at most `timeout` ms: then the members still
+ * in use are closed as `Connection.close({ timeout })` closes at its
+ * deadline (the running statement cancelled, what is left failing with
+ * `ConnectionClosed` whose `cause` is a `TimeoutError`), and the pool's
+ * close fires once they have ended.
+ *
  * Health: a connection whose session ends while idle is dropped and
  * replaced (never an unhandled error); a connection that comes back closed,
  * or older than `maxLifetimeMs`, is closed and replaced; connections above
@@ -19,7 +28,7 @@
  * the rotation until it has recovered.
  */
 import type { Reactor } from '../../reactor/interfaces';
-import { Connection, type ConnectionOptions, type DetectorLike } from '../connection/connection';
+import { Connection, type CloseOptions, type ConnectionOptions, type DetectorLike } from '../connection/connection';
 import type { QueryOptions } from '../connection/lease';
 import type { OperationResult, ResultRows } from '../connection/rows';
 import { defaultReactor } from '../connection/default-reactor';
@@ -156,9 +165,20 @@ export class ConnectionPool {
     }) as unknown as Deferred<T>;
   }
 
-  /** Waits for work in flight, then closes every connection. Idempotent. */
-  close(): Deferred<void> {
+  /**
+   * Refuses new work (`PoolClosed`), waits for work in flight, then closes
+   * every connection; fires when done. Idempotent: a later call gets the
+   * first call's Deferred. With `timeout` (ms), work still in flight after
+   * it is cancelled and fails with `ConnectionClosed` (`cause`:
+   * `TimeoutError`); see the file comment. A bad `timeout` fails with
+   * `InterfaceError` (`ERR_INVALID_OPTION`) and closes nothing.
+   */
+  close(options?: CloseOptions): Deferred<void> {
     if (this.closing !== null) return this.closing;
+    const timeout = options === undefined ? Infinity : (options as Partial<CloseOptions> | null)?.timeout;
+    if (typeof timeout !== 'number' || !(timeout >= 0)) {
+      return fail(new InterfaceError('close({ timeout }) needs a non-negative number of milliseconds', { code: 'ERR_INVALID_OPTION' }));
+    }
     this.closed = true;
     this.idleTimer?.cancel();
     for (const w of this.waiters.splice(0)) this.failWaiter(w, new PoolClosed());
@@ -169,8 +189,23 @@ export class ConnectionPool {
       d.callback(undefined);
     };
     if (this.inFlight === 0) finish();
-    else this.drained.push(finish);
+    else {
+      this.drained.push(finish);
+      if (timeout !== Infinity) {
+        const timer = this.reactor.callLater(timeout, () => this.closeInUse(timeout, finish));
+        this.drained.push(() => timer.cancel());
+      }
+    }
     return d;
+  }
+
+  /** The close timeout ran out: members still in use are closed at once (their work fails); then `finish`. */
+  private closeInUse(timeout: number, finish: () => void): void {
+    if (this.drained.length === 0) return; // drained meanwhile
+    this.drained = [];
+    const inUse = [...this.members].filter((m) => !this.idle.includes(m));
+    const closes = inUse.map((m) => m.conn.closeGracefully(0, timeout).addErrback(() => undefined));
+    new DeferredList(closes).addCallback(() => finish());
   }
 
   /** txpostgres' hot swap: adds a connected connection to the pool. */
