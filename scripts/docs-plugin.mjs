@@ -16,8 +16,11 @@
 //    `-2`), so a `page.md#anchor` link that works on GitHub works on the
 //    site, and TypeDoc's own anchor validation checks it. The same rule is
 //    scripts/docs-links.ts' `githubSlug`, used by `npm run docs:check`.
+//    TypeDoc takes a heading's text from its text tokens only, so inline
+//    code in headings is turned into text tokens that still render as
+//    <code>: `## The \`sql\` tag` is #the-sql-tag, as on GitHub.
 import { readFileSync } from 'node:fs';
-import { Converter, KindRouter, ReflectionKind } from 'typedoc';
+import { Application, Converter, KindRouter, ReflectionKind } from 'typedoc';
 
 /** Entry point module names (as TypeDoc derives them) to import specifiers. */
 const MODULE_NAMES = {
@@ -129,8 +132,40 @@ function sortDocuments(project) {
   project.childrenIncludingDocuments?.sort(compare);
 }
 
+/**
+ * A markdown-it core rule: inline code inside a heading becomes a `text`
+ * token (so the heading's text, hence its anchor, includes it) marked to
+ * render as `<code>`.
+ */
+function headingCodeAsText(parser) {
+  parser.core.ruler.push('tspostgres_heading_code', (state) => {
+    state.tokens.forEach((token, i) => {
+      if (token.type !== 'heading_open') return;
+      for (const child of state.tokens[i + 1]?.children ?? []) {
+        if (child.type === 'code_inline') {
+          child.type = 'text';
+          child.meta = { ...child.meta, headingCode: true };
+        }
+      }
+    });
+  });
+  const text = parser.renderer.rules.text;
+  parser.renderer.rules.text = (tokens, idx, options, env, self) => {
+    const token = tokens[idx];
+    if (token.meta?.headingCode) return `<code>${parser.utils.escapeHtml(token.content)}</code>`;
+    return text ? text(tokens, idx, options, env, self) : parser.utils.escapeHtml(token.content);
+  };
+}
+
 /** @param {import('typedoc').Application} app */
 export function load(app) {
+  app.on(Application.EVENT_BOOTSTRAP_END, () => {
+    const previous = app.options.getValue('markdownItLoader');
+    app.options.setValue('markdownItLoader', (parser) => {
+      previous?.(parser);
+      headingCodeAsText(parser);
+    });
+  });
   app.renderer.defineRouter('tspostgres-docs', DocsRouter);
 
   app.converter.on(Converter.EVENT_CREATE_DOCUMENT, (_context, doc) => {
