@@ -34,6 +34,7 @@ import * as path from 'node:path';
 import * as fs from 'node:fs';
 import { Client } from 'pg';
 import { startCluster, type Cluster } from '../scripts/pg-cluster';
+import { parseBenchArgs } from './lib/args';
 import { compareRecords, comparisonText, type ComparableRecord } from './lib/compare';
 import { contentionBetween, localPostmaster, takeSnapshot } from './lib/cpu';
 import { DRIVERS } from './lib/drivers';
@@ -144,20 +145,6 @@ function markdown(env: ReturnType<typeof environment>, ws: Workload[], ms: Measu
   return parts.join('\n\n');
 }
 
-/** `--compare FILE` and `--against FILE` from the command line. */
-function parseArgs(argv: readonly string[]): { compare?: string; against?: string } {
-  const out: { compare?: string; against?: string } = {};
-  for (let i = 0; i < argv.length; i++) {
-    const [flag, inline] = argv[i].split('=', 2) as [string, string | undefined];
-    if (flag !== '--compare' && flag !== '--against') throw new Error(`unknown argument ${argv[i]} (expected --compare FILE [--against FILE])`);
-    const value = inline ?? argv[++i];
-    if (!value) throw new Error(`${flag} needs a file`);
-    out[flag === '--compare' ? 'compare' : 'against'] = path.resolve(value);
-  }
-  if (out.against && !out.compare) throw new Error('--against needs --compare');
-  return out;
-}
-
 /** A result file. */
 function readRecord(file: string): ComparableRecord {
   return JSON.parse(fs.readFileSync(file, 'utf8')) as ComparableRecord;
@@ -171,7 +158,7 @@ function printComparison(beforeFile: string, after: ComparableRecord, afterLabel
 }
 
 async function main(): Promise<void> {
-  const args = parseArgs(process.argv.slice(2));
+  const args = parseBenchArgs(process.argv.slice(2));
   if (args.compare && args.against) {
     printComparison(args.compare, readRecord(args.against), path.relative(ROOT, args.against));
     return;
