@@ -165,6 +165,20 @@ describeServer('pgoutput from a real server', () => {
       }
     });
 
+    it('a publication with a column list (15+): the Relation and the rows hold the published columns only (14 refuses the syntax)', async () => {
+      await conn.runOperation('CREATE TABLE listed (id int PRIMARY KEY, secret text, shown text)');
+      if (version < 150000) {
+        await expect(conn.runOperation('CREATE PUBLICATION p_listed FOR TABLE listed (id, shown)')).rejects.toMatchObject({ code: '42601' });
+        return;
+      }
+      await conn.runOperation('CREATE PUBLICATION p_listed FOR TABLE listed (id, shown)');
+      const slot = await createSlot();
+      await conn.runOperation("INSERT INTO listed VALUES (1, 'hidden', 'visible')");
+      const messages = await peek(slot, { publication_names: 'p_listed' });
+      expect(only(messages, 'relation')[0].columns.map((c) => c.name)).toEqual(['id', 'shown']);
+      expect(only(messages, 'insert')[0]).toMatchObject({ columns: ['id', 'shown'], new: { id: 1, shown: 'visible' } });
+    });
+
     it('a Type message describes a non-built-in column type; its values come as text', async () => {
       await conn.runOperation("CREATE TYPE mood AS ENUM ('sad', 'happy')");
       await conn.runOperation('CREATE TABLE moods (id int PRIMARY KEY, m mood)');
