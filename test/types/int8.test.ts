@@ -76,6 +76,12 @@ describe('the registry option int8', () => {
     expect(() => decode('number', ArrayOid.int8, 0, text('{1,9223372036854775807}'))).toThrow(UnsafeInteger);
   });
 
+  it('int8range bounds are int8 values: they follow the option too', () => {
+    expect(decode('number', Oid.int8range, 0, text('[1,5)'))).toMatchObject({ lower: 1, upper: 5 });
+    expect(decode('string', Oid.int8range, 0, text('[1,5)'))).toMatchObject({ lower: '1', upper: '5' });
+    expect(decode(undefined, Oid.int8range, 0, text('[1,5)'))).toMatchObject({ lower: 1n, upper: 5n });
+  });
+
   it('leaves the other integer types alone', () => {
     const registry = createDefaultRegistry({ int8: 'string' });
     expect(registry.decoder(Oid.int4, 0)(text('7'))).toBe(7);
