@@ -397,6 +397,15 @@ export class ProtocolMachine {
 
   /** Handles one backend message: legality, transitions, then the event. */
   private receive(msg: BackendMessage): void {
+    // A logical walsender may still send what it had decoded after answering our
+    // CopyDone with its own: tolerated (as XLogData/keepalives) until the
+    // START_REPLICATION's CommandComplete.
+    if (msg.type === 'CopyData' && this.streaming && this._state === 'busy') return this.replicationData(msg.data);
+    // A walsender may also end copy-both with CommandComplete and no CopyDone (PostgreSQL 15 does so
+    // for a second logical START_REPLICATION on one session): the copy is over.
+    if (msg.type === 'CommandComplete' && this.streaming && (this._state === 'copyBoth' || this._state === 'copyOut' || this._state === 'copyIn')) {
+      this._state = 'busy';
+    }
     if (!BACKEND_ALLOWED[this._state].has(msg.type)) {
       return this.fail(new ProtocolViolation(`unexpected ${msg.type} from the server in state ${this._state}`));
     }

@@ -154,6 +154,8 @@ export class ReplicationConnection {
   private _kind: 'logical' | 'physical' = 'logical';
   private readonly plugins = new Map<string, string>();
   private readonly streams = new Set<ReplicationStream>();
+  /** Sessions (by walsender pid) that have run a logical START_REPLICATION: PostgreSQL ends a second one at once. */
+  private readonly logicalSessions = new Set<number>();
 
   constructor(readonly options: ReplicationConnectionOptions = {}) {
     checkOptions('ReplicationConnection', options, OPTIONS);
@@ -315,7 +317,7 @@ export class ReplicationConnection {
         const statement: StartReplicationStatement = {
           kind: 'START_REPLICATION', mode: 'logical', slot: o.slot, startLsn: o.startLsn === undefined ? 0n : parseLsn(o.startLsn), options: pluginOptions(o.options),
         };
-        return this.pluginOf(o.slot, o.plugin).addCallback((plugin): StreamSetup => ({
+        return this.freshLogicalSession().addCallback(() => this.pluginOf(o.slot!, o.plugin)).addCallback((plugin): StreamSetup => ({
           statement,
           classify: classifierFor(plugin),
           decodeText: o.decode === undefined ? plugin !== undefined && TEXT_PLUGINS.has(plugin) : o.decode === 'text',
@@ -324,6 +326,21 @@ export class ReplicationConnection {
         return fail(e);
       }
     };
+  }
+
+  /**
+   * A session that has already run a logical START_REPLICATION is replaced
+   * by a new one first: PostgreSQL (15 at least) answers a second one on the
+   * same walsender with CopyBothResponse and then ends it at once.
+   */
+  private freshLogicalSession(): Deferred<unknown> {
+    const pid = this.conn.processId;
+    const used = pid !== undefined && this.logicalSessions.has(pid);
+    const ready = used ? this.doit(() => this.conn.reconnect()) : succeed(null);
+    return ready.addCallback(() => {
+      const now = this.conn.processId;
+      if (now !== undefined) this.logicalSessions.add(now);
+    });
   }
 
   /** The slot's plugin: given, created here, or asked of the server (logical connections run SQL). */

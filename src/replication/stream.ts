@@ -49,7 +49,7 @@ import type { StartReplicationStatement } from '../core/replication';
 import { Deferred, fail, gatherResults, maybeDeferred, succeed } from '../defer';
 import { toError } from '../defer/failure';
 import { reportError } from '../defer/unhandled';
-import { ConnectionClosed, InterfaceError } from '../errors/base';
+import { ConnectionClosed, ConnectionError, InterfaceError } from '../errors/base';
 import { DatabaseError } from '../errors/database';
 import { databaseErrorFrom } from '../errors/sqlstate.generated';
 import { parseLsn, type LsnInput } from '../protocol/lsn';
@@ -656,6 +656,9 @@ export class ReplicationStream implements MessageAcker {
     if (error === null && timeline.length > 0) {
       const [tli, lsn] = timeline[0];
       this._timelineEnd = { nextTimeline: Number(tli), nextStartLsn: lsn === null ? 0n : parseLsn(lsn) };
+    }
+    if (error === null && !this.stopWanted && !this.physical) {
+      error = new ConnectionError('the server ended the logical replication stream without being asked to', { code: 'ERR_REPLICATION_ENDED' });
     }
     this.finish(this.stopWanted ? null : error);
   }

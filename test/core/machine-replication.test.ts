@@ -176,6 +176,9 @@ describe('replication connection: copy-both framing', () => {
     m.receiveData(be({ type: 'XLogData', dataStart: 1n, walEnd: 1n, sendTime: 1n, data: new Uint8Array(0) }, { type: 'CopyDone' }));
     expect(drainTypes(m)).toEqual(['XLogData', 'CopyDone']);
     expect(m.state).toBe('busy');
+    // a logical walsender may send what it had decoded after its CopyDone (seen on PostgreSQL 15): tolerated
+    m.receiveData(be({ type: 'XLogData', dataStart: 2n, walEnd: 2n, sendTime: 1n, data: new Uint8Array(0) }, { type: 'PrimaryKeepalive', walEnd: 2n, sendTime: 2n, replyRequested: false }));
+    expect(drainTypes(m)).toEqual(['XLogData', 'PrimaryKeepalive']);
     m.receiveData(be({ type: 'CommandComplete', tag: 'COPY 0' }, { type: 'ReadyForQuery', status: 'I' }));
     expect(drainTypes(m)).toEqual(['CommandComplete', 'ReadyForQuery']);
     expect(m.state).toBe('ready');
@@ -212,6 +215,14 @@ describe('replication connection: copy-both framing', () => {
     expect(m.replicating).toBe(false);
   });
 
+  test('a walsender that ends copy-both with CommandComplete and no CopyDone ends the copy', () => {
+    const m = streaming();
+    m.receiveData(be({ type: 'CommandComplete', tag: 'START_REPLICATION' }, { type: 'ReadyForQuery', status: 'I' }));
+    expect(drainTypes(m)).toEqual(['CommandComplete', 'ReadyForQuery']);
+    expect(m.state).toBe('ready');
+    expect(m.replicating).toBe(false);
+  });
+
   test('a refused START_REPLICATION (no CopyBothResponse) ends with ReadyForQuery', () => {
     const m = logical();
     m.send(START_LOGICAL);
@@ -220,6 +231,14 @@ describe('replication connection: copy-both framing', () => {
     expect(drainTypes(m)).toEqual(['ErrorResponse', 'ReadyForQuery']);
     expect(m.replicating).toBe(false);
     expect(m.state).toBe('ready');
+  });
+
+  test('CopyData after the copy ended is still a protocol violation outside a replication stream', () => {
+    const m = logical();
+    m.send({ type: 'simpleQuery', sql: 'SELECT 1' });
+    m.dataToSend();
+    m.receiveData(be({ type: 'CopyData', data: Uint8Array.of(0x77) }));
+    expect(drain(m).pop()).toMatchObject({ type: 'Failed', error: { code: 'ERR_PROTOCOL_VIOLATION' } });
   });
 
   test('CopyData outside a replication stream stays CopyData (COPY TO STDOUT on a logical connection)', () => {
