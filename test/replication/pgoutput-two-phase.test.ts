@@ -3,8 +3,9 @@
  * Prepared, Rollback Prepared, Stream Prepare) from a real server, read
  * through the SQL decoding interface. PREPARE TRANSACTION needs
  * `max_prepared_transactions > 0`, which the suite's shared server does not
- * set, so this file starts its own throwaway cluster with it: the newest
- * PostgreSQL major installed here (two-phase decoding in pgoutput needs 15+).
+ * set, so this file starts its own throwaway cluster with it: of the
+ * PG_MAJOR the suite runs on when that is 15 or later (two-phase decoding
+ * in pgoutput needs 15), else of the newest major installed here.
  */
 import { Connection } from '../../src/index';
 import { parseLsn } from '../../src/replication/lsn';
@@ -19,7 +20,9 @@ let cluster: Cluster;
 let conn: Connection;
 
 beforeAll(async () => {
-  const major = availableMajors().filter((m) => m >= 15).pop();
+  const majors = availableMajors().filter((m) => m >= 15);
+  const pinned = Number(process.env.PG_MAJOR);
+  const major = majors.includes(pinned) ? pinned : majors.pop();
   if (major === undefined) throw new Error('no PostgreSQL 15+ server binaries (npm ci installs pg-server-16 to -18)');
   cluster = await startCluster({ binDir: majorBinDir(major) as string, settings: { max_prepared_transactions: '10' }, readyTimeoutMs: 120_000 });
   conn = new Connection();
