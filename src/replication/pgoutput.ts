@@ -29,7 +29,7 @@
  * its type cannot parse throws the registry's `TypeParseError`. Nothing
  * else is ever thrown (a fuzz test holds it to that).
  */
-import { PgError, ProtocolViolation } from '../errors/base';
+import { InterfaceError, PgError, ProtocolViolation } from '../errors/base';
 import type { TypeRegistry } from '../types/registry';
 import { ByteReader } from '../util/bytes';
 import { binaryValueDecoder, type ValueDecoder } from './pgoutput-binary';
@@ -74,8 +74,8 @@ interface RelationEntry {
 
 /**
  * Decodes one pgoutput message per call, keeping the relation cache and the
- * streaming state between calls. Not thread-safe in spirit: feed it the
- * payloads of one stream, in order.
+ * streaming state between calls: use one decoder per stream and feed it the
+ * payloads in order.
  */
 export class PgoutputDecoder {
   /** The protocol version the payloads are read as. */
@@ -89,10 +89,17 @@ export class PgoutputDecoder {
   private lsn = 0n;
   private tag = '';
 
-  /** A decoder whose row values are decoded through `types`. */
+  /**
+   * A decoder whose row values are decoded through `types`.
+   * @throws InterfaceError (`ERR_INVALID_ARGUMENT`) when `protoVersion` is not 1 to 4.
+   */
   constructor(types: TypeRegistry, options: PgoutputDecoderOptions = {}) {
+    const version = options.protoVersion ?? 1;
+    if (![1, 2, 3, 4].includes(version)) {
+      throw new InterfaceError(`pgoutput protoVersion must be 1, 2, 3 or 4, not ${String(version)}`, { code: 'ERR_INVALID_ARGUMENT' });
+    }
     this.types = types;
-    this.protoVersion = options.protoVersion ?? 1;
+    this.protoVersion = version;
     this.binary = options.binary ?? false;
   }
 

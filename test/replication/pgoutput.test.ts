@@ -235,6 +235,15 @@ describe('PgoutputDecoder: streamed and two-phase transactions', () => {
   });
 });
 
+describe('PgoutputDecoder: options', () => {
+  it('refuses a protocol version other than 1 to 4', () => {
+    for (const protoVersion of [0, 5, 2.5]) {
+      expect(() => decoder({ protoVersion } as unknown as PgoutputDecoderOptions)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }));
+    }
+    expect(decoder().protoVersion).toBe(1);
+  });
+});
+
 describe('PgoutputDecoder: malformed input', () => {
   it('refuses an unknown tag and an empty payload', () => {
     const e = refusal(decoder(), new Payload('Z').bytes);
