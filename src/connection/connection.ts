@@ -266,9 +266,9 @@ export class Connection extends ConnectionEvents {
   /**
    * Runs one statement; fires with its rows. Independent calls are pipelined.
    * The rows array also carries, as non-enumerable properties, the
-   * statement's `command` tag, `rowCount`, `columns` and `results` (every
-   * statement's result when a string of several ran; see
-   * `QueryResultInfo` in rows.ts). `R` is an unchecked assertion about the row
+   * statement's `command` tag, `rowCount` and `results` (each statement's
+   * rows, columns, tag and count, several when a string of several ran;
+   * see `QueryResultInfo` in rows.ts). `R` is an unchecked assertion about the row
    * shape: nothing checks the rows against it.
    */
   runQuery<R = Record<string, unknown>>(sql: string | Sql, params: readonly unknown[] = [], options: QueryOptions = {}): Deferred<ResultRows<R>> {

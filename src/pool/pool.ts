@@ -130,7 +130,7 @@ export class ConnectionPool {
     );
   }
 
-  /** Runs one statement on a pooled connection; fires with its rows, carrying `command`, `rowCount`, `columns` and `results` as on a Connection. */
+  /** Runs one statement on a pooled connection; fires with its rows, carrying `command`, `rowCount` and `results` as on a Connection. */
   runQuery<R = Record<string, unknown>>(sql: string | Sql, params: readonly unknown[] = [], options: QueryOptions = {}): Deferred<ResultRows<R>> {
     return this.withConnection((c) => c.runQuery<R>(sql, params, options));
   }

@@ -1,6 +1,6 @@
 /**
  * Results people expect (issue 14), against the real server: `rowCount`,
- * `command`, `columns` and `results` reachable from runQuery's rows and
+ * `command` and `results` (with each statement's columns) reachable from runQuery's rows and
  * runOperation's result, on a Connection and a ConnectionPool, without a
  * cursor; every statement of a multi-statement simple query, including
  * one that fails in the middle; typed rows are an unchecked assertion.
@@ -35,10 +35,11 @@ describe('runQuery: the rows carry command and rowCount', () => {
     expect(rows).toEqual([{ n: 1 }, { n: 2 }, { n: 3 }]);
     expect(rows).toStrictEqual([{ n: 1 }, { n: 2 }, { n: 3 }]);
     expect(info(rows)).toEqual({ command: 'SELECT 3', rowCount: 3, results: 1 });
-    expect(rows.columns?.map((c) => c.name)).toEqual(['n']);
+    expect(rows.results[0].columns?.map((c) => c.name)).toEqual(['n']);
+    expect('columns' in rows).toBe(false);
     expect(Object.keys(rows)).toEqual(['0', '1', '2']);
     expect(JSON.stringify(rows)).toBe('[{"n":1},{"n":2},{"n":3}]');
-    expect(rows.results[0]).toEqual({ rows, columns: rows.columns, command: 'SELECT 3', rowCount: 3 });
+    expect(rows.results[0]).toEqual({ rows, columns: rows.results[0].columns, command: 'SELECT 3', rowCount: 3 });
   });
 
   it('for INSERT, UPDATE and DELETE with parameters (prepared, then cached): the rows affected', async () => {
@@ -46,7 +47,7 @@ describe('runQuery: the rows carry command and rowCount', () => {
       const inserted = await conn.runQuery('INSERT INTO items SELECT g, $1 FROM generate_series(1, 4) g', ['x']);
       expect([...inserted]).toEqual([]);
       expect(info(inserted)).toEqual({ command: 'INSERT 0 4', rowCount: 4, results: 1 });
-      expect(inserted.columns).toBeNull();
+      expect(inserted.results[0].columns).toBeNull();
       const updated = await conn.runQuery('UPDATE items SET name = $1 WHERE id <= $2', ['y', 3]);
       expect(info(updated)).toEqual({ command: 'UPDATE 3', rowCount: 3, results: 1 });
       const deleted = await conn.runQuery('DELETE FROM items WHERE id > $1 RETURNING id', [0]);

@@ -122,8 +122,8 @@ describe('against the server', () => {
     try {
       const first = await conn.runQuery(SQL);
       const cached = await conn.runQuery(SQL);
-      expect(first.columns?.[0].format).toBe(0);
-      expect(cached.columns?.[0].format).toBe(1); // the binary path
+      expect(first.results[0].columns?.[0].format).toBe(0);
+      expect(cached.results[0].columns?.[0].format).toBe(1); // the binary path
       for (const rows of [first, cached]) expect(rows).toEqual([{ max: MAX, neg: -3, arr: [1, null, 2], n: 4 }]);
     } finally {
       conn.close();
