@@ -28,6 +28,8 @@ let db: TestDatabase;
 let conn: Connection;
 let version = 0;
 const slots: string[] = [];
+const testSlots: string[] = [];
+let slotCount = 0;
 const slotPrefix = `tsp_pgo_${process.pid}_${Math.random().toString(36).slice(2, 6)}`;
 
 beforeAll(async () => {
@@ -40,19 +42,31 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  for (const slot of slots) await conn.runOperation('SELECT pg_drop_replication_slot($1)', [slot]).catch(() => undefined);
+  await dropSlots([...testSlots, ...slots]);
   conn?.close();
   await db?.drop();
 }, 60_000);
 
-/** Creates a logical pgoutput slot (dropped in afterAll) and returns its name. */
-async function createSlot(twoPhase = false): Promise<string> {
-  const slot = `${slotPrefix}_${slots.length}`;
-  slots.push(slot);
-  const args = twoPhase ? ', false, true' : '';
-  await conn.runOperation(`SELECT pg_create_logical_replication_slot($1, 'pgoutput'${args})`, [slot]);
+/**
+ * Creates a logical pgoutput slot and returns its name. The server has
+ * few slots (max_replication_slots, 10 by default, shared with other test
+ * files), so a slot made inside a test is dropped after it; one made in a
+ * `beforeAll` (`keep`) in the final afterAll.
+ */
+async function createSlot(keep = false): Promise<string> {
+  const slot = `${slotPrefix}_${slotCount++}`;
+  (keep ? slots : testSlots).push(slot);
+  await conn.runOperation("SELECT pg_create_logical_replication_slot($1, 'pgoutput')", [slot]);
   return slot;
 }
+
+async function dropSlots(names: string[]): Promise<void> {
+  for (const slot of names.splice(0)) await conn.runOperation('SELECT pg_drop_replication_slot($1)', [slot]).catch(() => undefined);
+}
+
+afterEach(async () => {
+  await dropSlots(testSlots);
+});
 
 /** Every message pending in `slot`, decoded (peeked, so the slot keeps them). */
 async function peek(slot: string, options: Record<string, string> = {}, decoderOptions: PgoutputDecoderOptions = {}): Promise<PgoutputMessage[]> {
@@ -358,7 +372,7 @@ describeServer('pgoutput from a real server', () => {
     beforeAll(async () => {
       await conn.runOperation(`CREATE TABLE every_type (id int PRIMARY KEY, ${all.map((c, i) => `c${i} ${c.sqlType}`).join(', ')})`);
       await conn.runOperation('ALTER TABLE every_type REPLICA IDENTITY FULL');
-      slot = await createSlot();
+      slot = await createSlot(true);
       await conn.runOperation(`INSERT INTO every_type VALUES ($1, ${all.map((_c, i) => `$${i + 2}`).join(', ')})`, [1, ...all.map((c) => c.value)]);
       await conn.runOperation('INSERT INTO every_type (id) VALUES (2)');
       [expected] = await conn.runQuery('SELECT * FROM every_type WHERE id = 1');
