@@ -356,6 +356,7 @@ export class ReplicationConnection {
   private streamHost(): StreamHost {
     return {
       reactor: this.reactor,
+      types: this.conn.types,
       resumable: this.detector !== undefined,
       acquire: () => this.doit(() => this.conn.acquire()),
       backoff: () => (this.detector === undefined ? null : this.detector.reconnectionIterator()[Symbol.iterator]()),

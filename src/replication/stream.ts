@@ -56,6 +56,7 @@ import { parseLsn, type LsnInput } from '../protocol/lsn';
 import type { BackendMessage } from '../protocol/messages';
 import { msFromPgTime, pgTimeFromMs } from '../protocol/replication';
 import { HeartbeatTimeout } from '../reconnect/death';
+import type { TypeRegistry } from '../types/registry';
 import { utf8Decode } from '../util/bytes';
 import { AckTracker } from './acks';
 import type { BoundaryClassifier } from './boundaries';
@@ -144,6 +145,8 @@ export interface TimelineEnd {
 /** What the stream needs from its connection. */
 export interface StreamHost {
   readonly reactor: ReactorTime;
+  /** The connection's type registry (pgoutput row values are decoded through it). */
+  readonly types: TypeRegistry;
   /** Takes the connection exclusively (through the detector when there is one). */
   acquire(): Deferred<Lease>;
   /** Whether lost sessions are reconnected (a detector is set). */
@@ -240,6 +243,16 @@ export class ReplicationStream implements MessageAcker {
   /** The slot streamed from, if any (known once the stream has started). */
   get slot(): string | undefined {
     return this.statement?.slot;
+  }
+
+  /** The plugin options START_REPLICATION was sent with (known once the stream has started). */
+  get pluginOptions(): Readonly<Record<string, string | null>> {
+    return this.statement?.options ?? {};
+  }
+
+  /** The connection's type registry. */
+  get types(): TypeRegistry {
+    return this.host.types;
   }
 
   /** For a physical stream ended by the server at the end of its timeline: where the next one starts. */

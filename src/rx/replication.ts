@@ -12,15 +12,32 @@
  * one; `gaps$` emits one {@link ReplicationGap} per outage the stream
  * resumed from. Every value is delivered from the reactor, never from
  * inside the read handler.
+ *
+ * `changes$` decodes a `pgoutput` stream (its `proto_version` and `binary`
+ * options as START_REPLICATION was given them) into typed
+ * {@link PgoutputChange}s, row values through the connection's
+ * TypeRegistry; each carries its `lsn` and an `ack()` that acknowledges the
+ * message it came in. Subscribe before messages flow (right after
+ * `startReplication`): the decoder must see every Relation message. After
+ * an outage the decoder starts afresh (the server describes each relation
+ * again); a payload it cannot decode errors the Observable.
  */
 import { Observable } from 'rxjs';
 import type { Deferred } from '../defer';
 import { ReplicationConnection as DriverReplicationConnection } from '../replication/connection';
 import type { ConnectionState } from '../connection/state';
 import type { ReplicationMessage } from '../replication/message';
+import { PgoutputDecoder, type PgoutputProtoVersion } from '../replication/pgoutput';
+import type { PgoutputMessage } from '../replication/pgoutput-messages';
 import {
   ReplicationStream as DriverReplicationStream, type ReplicationGap, type ReplicationStreamState, type StreamHost, type StreamSetup, type StreamTuning,
 } from '../replication/stream';
+
+/** A decoded pgoutput message with the acknowledgement of the stream message that carried it. */
+export type PgoutputChange = PgoutputMessage & {
+  /** Acknowledges the message that carried this change (and everything before it). */
+  ack(): void;
+};
 
 /** A ReplicationStream with Observables. */
 export class ReplicationStream extends DriverReplicationStream {
@@ -38,6 +55,41 @@ export class ReplicationStream extends DriverReplicationStream {
         offEnd();
       };
     });
+  }
+
+  /** A pgoutput stream's messages, decoded (see the file comment). */
+  get changes$(): Observable<PgoutputChange> {
+    return new Observable<PgoutputChange>((sub) => {
+      let decoder: PgoutputDecoder | null = null;
+      const offGap = this.onGap(() => decoder?.reset());
+      const off = this.onMessage((m) => {
+        if (sub.closed) return;
+        try {
+          decoder ??= this.pgoutputDecoder();
+          const bytes = m.bytes;
+          const change = decoder.decode(bytes, m.dataStart) as PgoutputChange;
+          Object.defineProperty(change, 'ack', { value: () => m.ack(), enumerable: false });
+          sub.next(change);
+        } catch (e) {
+          sub.error(e);
+        }
+      });
+      const offEnd = this.onEnd((error) => {
+        if (error === null) sub.complete();
+        else sub.error(error);
+      });
+      return () => {
+        off();
+        offGap();
+        offEnd();
+      };
+    });
+  }
+
+  private pgoutputDecoder(): PgoutputDecoder {
+    const o = this.pluginOptions;
+    const version = Number(o.proto_version ?? '1') as PgoutputProtoVersion;
+    return new PgoutputDecoder(this.types, { protoVersion: version, binary: /^(true|on|1|yes)$/i.test(o.binary ?? '') });
   }
 
   /** The current state, then every change. */
