@@ -76,6 +76,7 @@ export type {
   BeginPrepareMessage, PrepareMessage, CommitPreparedMessage, RollbackPreparedMessage, StreamPrepareMessage,
 } from './replication/pgoutput-messages';
 export { ReplicationConnection, ReplicationStream } from './rx/replication';
+export type { PgoutputChange } from './rx/replication';
 export type {
   ReplicationConnectionOptions, ReplicationConnectOptions, IdentifySystemResult, CreateSlotOptions, CreateSlotResult, ReadSlotResult,
   TimelineHistoryResult, StartReplicationOptions,
