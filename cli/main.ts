@@ -8,7 +8,8 @@ import { CliUsageError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, scrub, type CliIo } f
 import { listenCommand } from './listen';
 import { notifyCommand } from './notify';
 import { queryCommand } from './query';
-import { replicateCommand, wsProxyCommand } from './ws-proxy';
+import { replicateCommand } from './replicate';
+import { wsProxyCommand } from './ws-proxy';
 
 /** The top-level `--help` text. */
 export const USAGE = `Usage: tspostgres COMMAND [options] [arguments]
@@ -18,7 +19,8 @@ Commands:
   notify CHANNEL [PAYLOAD]   send a notification (payload from stdin when absent)
   listen CHANNEL...          print notifications as JSON lines; reconnects by itself
   ws-proxy --allow HOST:PORT the WebSocket-to-TCP relay (same as tspostgres-ws-proxy)
-  replicate                  not available yet (no replication support): exits 2
+  replicate --slot S --publication P
+                             print a publication's changes as JSON lines (logical replication)
   help                       show this text
 
 Every command takes --help. The connection comes from --dsn, else DATABASE_URL,

@@ -27,8 +27,3 @@ export async function wsProxyCommand(args: readonly string[], io: CliIo): Promis
   await proxy.close();
   return EXIT_OK;
 }
-
-/** `tspostgres replicate`: not available until the driver has replication; a usage error (exit 2). */
-export async function replicateCommand(): Promise<number> {
-  throw new CliUsageError('replicate is not available: this version of tspostgres has no replication support');
-}

@@ -1,4 +1,4 @@
-/** `tspostgres ws-proxy` delegates to the relay's CLI; `replicate` is not available (exit 2). */
+/** `tspostgres ws-proxy` delegates to the relay's CLI. (`replicate` is tested in replicate.test.ts.) */
 import { main } from '../../cli/main';
 import { until } from '../support/until';
 import { fakeIo } from './fake-io';
@@ -24,13 +24,5 @@ describe('tspostgres ws-proxy', () => {
     await until(() => io.out().includes('listening on ws://127.0.0.1:'), 20_000, 'the start line');
     io.abort();
     expect(await exit).toBe(0);
-  });
-});
-
-describe('tspostgres replicate', () => {
-  it('says it is not available and exits 2', async () => {
-    const io = fakeIo();
-    expect(await main(['replicate'], io)).toBe(2);
-    expect(io.err()).toMatch(/replicate is not available/);
   });
 });
