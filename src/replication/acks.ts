@@ -128,6 +128,11 @@ export class AckTracker {
     return this.ackedInTransaction;
   }
 
+  /** Whether a message is a session's description (pgoutput Relation/Type): never skipped on resume (see `boundaries.ts`). */
+  isMeta(payload: Uint8Array | string): boolean {
+    return this.classify !== null && this.classify(payload).kind === 'meta';
+  }
+
   private settle(m: Delivered): void {
     this._ackedSeq = m.seq;
     this.pendingBytes -= m.size;
@@ -145,6 +150,8 @@ export class AckTracker {
         this.inTransaction = false;
         this.ackedInTransaction = 0;
         return this.advance(m.dataStart);
+      case 'meta':
+        return;
       case 'standalone':
         if (!this.inTransaction) this.advance(m.dataStart);
         return;

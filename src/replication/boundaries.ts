@@ -23,6 +23,13 @@ export type Boundary =
   | { kind: 'inside' }
   /** Outside any transaction (a non-transactional logical message): a safe point of its own. */
   | { kind: 'standalone' }
+  /**
+   * Not a change: a description the server sends once per session before
+   * first use (pgoutput's Relation and Type). A resumed session sends it
+   * again where the old one did not, so it is never counted as acknowledged
+   * nor skipped on resume.
+   */
+  | { kind: 'meta' }
   /** A piece of a streamed in-progress transaction; `closes`: it commits or aborts transaction `xid`. */
   | { kind: 'streamed'; xid: number | null; closes: boolean };
 
@@ -33,6 +40,7 @@ const INSIDE: Boundary = { kind: 'inside' };
 const BEGIN: Boundary = { kind: 'begin' };
 const END: Boundary = { kind: 'end' };
 const STANDALONE: Boundary = { kind: 'standalone' };
+const META: Boundary = { kind: 'meta' };
 
 /** The classifier of a plugin, or null when we do not know its output. */
 export function classifierFor(plugin: string | undefined): BoundaryClassifier | null {
@@ -60,6 +68,9 @@ function pgoutput(payload: Uint8Array | string): Boundary {
     case 0x41: // A Stream Abort: Int32 xid
     case 0x70: // p Stream Prepare: Int8 flags, Int64, Int64, Int64, Int32 xid ... (xid at 25)
       return { kind: 'streamed', xid: xidAt(b, b[0] === 0x70 ? 25 : 1), closes: true };
+    case 0x52: // R Relation
+    case 0x59: // Y Type
+      return META;
     case 0x4d: // M Message: [Int32 xid when streamed] Int8 flags (1 = transactional) ...
       return (b[1] & 1) === 0 && b.length > 1 ? STANDALONE : INSIDE;
     default:

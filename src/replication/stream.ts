@@ -518,7 +518,7 @@ export class ReplicationStream implements MessageAcker {
     const end = this.physical ? dataStart + BigInt(data.length) : dataStart;
     if (end > this.stats_.receivedLsn) this.stats_.receivedLsn = end;
     if (this.stopWanted) return;
-    if (this.skip > 0) {
+    if (this.skip > 0 && !this.acks.isMeta(data)) {
       this.skip--; // acknowledged before the outage: sent again by the server, not delivered again
       return;
     }
