@@ -310,6 +310,26 @@ export class ReplicationStream implements MessageAcker {
   }
 
   /**
+   * Sends hot standby feedback now (a physical standby's oldest xmin, so the
+   * primary keeps the rows its queries still need; 0 = none). Only while
+   * streaming: returns false (nothing sent) otherwise. Transaction ids are
+   * integers from 0 to 2^32-1 (`InterfaceError` otherwise, nothing sent).
+   */
+  sendHotStandbyFeedback(feedback: { xmin?: number; xminEpoch?: number; catalogXmin?: number; catalogXminEpoch?: number }): boolean {
+    const lease = this.lease;
+    if (lease === null || (this._state !== 'streaming' && this._state !== 'paused')) return false;
+    lease.send({
+      type: 'hotStandbyFeedback',
+      sendTime: pgTimeFromMs(this.t.wallClock()),
+      xmin: feedback.xmin ?? 0,
+      xminEpoch: feedback.xminEpoch ?? 0,
+      catalogXmin: feedback.catalogXmin ?? 0,
+      catalogXminEpoch: feedback.catalogXminEpoch ?? 0,
+    });
+    return true;
+  }
+
+  /**
    * Calls `consumer` with each message in order, waiting for the Deferred or
    * Promise it returns before the next one (psycopg2's `consume_stream`).
    * Fires when the stream stops; fails with the stream's error, or with the

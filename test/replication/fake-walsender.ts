@@ -6,7 +6,7 @@
  * CopyDone. Each backend of the server is one walsender session.
  */
 import type { VirtualReactor } from '../../reactor/virtual/virtual';
-import { decodeReplicationFrontend, type StandbyStatusUpdate } from '../../src/protocol/replication';
+import { decodeReplicationFrontend, type HotStandbyFeedback, type StandbyStatusUpdate } from '../../src/protocol/replication';
 import type { RawFields } from '../../src/protocol/messages';
 import { FakeServer, type FakeBackend } from '../../src/testing';
 
@@ -17,6 +17,10 @@ export interface Walsender {
   started: string | null;
   streaming: boolean;
   statuses: Array<StandbyStatusUpdate & { at: number }>;
+  /** Hot standby feedback received. */
+  feedback: HotStandbyFeedback[];
+  /** Set by `endTimeline`: the next timeline, answered after the client's CopyDone. */
+  nextTimeline: [string, string] | null;
 }
 
 /** A fake server of walsenders. `refuseStart` answers the next START_REPLICATION with an error instead. */
@@ -53,8 +57,14 @@ export class FakeWalsenders {
     return commit;
   }
 
+  /** Ends the current physical stream at the end of its timeline: CopyDone now, the next timeline after the client's CopyDone. */
+  endTimeline(next: number, startLsn: string): void {
+    this.current.nextTimeline = [String(next), startLsn];
+    this.current.backend.send({ type: 'CopyDone' });
+  }
+
   private attach(backend: FakeBackend): void {
-    const w: Walsender = { backend, started: null, streaming: false, statuses: [] };
+    const w: Walsender = { backend, started: null, streaming: false, statuses: [], feedback: [], nextTimeline: null };
     this.sessions.push(w);
     backend.onMessage('Query', (m, be) => {
       if (m.sql === 'IDENTIFY_SYSTEM') {
@@ -72,9 +82,23 @@ export class FakeWalsenders {
     backend.onMessage('CopyData', (m) => {
       const msg = decodeReplicationFrontend(m.data);
       if (msg.type === 'StandbyStatusUpdate') w.statuses.push({ ...msg, at: this.reactor.now() });
+      else w.feedback.push(msg);
     });
     backend.onMessage('CopyDone', (_m, be) => {
       w.streaming = false;
+      if (w.nextTimeline !== null) {
+        const enc = new TextEncoder();
+        return be.send(
+          { type: 'RowDescription', fields: [
+            { name: 'next_tli', tableOid: 0, columnAttr: 0, typeOid: 20, typeSize: 8, typeModifier: -1, format: 0 },
+            { name: 'next_tli_startpos', tableOid: 0, columnAttr: 0, typeOid: 25, typeSize: -1, typeModifier: -1, format: 0 },
+          ] },
+          { type: 'DataRow', fields: w.nextTimeline.map((v) => enc.encode(v)) },
+          { type: 'CommandComplete', tag: 'SELECT' },
+          { type: 'CommandComplete', tag: 'START_STREAMING' },
+          { type: 'ReadyForQuery', status: 'I' },
+        );
+      }
       be.send({ type: 'CopyDone' }, { type: 'CommandComplete', tag: 'COPY 0' }, { type: 'CommandComplete', tag: 'START_STREAMING' }, { type: 'ReadyForQuery', status: 'I' });
     });
   }

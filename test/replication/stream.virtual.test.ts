@@ -259,3 +259,71 @@ describe('stop', () => {
     w.repl.close();
   });
 });
+
+describe('physical streams', () => {
+  it('end at the end of their timeline: our CopyDone answers the server\'s, and timelineEnd names the next timeline', async () => {
+    const w = await world();
+    const stream = w.repl.startReplication({ physical: true, wallClock: () => WALL });
+    await settle(w.reactor, () => stream.state === 'streaming');
+    expect(w.fake.current.started).toBe('START_REPLICATION PHYSICAL 0/1000 TIMELINE 1'); // IDENTIFY_SYSTEM's position and timeline
+    const got = collect(stream);
+    w.fake.current.backend.send({ type: 'XLogData', dataStart: 0x1000n, walEnd: 0x1100n, sendTime: 1n, data: new Uint8Array(0x100) });
+    await settle(w.reactor);
+    got[0].ack();
+    expect(stream.stats.ackedLsn).toBe(0x1100n);
+    expect(stream.sendHotStandbyFeedback({ xmin: 1234, xminEpoch: 1 })).toBe(true);
+    await settle(w.reactor);
+    expect(w.fake.current.feedback).toEqual([{ type: 'HotStandbyFeedback', sendTime: pgTimeFromMs(WALL), xmin: 1234, xminEpoch: 1, catalogXmin: 0, catalogXminEpoch: 0 }]);
+    w.fake.endTimeline(2, '0/3000000');
+    await settle(w.reactor, () => stream.state === 'stopped');
+    expect(stream.timelineEnd).toEqual({ nextTimeline: 2, nextStartLsn: 0x3000000n });
+    expect(w.fake.current.backend.receivedTypes().slice(-1)).toEqual(['CopyDone']);
+    expect(stream.sendHotStandbyFeedback({ xmin: 1 })).toBe(false);
+    const id = w.repl.identifySystem();
+    await settle(w.reactor, id);
+    expect((await id).timeline).toBe(1);
+    w.repl.close();
+  });
+
+  it('refuse plugin options, and a logical stream without a slot fails', async () => {
+    const w = await world();
+    const ends: Array<Error | null> = [];
+    w.repl.startReplication({ physical: true, options: { a: 'b' } }).onEnd((e) => void ends.push(e));
+    w.repl.startReplication({}).onEnd((e) => void ends.push(e));
+    await settle(w.reactor, () => ends.length === 2);
+    expect(ends.map((e) => e?.message)).toEqual([expect.stringMatching(/logical replication only/), expect.stringMatching(/needs a slot/)]);
+    w.repl.close();
+  });
+});
+
+describe('Observables', () => {
+  it('state$, gaps$ and messages$ of the package class', async () => {
+    const reactor = new VirtualReactor();
+    const detector = new DeadConnectionDetector({ reactor, reconnectionIterator: () => [0, 100] });
+    const fake = new FakeWalsenders(reactor);
+    const repl = new ReplicationConnection({ reactor, env: {}, detector });
+    await settle(reactor, repl.connect(fake.server.dsn));
+    const stream = repl.startReplication({ slot: 's', plugin: 'test_decoding' });
+    const states: string[] = [];
+    const gaps: ReplicationGap[] = [];
+    const texts: string[] = [];
+    let completed = false;
+    stream.state$.subscribe((s) => states.push(s));
+    stream.gaps$.subscribe((g) => gaps.push(g));
+    stream.messages$.subscribe({ next: (m) => { texts.push(m.text); m.ack(); }, complete: () => { completed = true; } });
+    await settle(reactor, () => stream.state === 'streaming');
+    fake.transaction(0x10n, 'x');
+    await settle(reactor);
+    fake.current.backend.kill({ S: 'FATAL', C: '57P01', M: 'terminating connection due to administrator command' });
+    await settle(reactor, () => gaps.length === 1);
+    fake.transaction(0x20n, 'y');
+    await settle(reactor);
+    await settle(reactor, stream.stop());
+    expect(texts).toEqual(['BEGIN', 'table public.t: INSERT: x', 'COMMIT', 'BEGIN', 'table public.t: INSERT: y', 'COMMIT']);
+    expect(states).toEqual(['starting', 'streaming', 'reconnecting', 'streaming', 'stopping', 'stopped']);
+    expect(gaps[0].resumeLsn).toBe(0x12n);
+    expect(fake.current.started).toBe('START_REPLICATION SLOT "s" LOGICAL 0/12');
+    expect(completed).toBe(true);
+    repl.close();
+  });
+});
