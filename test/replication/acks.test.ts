@@ -96,6 +96,15 @@ describe('AckTracker', () => {
     expect(t2.flushLsn).toBe(30n);
   });
 
+  test('pgoutput Relation/Type messages are never counted for the resume skip (a new session sends them again)', () => {
+    const t = new AckTracker(classifierFor('pgoutput'), false);
+    const s = [t.deliver(10n, 1, Uint8Array.of(0x42)), t.deliver(10n, 1, Uint8Array.of(0x52)), t.deliver(11n, 1, Uint8Array.of(0x49))];
+    t.ackSeq(s[2]);
+    expect(t.resume()).toBe(2); // Begin and Insert; not the Relation
+    expect(t.isMeta(Uint8Array.of(0x52))).toBe(true);
+    expect(t.isMeta(Uint8Array.of(0x49))).toBe(false);
+  });
+
   test('an unknown plugin: every acknowledged message moves the position, nothing is skipped', () => {
     const t = new AckTracker(classifierFor('wal2json'), false);
     const s = deliver(t, [10n, '{"change":[]}'], [20n, '{"change":[]}']);
@@ -111,7 +120,7 @@ describe('boundaries', () => {
   test.each([
     [bytes(0x42), 'begin'], [bytes(0x62), 'begin'],
     [bytes(0x43), 'end'], [bytes(0x50), 'end'], [bytes(0x4b), 'end'], [bytes(0x72), 'end'],
-    [bytes(0x49), 'inside'], [bytes(0x55), 'inside'], [bytes(0x52), 'inside'],
+    [bytes(0x49), 'inside'], [bytes(0x55), 'inside'], [bytes(0x52), 'meta'], [bytes(0x59), 'meta'],
     [bytes(0x4d, 0), 'standalone'], [bytes(0x4d, 1), 'inside'],
   ])('pgoutput %p is %s', (payload, kind) => {
     expect(pg(payload).kind).toBe(kind);
