@@ -54,6 +54,7 @@ import { copyWorkloads } from './workloads/copy';
 import { connectWorkloads } from './workloads/connect';
 import { tpcbWorkloads } from './workloads/tpcb';
 import { cancelWorkload } from './workloads/cancel';
+import { replicationWorkload } from './workloads/replication';
 
 process.noDeprecation = true; // pg warns on every queued query in W2b; that queueing is what we measure
 
@@ -179,7 +180,8 @@ async function main(): Promise<void> {
     console.log(environmentMarkdown(env));
     const all: Workload[] = [...roundTripWorkloads(url, timing), ...batchWorkloads(url, timing, num('BENCH_BATCH_ROWS', 1000)),
       ...copyWorkloads(url, num('BENCH_COPY_IN_ROWS', 100_000), num('BENCH_COPY_OUT_ROWS', 1_000_000)),
-      streamWorkload(url, num('BENCH_STREAM_ROWS', 1_000_000)), notifyWorkload(url, num('BENCH_NOTIFY', 5000)), cancelWorkload(url, num('BENCH_CANCEL', 20))];
+      streamWorkload(url, num('BENCH_STREAM_ROWS', 1_000_000)), notifyWorkload(url, num('BENCH_NOTIFY', 5000)), cancelWorkload(url, num('BENCH_CANCEL', 20)),
+      replicationWorkload(url, num('BENCH_REPLICATION_ROWS', 1_000_000))];
     const skipped: string[] = [];
     const connect = connectWorkloads(cluster, num('BENCH_CONNECTS', 30));
     all.push(...connect.workloads);
