@@ -398,6 +398,10 @@ export class ReplicationStream implements MessageAcker {
     this.stopWanted = true;
     this.buffer.length = 0;
     this.bufferBytes = 0;
+    if (this.readingPaused) {
+      this.readingPaused = false; // the server's end of the copy must be read
+      this.flow?.resumeReading();
+    }
     if (this._state === 'reconnecting') {
       this.finish(null);
     } else if (this._state === 'streaming' || this._state === 'paused') {
@@ -606,7 +610,7 @@ export class ReplicationStream implements MessageAcker {
   /** Pauses or resumes reading by the unacknowledged load (see the file comment). */
   private checkPace(): void {
     const flow = this.flow;
-    if (flow === null || this.lease === null) return;
+    if (flow === null || this.lease === null || this.stopWanted) return;
     const count = this.acks.unacknowledged + this.buffer.length;
     const bytes = this.acks.unacknowledgedBytes + this.bufferBytes;
     if (!this.readingPaused && (count >= this.t.highWaterMark || bytes >= this.t.highWaterBytes)) {

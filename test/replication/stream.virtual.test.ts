@@ -247,6 +247,19 @@ describe('stop', () => {
     w.repl.close();
   });
 
+  it('stops a stream whose reading is paused (the server\'s end of the copy is read)', async () => {
+    const w = await world();
+    const stream = await started(w, { highWaterMark: 2 });
+    collect(stream);
+    for (let i = 0; i < 10; i++) w.fake.xlog(BigInt(0x100 + i), 'table public.t: INSERT: x');
+    await settle(w.reactor);
+    expect(stream.state).toBe('paused');
+    const stopped = stream.stop();
+    await settle(w.reactor, stopped);
+    expect(stream.state).toBe('stopped');
+    w.repl.close();
+  });
+
   it('invalid tuning fails the stream at once', async () => {
     const w = await world();
     const stream = w.repl.startReplication({ slot: 's', plugin: 'test_decoding', highWaterMark: 0 });
