@@ -13,6 +13,7 @@
  */
 import { DeadConnectionDetector, parseLsn, ReplicationConnection, type ReplicationStream } from '../../src/index';
 import { Admin } from '../../scripts/soak/admin';
+import { formatSpread, spread } from '../../scripts/soak/stats';
 import {
   AppliedLog, ChangeWriter, judgeReplication, pgoutputParser, readLedger, REPLICATION_TABLES, SlotSampler, testDecodingParser,
   type ReplicationCounts,
@@ -141,11 +142,10 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
 /** One line of numbers for the test output. */
 export function describeResult(name: string, r: ScenarioResult): string {
   const c = r.counts;
-  const out = r.outageMs.map(Math.round).sort((a, b) => a - b);
-  const med = out.length === 0 ? '-' : out[Math.floor(out.length / 2)];
+  const s = spread(r.outageMs);
   return `${name}: ${c.transactions} transactions / ${c.rows} rows committed; applied ${c.appliedTransactions} / ${c.appliedRows} ` +
     `(dup ${c.duplicates}, lost ${c.lost}, split ${c.split}, out of order ${c.outOfOrder}); deaths ${r.deaths}, gaps ${c.gaps}, resumes ${r.resumes}, ` +
-    `failed attempts ${r.failedAttempts}; outage ms median/max ${med}/${out[out.length - 1] ?? '-'}; ${c.dropped} unacknowledged messages dropped and sent again; ` +
+    `failed attempts ${r.failedAttempts}; outage ms median/max ${formatSpread(s)}; ${c.dropped} unacknowledged messages dropped and sent again; ` +
     `slot sampled ${r.samples} times, ahead ${r.samplesAhead}; writer outcome-unknown ${r.writerUnknown}; ${r.seconds} s`;
 }
 
