@@ -11,6 +11,7 @@ import { FrontendDecoder } from '../../src/protocol/frontend-decode';
 import { decodeReplicationFrontend } from '../../src/protocol/replication';
 import { fromHex } from '../../src/util/bytes';
 import { be, drain, drainTypes, readyMachine, sent } from './machine-helpers';
+import { concat, inputRng, mutate, splitRandomly } from '../support/fuzz';
 
 const logical = (): ProtocolMachine => readyMachine({ startupParameters: { replication: 'database' } });
 const physical = (): ProtocolMachine => readyMachine({ startupParameters: { replication: 'true' } });
@@ -253,5 +254,37 @@ describe('replication connection: copy-both framing', () => {
     const m = physical();
     m.send(START_PHYSICAL);
     expect(frontend(sent(m))).toEqual([{ type: 'Query', sql: 'START_REPLICATION PHYSICAL 0/100' }]);
+  });
+});
+
+describe('replication connection: fuzzed copy-both data', () => {
+  test('mutated XLogData, keepalives and CopyDone never throw: events, or one Failed with a ProtocolViolation', () => {
+    const corpus = [
+      be({ type: 'XLogData', dataStart: 0x100n, walEnd: 0x200n, sendTime: 7n, data: Uint8Array.of(0x42, 1, 2, 3) }),
+      be({ type: 'PrimaryKeepalive', walEnd: 0x200n, sendTime: 8n, replyRequested: true }),
+      be({ type: 'CopyDone' }),
+      be({ type: 'ErrorResponse', fields: { S: 'ERROR', C: 'XX000', M: 'x' } }, { type: 'ReadyForQuery', status: 'I' }),
+    ];
+    for (let i = 0; i < 2_000; i++) {
+      const rand = inputRng(0x5eed, i);
+      const m = streaming();
+      const input = mutate(concat(...corpus.slice(0, 1 + Math.floor(rand() * corpus.length))), rand, corpus);
+      for (const chunk of splitRandomly(input, rand)) m.receiveData(chunk);
+      const events = drain(m);
+      const failed = events.filter((e) => e.type === 'Failed');
+      expect(failed.length).toBeLessThanOrEqual(1);
+      if (failed.length === 1) {
+        expect(events[events.length - 1]).toBe(failed[0]);
+        expect((failed[0] as { error: Error }).error).toBeInstanceOf(Error);
+        expect(m.state).toBe('closed');
+      }
+      // whatever happened, the legal next commands are still refused or accepted cleanly
+      try {
+        m.send(STATUS);
+      } catch (e) {
+        expect(e).toBeInstanceOf(Error);
+        expect((e as { code?: string }).code).toMatch(/^ERR_/);
+      }
+    }
   });
 });
