@@ -6,6 +6,8 @@
  * slot (exit 1) without the password in the message, and the write
  * callback awaited before acknowledging.
  */
+import { spawn } from 'node:child_process';
+import * as path from 'node:path';
 import { main } from '../../cli/main';
 import { writeLine, type ChangeLine } from '../../cli/replicate';
 import { parseLsn } from '../../src/index';
@@ -125,6 +127,31 @@ describeServer('tspostgres replicate', () => {
     again.abort();
     expect(await exit2).toBe(0);
   }, 180_000);
+
+  it('as a process: real stdout (write callbacks), SIGTERM stops it with exit 0 and what it printed is confirmed', async () => {
+    const slot = `${PREFIX}_proc`;
+    const child = spawn(process.execPath, ['-r', './scripts/register-ts.js', 'cli/bin.ts', 'replicate', '--slot', slot, '--publication', 'items_pub', '--create-slot'], {
+      cwd: path.resolve(__dirname, '../..'), env: { PATH: process.env.PATH, DATABASE_URL: db.url() },
+    });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (b: Buffer) => void (out += b.toString()));
+    child.stderr.on('data', (b: Buffer) => void (err += b.toString()));
+    const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    try {
+      await until(() => err.includes('"state":"streaming"') || child.exitCode !== null, 150_000, 'the stream to start');
+      await adminQuery(`INSERT INTO items VALUES (10, 'fig', 3, 1, NULL), (11, 'kiwi', 4, 2, NULL)`, [], db.url());
+      await until(() => out.split('\n').filter(Boolean).length === 2, 30_000, 'two lines');
+      child.kill('SIGTERM');
+      expect(await exit).toBe(0);
+    } finally {
+      child.kill('SIGKILL');
+    }
+    const printed = out.split('\n').filter(Boolean).map((l) => JSON.parse(l) as ChangeLine);
+    expect(printed.map((l) => (l.new as { id: number }).id)).toEqual([10, 11]);
+    expect(err).toContain('"state":"stopped"');
+    expect(await confirmed(slot)).toBeGreaterThanOrEqual(parseLsn(printed[1].commitLsn!));
+  }, 240_000);
 
   it('drops a --temporary slot with the session', async () => {
     const slot = `${PREFIX}_tmp`;
