@@ -8,6 +8,7 @@
  */
 import { spawn } from 'node:child_process';
 import * as path from 'node:path';
+import { startCluster, type Cluster } from '../../scripts/pg-cluster';
 import { main } from '../../cli/main';
 import { writeLine, type ChangeLine } from '../../cli/replicate';
 import { parseLsn } from '../../src/index';
@@ -180,4 +181,38 @@ describeServer('tspostgres replicate', () => {
     expect(io.out()).toBe('');
     expect(io.err()).not.toContain(decodeURIComponent(u.password));
   }, 60_000);
+});
+
+describeServer('tspostgres replicate across a server restart (private cluster)', () => {
+  let cluster: Cluster;
+  let io: FakeIo | undefined;
+
+  beforeAll(async () => {
+    cluster = await startCluster({ readyTimeoutMs: 120_000 });
+    await adminQuery('CREATE TABLE ticks (id int PRIMARY KEY)', [], cluster.url());
+    await adminQuery('CREATE PUBLICATION ticks_pub FOR TABLE ticks', [], cluster.url());
+  }, 180_000);
+  afterAll(async () => {
+    io?.abort();
+    await cluster?.destroy();
+  }, 60_000);
+
+  it('reports the outage and the gap on stderr, resumes, and prints every committed change once, in order', async () => {
+    const url = `${cluster.url()}?sslmode=disable`;
+    io = fakeIo();
+    const exit = main(['replicate', '--dsn', url, '--slot', 'ticks_slot', '--publication', 'ticks_pub', '--create-slot'], io);
+    await until(() => events(io!).some((e) => e.state === 'streaming'), 60_000, 'the stream to start');
+    await adminQuery('INSERT INTO ticks SELECT generate_series(1, 50)', [], url);
+    await until(() => lines(io!).length === 50, 30_000, 'the changes before the restart');
+    await cluster.stop('fast');
+    await until(() => events(io!).some((e) => e.state === 'reconnecting'), 60_000, 'the outage to be noticed');
+    await cluster.start();
+    await adminQuery('INSERT INTO ticks SELECT generate_series(51, 100)', [], url);
+    await until(() => lines(io!).length >= 100, 90_000, 'the changes after the restart');
+    const gap = events(io!).find((e) => e.event === 'gap');
+    expect(gap).toMatchObject({ event: 'gap', from: expect.any(Number), to: expect.any(Number), resumeLsn: expect.stringMatching(/^[0-9A-F]+\/[0-9A-F]+$/), error: expect.any(String) });
+    io.abort();
+    expect(await exit).toBe(0);
+    expect(lines(io).map((l) => (l.new as { id: number }).id)).toEqual(Array.from({ length: 100 }, (_, i) => i + 1));
+  }, 300_000);
 });
