@@ -337,10 +337,7 @@ export class ReplicationConnection {
     const pid = this.conn.processId;
     const used = pid !== undefined && this.logicalSessions.has(pid);
     const ready = used ? this.doit(() => this.conn.reconnect()) : succeed(null);
-    return ready.addCallback(() => {
-      const now = this.conn.processId;
-      if (now !== undefined) this.logicalSessions.add(now);
-    });
+    return ready;
   }
 
   /** The slot's plugin: given, created here, or asked of the server (logical connections run SQL). */
@@ -361,6 +358,10 @@ export class ReplicationConnection {
       acquire: () => this.doit(() => this.conn.acquire()),
       backoff: () => (this.detector === undefined ? null : this.detector.reconnectionIterator()[Symbol.iterator]()),
       abortSession: (error) => this.conn.abortSession(error),
+      logicalStart: () => {
+        const pid = this.conn.processId;
+        if (pid !== undefined) this.logicalSessions.add(pid);
+      },
       onConnectionState: (fn) => this.conn.onStateChange(fn),
     };
   }

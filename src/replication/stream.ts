@@ -155,6 +155,8 @@ export interface StreamHost {
   backoff(): Iterator<number> | null;
   /** Ends the live session at once with `error` (a liveness failure). */
   abortSession(error: Error): void;
+  /** A logical START_REPLICATION is being sent on the current session. */
+  logicalStart(): void;
   /** Calls `fn` on each connection state change; returns the unsubscriber. */
   onConnectionState(fn: (state: ConnectionState, reason?: Error) => void): () => void;
 }
@@ -457,6 +459,7 @@ export class ReplicationStream implements MessageAcker {
     const statement = { ...this.statement!, startLsn: this.resumeLsn() };
     try {
       lease.send({ type: 'replication', statement }, this.handler(lease));
+      if (statement.mode === 'logical') this.host.logicalStart();
     } catch (e) {
       this.lease = null;
       lease.release();
@@ -601,7 +604,7 @@ export class ReplicationStream implements MessageAcker {
         reportError(toError(e), this);
         continue;
       }
-      if (isThenable(result)) waits.push(maybeDeferred(() => result as PromiseLike<unknown>).addErrback(() => undefined));
+      if (isThenable(result)) waits.push(maybeDeferred(() => result as PromiseLike<unknown>).addErrback((e: unknown) => reportError(toError(e), this)));
     }
     this.checkPace();
     return waits.length === 0 ? null : gatherResults(waits);
@@ -676,6 +679,10 @@ export class ReplicationStream implements MessageAcker {
     this.sendStatus(false);
     this.setState('stopping');
     this.statusTimer?.cancel();
+    if (this.t.timeoutMs > 0) {
+      // a server that never ends the copy (a dead link) must not hold stop() for ever
+      this.statusTimer = this.host.reactor.callLater(this.t.timeoutMs, () => this.host.abortSession(new HeartbeatTimeout(this.t.timeoutMs)));
+    }
     try {
       this.lease?.send({ type: 'copyDone' });
     } catch {

@@ -29,11 +29,11 @@ describe('connect', () => {
     ['an object saying replication=true', 'true', 'physical', (dsn) => [{ ...dsn, replication: 'on' }]],
     ['an object saying replication=true, overridden by physical: false', 'database', 'logical', (dsn) => [{ ...dsn, replication: 'true' }, { physical: false }]],
     ['a URI saying replication=yes', 'true', 'physical', (dsn) => [`postgresql://tester:secret@${String(dsn.host)}:${String(dsn.port)}/test?sslmode=disable&replication=yes`]],
-    ['a key=value string', 'database', 'logical', (dsn) => [`host=${String(dsn.host)} port=${String(dsn.port)} user=tester dbname=test sslmode=disable`]],
+    ['a key=value string', 'database', 'logical', (dsn) => [`host=${String(dsn.host)} port=${String(dsn.port)} user=tester password=secret dbname=test sslmode=disable`]],
   ])('%s sends replication=%s (%s)', async (_name, sent, kind, input) => {
     const { reactor, fake, repl } = await setup();
     const [dsn, options] = input(fake.server.dsn as unknown as Record<string, unknown>);
-    await settle(reactor, repl.connect(dsn as never, options));
+    await settle(reactor, repl.connect(dsn as never, options), 1_000);
     expect(startupReplication(fake)).toBe(sent);
     expect(repl.kind).toBe(kind);
     expect(repl.state).toBe('ready');
@@ -53,7 +53,7 @@ describe('streams and commands', () => {
   it('looks the plugin up when not given, and decodes test_decoding as text', async () => {
     const { reactor, fake, repl } = await setup();
     fake.server.answer(/pg_replication_slots/, { fields: ['plugin'], rows: [['test_decoding']] });
-    await settle(reactor, repl.connect(fake.server.dsn));
+    await settle(reactor, repl.connect(fake.server.dsn), 1_000);
     const stream = repl.startReplication({ slot: 'myslot' });
     await settle(reactor, () => stream.state === 'streaming');
     expect(fake.current.backend.receivedOf('Query').map((q) => q.sql)).toEqual([
@@ -70,7 +70,7 @@ describe('streams and commands', () => {
 
   it('commands wait for a running stream; a second logical stream gets a fresh session', async () => {
     const { reactor, fake, repl } = await setup();
-    await settle(reactor, repl.connect(fake.server.dsn));
+    await settle(reactor, repl.connect(fake.server.dsn), 1_000);
     const first = repl.startReplication({ slot: 's', plugin: 'pgoutput' });
     await settle(reactor, () => first.state === 'streaming');
     const id = repl.identifySystem();
@@ -94,7 +94,7 @@ describe('streams and commands', () => {
     const detector = new DeadConnectionDetector({ reactor, reconnectionIterator: () => [1_000] });
     const fake = new FakeWalsenders(reactor);
     const repl = new ReplicationConnection({ reactor, env: {}, detector });
-    await settle(reactor, repl.connect(fake.server.dsn));
+    await settle(reactor, repl.connect(fake.server.dsn), 1_000);
     fake.current.backend.kill({ S: 'FATAL', C: '57P01', M: 'terminating connection due to administrator command' });
     await settle(reactor, () => repl.state === 'reconnecting');
     await expect(repl.identifySystem()).rejects.toMatchObject({ code: 'ERR_CONNECTION_DEAD' });
@@ -108,7 +108,7 @@ describe('streams and commands', () => {
 
   it('close() ends a running stream without error', async () => {
     const { reactor, fake, repl } = await setup();
-    await settle(reactor, repl.connect(fake.server.dsn));
+    await settle(reactor, repl.connect(fake.server.dsn), 1_000);
     const stream = repl.startReplication({ slot: 's', plugin: 'test_decoding' });
     await settle(reactor, () => stream.state === 'streaming');
     let ended: Error | null | undefined;

@@ -26,7 +26,7 @@ async function world(detector?: DeadConnectionDetector): Promise<World> {
   const reactor = new VirtualReactor();
   const fake = new FakeWalsenders(reactor);
   const repl = new ReplicationConnection({ reactor, env: {}, detector });
-  await settle(reactor, repl.connect(fake.server.dsn));
+  await settle(reactor, repl.connect(fake.server.dsn), 1_000);
   return { reactor, fake, repl };
 }
 
@@ -148,7 +148,7 @@ describe('liveness and resume', () => {
     const detector = new DeadConnectionDetector({ reactor, reconnectionIterator: backoff });
     const fake = new FakeWalsenders(reactor);
     const repl = new ReplicationConnection({ reactor, env: {}, detector });
-    await settle(reactor, repl.connect(fake.server.dsn));
+    await settle(reactor, repl.connect(fake.server.dsn), 1_000);
     const w: World = { reactor, fake, repl };
     const stream = await started(w, { statusIntervalMs: 10_000, timeoutMs: 30_000 });
     const got = collect(stream);
@@ -193,7 +193,7 @@ describe('liveness and resume', () => {
     const detector = new DeadConnectionDetector({ reactor, reconnectionIterator: backoff });
     const fake = new FakeWalsenders(reactor);
     const repl = new ReplicationConnection({ reactor, env: {}, detector });
-    await settle(reactor, repl.connect(fake.server.dsn));
+    await settle(reactor, repl.connect(fake.server.dsn), 1_000);
     const stream = await started({ reactor, fake, repl });
     const gaps: ReplicationGap[] = [];
     stream.onGap((g) => void gaps.push(g));
@@ -315,7 +315,7 @@ describe('Observables', () => {
     const detector = new DeadConnectionDetector({ reactor, reconnectionIterator: () => [0, 100] });
     const fake = new FakeWalsenders(reactor);
     const repl = new ReplicationConnection({ reactor, env: {}, detector });
-    await settle(reactor, repl.connect(fake.server.dsn));
+    await settle(reactor, repl.connect(fake.server.dsn), 1_000);
     const stream = repl.startReplication({ slot: 's', plugin: 'test_decoding' });
     const states: string[] = [];
     const gaps: ReplicationGap[] = [];
