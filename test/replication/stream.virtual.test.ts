@@ -260,6 +260,19 @@ describe('stop', () => {
     w.repl.close();
   });
 
+  it('a stop the server never answers (a dead link) ends after timeoutMs', async () => {
+    const w = await world();
+    const stream = await started(w, { timeoutMs: 20_000 });
+    w.reactor.links[0].stall();
+    const stopped = stream.stop();
+    w.reactor.advance(19_999);
+    expect(stream.state).toBe('stopping');
+    w.reactor.advance(1);
+    await settle(w.reactor, stopped);
+    expect(stream.state).toBe('stopped');
+    w.repl.close();
+  });
+
   it('invalid tuning fails the stream at once', async () => {
     const w = await world();
     const stream = w.repl.startReplication({ slot: 's', plugin: 'test_decoding', highWaterMark: 0 });
