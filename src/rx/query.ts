@@ -3,16 +3,19 @@
  * an Observable, streamed through a server-side cursor (see
  * `src/streaming/row-stream.ts`).
  *
- * Pull loop: each batch is emitted synchronously, row by row, and the next
- * FETCH is sent only once the batch has been consumed, so at most
+ * Pull loop: each batch is emitted synchronously, row by row, and the batch
+ * after it is taken only once it has been consumed (the stream fetches one
+ * batch ahead meanwhile, see `prefetch` in row-stream.ts), so at most
  * `batchSize` rows wait on the client:
  * - a synchronous subscriber has consumed the batch when its `next` has
- *   returned for the last row;
+ *   returned for the last row (the batch fetched ahead is decoded only
+ *   after that);
  * - a subscriber that finishes each row asynchronously (`concatMap` to a
  *   Promise, a queue, a worker) says so through `consumed`: an Observable it
  *   drives that emits once per row finished. The next FETCH then waits until
- *   every row emitted so far has been acknowledged. Without `consumed`, such
- *   a subscriber's pending work is not bounded by the stream.
+ *   every row emitted so far has been acknowledged, and nothing is fetched
+ *   ahead (unless `prefetch: 1` is given). Without `consumed`, such a
+ *   subscriber's pending work is not bounded by the stream.
  * Unsubscribing stops the loop, ends the transaction and frees the
  * connection; an error ends the transaction with ROLLBACK and reaches the
  * subscriber. All of it runs on Deferreds fired from the reactor.
@@ -52,7 +55,7 @@ export function query$<R = Record<string, unknown>>(
   options: QueryObservableOptions = {},
 ): Observable<R> {
   return new Observable<R>((sub) => {
-    const rows = new RowStream<R>(conn, sql, params, options);
+    const rows = new RowStream<R>(conn, sql, params, options.consumed ? { prefetch: 0, ...options } : options);
     let emitted = 0;
     let acknowledged = 0;
     let waitingForAcks = false;

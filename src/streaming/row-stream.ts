@@ -6,22 +6,34 @@
  * declares a server-side cursor for the query:
  *
  *     BEGIN; DECLARE tspg_stream NO SCROLL CURSOR FOR <sql>   ($1.. bound out of band)
- *     FETCH FORWARD <batchSize> FROM tspg_stream              (once per batch, on demand)
+ *     FETCH FORWARD <batchSize> FROM tspg_stream              (once per batch, one batch ahead)
  *     COMMIT (or ROLLBACK after an error)                      (closes the cursor, frees the lease)
  *
  * We chose FETCH over a suspended unnamed portal (Execute with a row limit):
  * every FETCH is an ordinary Sync-terminated operation, so it fits the
  * session's one-handler-per-Sync routing, survives between batches without
  * holding a half-finished extended-protocol exchange open, and each batch is
- * a prepared statement reused from the statement cache. The cost is one round
- * trip per batch, which is what a pull-based stream asks for anyway.
+ * a prepared statement reused from the statement cache.
  *
- * Backpressure: the next FETCH is sent only when the consumer asks for the
- * next batch, so at most `batchSize` rows are held in memory on the client,
- * however slow the consumer. `close()` (unsubscribe, `return()`, `destroy()`)
- * ends the transaction and releases the connection; a FETCH in flight is
- * awaited first. The Observable (`src/rx/query.ts`), the Node `Readable` and
- * the async iterator below are three faces of this one mechanism.
+ * Prefetch: a round trip per batch, with the server idle while the consumer
+ * works and the consumer idle while the server produces, would cost most of
+ * a stream's time. So when a full batch is handed to the consumer, the FETCH
+ * of the batch after it is sent at once (`prefetch`, default 1 batch ahead):
+ * the server produces it while the consumer works on this one, and the next
+ * `next()` usually finds it there.
+ *
+ * Backpressure: a FETCH is sent only when the consumer takes a batch (or
+ * asks for one), never because one arrived, so at most `(1 + prefetch) x
+ * batchSize` rows are held on the client however slow the consumer
+ * (`batchSize` with `prefetch: 0`); a synchronous consumer working on a
+ * batch still has at most `batchSize` rows decoded and waiting, since the
+ * batch fetched ahead is decoded only once it returns (with the default
+ * prefetch of 1). A speculative FETCH after the last full batch finds no
+ * rows; that is the price of not waiting to learn that it was the last.
+ * `close()` (unsubscribe, `return()`, `destroy()`) ends the transaction and
+ * releases the connection; the FETCHes in flight are awaited first. The
+ * Observable (`src/rx/query.ts`), the Node `Readable` and the async
+ * iterator below are three faces of this one mechanism.
  *
  * Inside, everything is a Deferred chain fired from the reactor (see
  * `chains.ts`), so a stream runs on a VirtualReactor as it does on Node;
@@ -37,25 +49,38 @@ import { Shared } from './chains';
 
 /** Options of a streamed query. */
 export interface StreamOptions {
-  /** Rows per FETCH (default 1,000). The most rows held on the client at once. */
+  /** Rows per FETCH (default 1,000). */
   batchSize?: number;
   /** Overrides the connection's row factory. */
   rowFactory?: RowFactory | 'object' | 'tuple';
+  /**
+   * Batches fetched ahead of the consumer (default {@link DEFAULT_PREFETCH},
+   * 1): when a full batch is handed out, FETCHes are sent until this many
+   * are ahead, so the server works while the consumer does; 0 fetches only
+   * when asked. At most `(1 + prefetch) x batchSize` rows are held on the
+   * client.
+   */
+  prefetch?: number;
 }
 
 const CURSOR = 'tspg_stream';
+/** Batches fetched ahead of the consumer by default; see the file comment. */
+export const DEFAULT_PREFETCH = 1;
 
 /** A pull-based stream of row batches; see the file comment. */
 export class RowStream<R = Record<string, unknown>> {
   private lease: Lease | null = null;
   /** The outcome of taking the connection and declaring the cursor (once). */
   private opened: Shared<void> | null = null;
-  /** The batch in flight (or the last one). */
-  private current: Shared<R[] | null> | null = null;
+  /** The batch handed out last (or in flight for the consumer). */
+  private current: Shared<R[]> | null = null;
+  /** The batches fetched ahead of the consumer, oldest first, not handed out yet. */
+  private readonly ahead: Array<Shared<R[]>> = [];
   private ownTransaction = false;
   private exhausted = false;
   private closing: Shared<void> | null = null;
   private readonly batchSize: number;
+  private readonly prefetch: number;
 
   /**
    * @param conn the connection (taken exclusively from the first `next()` until `close()`)
@@ -68,6 +93,7 @@ export class RowStream<R = Record<string, unknown>> {
     readonly options: StreamOptions = {},
   ) {
     this.batchSize = Math.max(1, Math.floor(options.batchSize ?? 1000));
+    this.prefetch = Math.max(0, Math.floor(options.prefetch ?? DEFAULT_PREFETCH));
   }
 
   /**
@@ -78,35 +104,51 @@ export class RowStream<R = Record<string, unknown>> {
    * at once; the FETCH in flight still completes.
    */
   next(): Deferred<R[] | null> {
-    if (this.closing !== null || this.exhausted) return succeed(null);
-    this.current = new Shared(this.step());
-    return this.current.get();
+    if (this.closing !== null) return succeed(null);
+    const batch = this.ahead.shift() ?? (this.exhausted ? null : new Shared(this.step()));
+    if (batch === null) return succeed(null);
+    this.current = batch;
+    return batch.get().addCallback((rows) => this.handOut(rows));
   }
 
-  /** Ends the transaction and releases the connection, after a FETCH in flight; idempotent. */
+  /** Ends the transaction and releases the connection, after the FETCHes in flight; idempotent. */
   close(): Deferred<void> {
-    this.closing ??= new Shared(this.settledCurrent().addCallback(() => this.finish('COMMIT')));
+    this.closing ??= new Shared(this.settled(this.current).addCallback(() => this.settledAhead()).addCallback(() => this.finish('COMMIT')));
     return this.closing.get();
   }
 
-  /** Fires (with undefined, whatever its outcome) once the batch in flight has. */
-  private settledCurrent(): Deferred<void> {
-    if (this.current === null) return succeed(undefined);
-    return this.current.get().addBoth((): void => undefined);
+  /**
+   * A batch reaches the consumer: a short one is the last (the stream closes
+   * itself); after a full one, the next is fetched while the consumer works
+   * (see the file comment).
+   */
+  private handOut(rows: R[]): R[] | null {
+    if (rows.length < this.batchSize) {
+      this.exhausted = true;
+      void this.close();
+    } else {
+      while (this.ahead.length < this.prefetch && this.closing === null) this.ahead.push(new Shared(this.step()));
+    }
+    return rows.length === 0 ? null : rows;
   }
 
-  private step(): Deferred<R[] | null> {
+  /** Fires (with undefined) once every batch fetched ahead has (the last one sent is the last to complete). */
+  private settledAhead(): Deferred<void> {
+    return this.settled(this.ahead.length === 0 ? null : this.ahead[this.ahead.length - 1]);
+  }
+
+  /** Fires (with undefined, whatever its outcome) once `batch` has. */
+  private settled(batch: Shared<R[]> | null): Deferred<void> {
+    if (batch === null) return succeed(undefined);
+    return batch.get().addBoth((): void => undefined);
+  }
+
+  /** Opens the stream when needed and fetches one batch (empty once closing); an error rolls back. */
+  private step(): Deferred<R[]> {
     return this.open()
-      .addCallback((): R[] | null | Deferred<R[] | null> => {
-        if (this.closing !== null) return null;
-        return this.run(`FETCH FORWARD ${this.batchSize} FROM ${CURSOR}`, [], this.options.rowFactory).addCallback((result) => {
-          const rows = result.rows as R[];
-          if (rows.length < this.batchSize) {
-            this.exhausted = true;
-            void this.close();
-          }
-          return rows.length === 0 ? null : rows;
-        });
+      .addCallback((): R[] | Deferred<R[]> => {
+        if (this.closing !== null) return [];
+        return this.run(`FETCH FORWARD ${this.batchSize} FROM ${CURSOR}`, [], this.options.rowFactory).addCallback((result) => result.rows as R[]);
       })
       .addErrback((e: Error) => {
         this.exhausted = true;

@@ -67,6 +67,102 @@ describe('RowStream on the reactor', () => {
   });
 });
 
+describe('RowStream prefetch', () => {
+  /** The statements the server ran, by their first word. */
+  const statements = (): string[] => w.server.current.executed.map((c) => c.sql.split(' ')[0]);
+
+  it('sends the FETCH of the next batch when a full batch is handed out, never because one arrived', async () => {
+    const stream = new RowStream<{ n: string }>(w.conn, 'SELECT n FROM t', [], { batchSize: 100 });
+    const first = stream.next();
+    flushUntil(first);
+    expect((await first)!).toHaveLength(100);
+    w.reactor.flush();
+    expect(fetches()).toBe(2); // the second batch is on its way while the consumer works on the first
+    for (let i = 0; i < 5; i++) w.reactor.flush();
+    expect(fetches()).toBe(2); // it arrived, but nobody took it: no third FETCH
+    const second = stream.next();
+    flushUntil(second);
+    expect((await second)!.map((r) => r.n)).toEqual(Array.from({ length: 100 }, (_, i) => String(101 + i)));
+    w.reactor.flush();
+    expect(fetches()).toBe(3);
+    const third = stream.next();
+    flushUntil(third);
+    expect((await third)!).toHaveLength(50);
+    const end = stream.next();
+    flushUntil(end);
+    expect(await end).toBeNull();
+    const closed = stream.close();
+    flushUntil(closed);
+    expect(statements()).toEqual(['BEGIN', 'DECLARE', 'FETCH', 'FETCH', 'FETCH', 'COMMIT']); // the short batch was the last: nothing fetched after it
+    expect(w.conn.transactionStatus).toBe('I');
+  });
+
+  it('with prefetch: 0, fetches only when asked', async () => {
+    const stream = new RowStream<{ n: string }>(w.conn, 'SELECT n FROM t', [], { batchSize: 100, prefetch: 0 });
+    const first = stream.next();
+    flushUntil(first);
+    await first;
+    for (let i = 0; i < 5; i++) w.reactor.flush();
+    expect(fetches()).toBe(1);
+    const closed = stream.close();
+    flushUntil(closed);
+    expect(statements()).toEqual(['BEGIN', 'DECLARE', 'FETCH', 'COMMIT']);
+  });
+
+  it('keeps `prefetch` batches ahead, one speculative FETCH finding no rows after the last full batch', async () => {
+    const stream = new RowStream<{ n: string }>(w.conn, 'SELECT n FROM t', [], { batchSize: 125, prefetch: 2 });
+    const first = stream.next();
+    flushUntil(first);
+    await first;
+    w.reactor.flush();
+    expect(fetches()).toBe(3);
+    const second = stream.next();
+    flushUntil(second);
+    expect((await second)!).toHaveLength(125);
+    const end = stream.next();
+    flushUntil(end);
+    expect(await end).toBeNull();
+    const closed = stream.close();
+    flushUntil(closed);
+    expect(fetches()).toBe(4); // 125 + 125 rows, then two FETCHes past the end
+    expect(statements().at(-1)).toBe('COMMIT');
+    expect(w.conn.transactionStatus).toBe('I');
+  });
+
+  it('closed while a FETCH is ahead: waits for it, then COMMIT, and frees the connection', async () => {
+    const stream = new RowStream<{ n: string }>(w.conn, 'SELECT n FROM t', [], { batchSize: 100 });
+    const first = stream.next();
+    flushUntil(first);
+    await first;
+    const closed = stream.close(); // the second FETCH is in flight
+    flushUntil(closed);
+    expect(closed.called).toBe(true);
+    expect(statements()).toEqual(['BEGIN', 'DECLARE', 'FETCH', 'FETCH', 'COMMIT']);
+    const after = w.conn.runQuery('SELECT n FROM t');
+    flushUntil(after);
+    expect(after.called).toBe(true);
+  });
+
+  it('a FETCH ahead that fails: the error reaches the consumer at the next batch, and the stream rolled back', async () => {
+    let executed = 0;
+    w.server.answer(/^FETCH/, (call) => {
+      if (call.describing) return { fields: ['n'] };
+      if (++executed === 2) return { error: { C: '57014', M: 'canceling statement due to statement timeout' } };
+      return { fields: ['n'], rows: Array.from({ length: 100 }, (_, i) => [String(i + 1)]), tag: 'FETCH 100' };
+    });
+    const stream = new RowStream<{ n: string }>(w.conn, 'SELECT n FROM t', [], { batchSize: 100 });
+    const first = stream.next();
+    flushUntil(first);
+    expect((await first)!).toHaveLength(100);
+    for (let i = 0; i < 5; i++) w.reactor.flush();
+    const second = stream.next();
+    flushUntil(second);
+    expect(await second.then(() => null, (e: unknown) => e)).toMatchObject({ code: '57014' });
+    expect(statements().at(-1)).toBe('ROLLBACK');
+    expect(w.conn.transactionStatus).toBe('I');
+  });
+});
+
 describe('query$ with an asynchronous subscriber', () => {
   it('fetches the next batch only once every row of the last one was acknowledged through consumed', async () => {
     const done$ = new Subject<void>();
