@@ -292,6 +292,8 @@ export interface ReplicationCounts {
   rows: number;
   appliedTransactions: number;
   appliedRows: number;
+  /** Transactions of other sessions with no change of ours (BEGIN, COMMIT): not judged. */
+  empty: number;
   duplicates: number;
   lost: number;
   split: number;
@@ -310,7 +312,16 @@ export function judgeReplication(ledger: readonly LedgerEntry[], log: AppliedLog
   let lastTxn = 0;
   let lastCommit = 0n;
   const byTxn = new Map(ledger.map((l) => [l.txn, l]));
+  let empty = 0;
   for (const t of txns) {
+    if (t.txn === -1 && t.ids.length === 0) {
+      // BEGIN .. COMMIT with no change of ours: another session's transaction with no row change (autovacuum's
+      // ANALYZE updating the catalog, say), which test_decoding shows unless skip-empty-xacts is set
+      empty++;
+      if (t.commit <= lastCommit) violations.push(`an empty transaction (xid ${t.xid}, commit ${formatLsn(t.commit)}) after commit ${formatLsn(lastCommit)}`);
+      lastCommit = t.commit;
+      continue;
+    }
     if (seen.has(t.txn)) {
       duplicates++;
       if (duplicates <= 5) violations.push(`transaction ${t.txn} applied (acknowledged) twice`);
@@ -340,7 +351,7 @@ export function judgeReplication(ledger: readonly LedgerEntry[], log: AppliedLog
   const split = violations.filter((v) => v.startsWith('split')).length;
   return {
     counts: {
-      transactions: ledger.length, rows: ledger.reduce((s, l) => s + l.n, 0), appliedTransactions: txns.length, appliedRows: log.rows,
+      transactions: ledger.length, rows: ledger.reduce((s, l) => s + l.n, 0), appliedTransactions: txns.length - empty, appliedRows: log.rows, empty,
       duplicates, lost: lost.length, split, outOfOrder, gaps: log.gaps.length, dropped: log.dropped,
     },
     violations,
@@ -384,7 +395,7 @@ function groupTransactions(events: readonly ChangeEvent[], violations: string[])
       open.txn = e.txn;
       open.ledger = true;
     } else {
-      if (!open.ledger) split(`COMMIT of xid ${open.xid} at ${formatLsn(e.lsn)} without its ledger row`);
+      if (!open.ledger && open.ids.length > 0) split(`COMMIT of xid ${open.xid} at ${formatLsn(e.lsn)} without its ledger row`);
       open.commit = e.lsn;
       out.push(open);
       open = null;
@@ -401,6 +412,9 @@ function describeIds(ids: number[]): string {
 /** What {@link SlotSampler} saw. */
 export interface SlotSamples {
   samples: number;
+  /** The slot's active_pid at the last sample (null: inactive), and when (Date.now()). */
+  activePid: number | null;
+  sampledAt: number;
   /** Samples with confirmed_flush_lsn ahead of the acknowledged commit. */
   ahead: number;
   violations: string[];
@@ -408,7 +422,7 @@ export interface SlotSamples {
 
 /** Samples the slot's confirmed_flush_lsn until stopped; see the file comment. */
 export class SlotSampler {
-  readonly result: SlotSamples = { samples: 0, ahead: 0, violations: [] };
+  readonly result: SlotSamples = { samples: 0, activePid: null, sampledAt: 0, ahead: 0, violations: [] };
   private stopped = false;
   private readonly loop: Promise<void>;
 
@@ -439,9 +453,14 @@ export class SlotSampler {
   }
 
   private async sample(): Promise<void> {
-    const rows = await this.db.query<{ lsn: string | null }>('SELECT confirmed_flush_lsn::text AS lsn FROM pg_replication_slots WHERE slot_name = $1', [this.slot]);
+    const rows = await this.db.query<{ lsn: string | null; pid: number | null }>(
+      'SELECT confirmed_flush_lsn::text AS lsn, active_pid AS pid FROM pg_replication_slots WHERE slot_name = $1',
+      [this.slot],
+    );
     const bound = maxOf(this.acked(), this.floor); // read after the answer: acknowledgements only grow
     if (rows.length === 0 || rows[0].lsn === null) return;
+    this.result.activePid = rows[0].pid;
+    this.result.sampledAt = Date.now();
     const confirmed = parseLsn(rows[0].lsn);
     this.result.samples++;
     if (confirmed > bound) {

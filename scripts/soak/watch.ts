@@ -16,6 +16,13 @@
 import type { Subscription } from 'rxjs';
 import { NotificationGap, type Connection, type ConnectionState } from '../../src/index';
 
+/** What a watch needs of a connection: a Connection, or a ReplicationConnection (no listen()). */
+export interface WatchedConnection {
+  readonly state: ConnectionState;
+  readonly processId: number | undefined;
+  onStateChange(fn: (state: ConnectionState, reason?: Error) => void): () => void;
+}
+
 /** One death of a watched connection. */
 export interface Death {
   /** Date.now() when the state became 'dead'. */
@@ -52,7 +59,7 @@ export class ConnectionWatch {
    * @param conn the connection
    * @param faultInForce whether the harness has a fault in force now
    */
-  constructor(readonly conn: Connection, private readonly faultInForce: () => boolean) {
+  constructor(readonly conn: WatchedConnection, private readonly faultInForce: () => boolean) {
     this.state = conn.state;
     this.stop.push(conn.onStateChange((s, reason) => this.changed(s, reason)));
   }
@@ -76,7 +83,7 @@ export class ConnectionWatch {
 
   /** Subscribes a gap observer on `channel`: counts gaps and LISTEN confirmations. */
   observeGaps(channel: string): void {
-    const sub: Subscription = this.conn.listen(channel, { onListen: () => this.listenConfirmed() }).subscribe({
+    const sub: Subscription = (this.conn as Connection).listen(channel, { onListen: () => this.listenConfirmed() }).subscribe({
       next: (n) => {
         if (n instanceof NotificationGap) this.gaps++;
       },

@@ -144,7 +144,7 @@ export function describeResult(name: string, r: ScenarioResult): string {
   const c = r.counts;
   const s = spread(r.outageMs);
   return `${name}: ${c.transactions} transactions / ${c.rows} rows committed; applied ${c.appliedTransactions} / ${c.appliedRows} ` +
-    `(dup ${c.duplicates}, lost ${c.lost}, split ${c.split}, out of order ${c.outOfOrder}); deaths ${r.deaths}, gaps ${c.gaps}, resumes ${r.resumes}, ` +
+    `(dup ${c.duplicates}, lost ${c.lost}, split ${c.split}, out of order ${c.outOfOrder}; ${c.empty} empty transactions of other sessions); deaths ${r.deaths}, gaps ${c.gaps}, resumes ${r.resumes}, ` +
     `failed attempts ${r.failedAttempts}; outage ms median/max ${formatSpread(s)}; ${c.dropped} unacknowledged messages dropped and sent again; ` +
     `slot sampled ${r.samples} times, ahead ${r.samplesAhead}; writer outcome-unknown ${r.writerUnknown}; ${r.seconds} s`;
 }

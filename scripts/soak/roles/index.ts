@@ -1,17 +1,10 @@
-/** Every role of the matrix, by name; replication is listed but not built. */
+/** Every role of the matrix, by name. */
 import { listenerRole } from './listener';
 import { pipelineRole } from './pipeline';
 import { poolRole } from './pool';
+import { replicationRole } from './replication';
 import type { Role, RoleName } from './role';
 import { workerRole } from './worker';
-
-/** A replication stream (ReplicationConnection) does not exist in the driver yet: listed, never faked. */
-const replicationRole: Role = {
-  name: 'replication',
-  built: false,
-  description: 'a logical replication stream (ReplicationConnection): not built in the driver yet',
-  start: () => Promise.reject(new Error('the replication role is not built')),
-};
 
 /** Every role, by name. */
 export const ROLES: Readonly<Record<RoleName, Role>> = {
