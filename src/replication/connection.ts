@@ -159,6 +159,9 @@ export class ReplicationConnection {
 
   constructor(readonly options: ReplicationConnectionOptions = {}) {
     checkOptions('ReplicationConnection', options, OPTIONS);
+    if (options.detector?.options?.heartbeat !== undefined) {
+      throw new InterfaceError('a ReplicationConnection\'s detector must not have a heartbeat: a walsender does not run its query (streams check liveness themselves: timeoutMs)', { code: 'ERR_INVALID_ARGUMENT' });
+    }
     this.conn = new Connection({
       reactor: options.reactor, detector: options.detector, types: options.types, crypto: options.crypto, env: options.env,
       connectTimeoutMs: options.connectTimeoutMs, allowCleartextPassword: options.allowCleartextPassword, prepare: false,

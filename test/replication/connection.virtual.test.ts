@@ -40,6 +40,11 @@ describe('connect', () => {
     repl.close();
   });
 
+  it('refuses a detector with a heartbeat (a walsender does not run its query)', () => {
+    const detector = new DeadConnectionDetector({ reactor: new VirtualReactor(), heartbeat: { intervalMs: 1_000, timeoutMs: 500 } });
+    expect(() => new ReplicationConnection({ reactor: new VirtualReactor(), detector })).toThrow(/must not have a heartbeat/);
+  });
+
   it('refuses a bad replication value with a ConfigurationError, nothing sent', async () => {
     const { reactor, fake, repl } = await setup();
     const d = repl.connect({ ...fake.server.dsn, replication: 'sideways' } as never);
