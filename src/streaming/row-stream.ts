@@ -54,7 +54,7 @@ export interface StreamOptions {
   /** Overrides the connection's row factory. */
   rowFactory?: RowFactory | 'object' | 'tuple';
   /**
-   * Batches fetched ahead of the consumer (default {@link DEFAULT_PREFETCH},
+   * Batches fetched ahead of the consumer (default `DEFAULT_PREFETCH`,
    * 1): when a full batch is handed out, FETCHes are sent until this many
    * are ahead, so the server works while the consumer does; 0 fetches only
    * when asked. At most `(1 + prefetch) x batchSize` rows are held on the
