@@ -166,5 +166,7 @@ export function serializeArray(
 
 /** Quotes one element for an array literal, escaping `"` and `\`. */
 export function quoteElement(text: string): string {
+  // most elements (numbers, plain words) have nothing to escape: skip the regex
+  if (text.indexOf('"') === -1 && text.indexOf('\\') === -1) return `"${text}"`;
   return `"${text.replace(/["\\]/g, '\\$&')}"`;
 }

@@ -46,7 +46,11 @@ export function parseBigInt(text: string): bigint {
  * decimal digit strings inside the range.
  */
 export function integerSerializer(typeName: string, min: bigint, max: bigint): (value: unknown) => string {
+  // a safe integer compares exactly against the bounds as numbers (int8's are powers of two, exact too)
+  const minNumber = Number(min);
+  const maxNumber = Number(max);
   return (value) => {
+    if (typeof value === 'number' && Number.isSafeInteger(value) && value >= minNumber && value <= maxNumber) return String(value);
     const n = toBigInt(typeName, value);
     if (n < min || n > max) throw badParam(typeName, value, `out of range [${min}, ${max}]`);
     return n.toString();

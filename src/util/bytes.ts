@@ -20,6 +20,7 @@ const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8');
 const INITIAL_CAPACITY = 1024;
 const ASCII_DECODE_LIMIT = 16; // measured: a JS loop beats TextDecoder below ~16 bytes
+const ASCII_ENCODE_LIMIT = 64; // measured: TextEncoder.encodeInto beats a JS loop above ~64 characters
 
 /** Encodes `s` as UTF-8. */
 export function utf8Encode(s: string): Uint8Array {
@@ -98,6 +99,7 @@ export class ByteWriter {
   string(s: string, forbidNul = false): this {
     const n = s.length;
     this.ensure(n * 3 + 1);
+    if (n > ASCII_ENCODE_LIMIT) return this.stringSlow(s, forbidNul);
     const b = this.buf;
     let p = this.pos;
     for (let i = 0; i < n; i++) {

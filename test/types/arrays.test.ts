@@ -69,6 +69,8 @@ describe('array literal serializer', () => {
   it('quotes every element and escapes quotes and backslashes', () => {
     expect(serializeArray(['a', 'b"c', 'd\\e', '', 'NULL'], asText)).toBe('{"a","b\\"c","d\\\\e","","NULL"}');
     expect(quoteElement('x,y')).toBe('"x,y"');
+    expect(quoteElement('"')).toBe('"\\""');
+    expect(quoteElement('a\\')).toBe('"a\\\\"');
   });
 
   it('writes null and undefined as NULL and nested arrays as dimensions', () => {

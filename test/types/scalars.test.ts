@@ -76,6 +76,14 @@ describe('text serializers', () => {
     expect((error as Error).message).toContain('int4');
   });
 
+  it('serializes numbers at and past the bounds of each integer type as the bigint path does', () => {
+    const int2 = integerSerializer('int2', -32768n, 32767n);
+    expect([int2(-32768), int2(32767), int4(2147483647), int4(-0), int8(Number.MAX_SAFE_INTEGER)]).toEqual(['-32768', '32767', '2147483647', '0', '9007199254740991']);
+    expect(() => int2(32768)).toThrow(/int2.*out of range/);
+    expect(() => int4(-2147483649)).toThrow(/int4.*out of range/);
+    expect(() => int4(Infinity)).toThrow(InterfaceError);
+  });
+
   it('refuses a bigint outside the int8 range and an unsafe integer number', () => {
     expect(() => int8(2n ** 63n)).toThrow(/int8.*out of range/);
     expect(() => int8(2 ** 60)).toThrow(/safe integer/);

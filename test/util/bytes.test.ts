@@ -22,6 +22,16 @@ describe('ByteWriter', () => {
     expect([Array.from(a), Array.from(b)]).toEqual([[1], [2]]);
   });
 
+  test('long strings (past the hand-written loop) are UTF-8 too, and cstring still refuses NUL in them', () => {
+    const ascii = 'a'.repeat(100);
+    const mixed = 'é'.repeat(40) + 'x'.repeat(40);
+    const w = new ByteWriter(1);
+    w.string(ascii).cstring(mixed);
+    expect(Array.from(w.finish())).toEqual([...utf8Encode(ascii), ...utf8Encode(mixed), 0]);
+    expect(() => new ByteWriter().cstring('y'.repeat(100) + '\0')).toThrow(InterfaceError);
+    expect(toHex(new ByteWriter().string('z'.repeat(70) + '\0').finish())).toBe('7a'.repeat(70) + '00');
+  });
+
   test('endMessage() without beginMessage() is an InterfaceError', () => {
     expect(() => new ByteWriter().endMessage()).toThrow(InterfaceError);
   });
