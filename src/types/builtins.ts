@@ -1,17 +1,22 @@
 /**
  * The built-in type records: what `createDefaultRegistry()` registers.
  *
- * Binary results are requested for the types whose binary form is cheaper
- * to decode than their text (fixed-width integers, floats, bool,
- * timestamps: 3-12x faster, bench/decode-types.ts) or much smaller (bytea:
- * half the bytes of hex). uuid has a binary decoder but is requested as
- * text: building the string from 16 bytes costs more than the native UTF-8
- * slice of 36. Parameters are
- * sent as text except bytea, which goes as raw bytes.
+ * Every built-in type except money (whose text depends on lc_monetary) has
+ * a binary reading, giving the value its text parser gives; results ask for
+ * binary only where decoding it is faster (bench/decode-types.ts, table in
+ * docs/guide/performance.md "Formats per type"): integers, floats, bool,
+ * bytea (half the bytes of hex), timestamps, interval, the geometric types,
+ * arrays of those and of text-like types, uuid and jsonb, and ranges of
+ * binary elements. Types whose JS value is their text (numeric, date, time,
+ * timetz, inet, macaddr, text, json, uuid) stay text: the native UTF-8 slice
+ * beats building the string from bytes. Parameters are sent as text except
+ * bytea, which goes as raw bytes.
  */
 import * as s from './scalars';
 import * as b from './binary';
 import * as g from './geometry';
+import * as bt from './binary-text';
+import * as bv from './binary-values';
 import { parseDate, parseTime, parseTimestamp, parseTimestampBinary, serializeDate, serializeTimestamp } from './datetime';
 import { parseInt8, parseInt8BinaryAs } from './int8';
 import { parseInterval, serializeInterval } from './interval';
@@ -31,6 +36,11 @@ function binary(parseBinary: NonNullable<TypeRecord['parseBinary']>): Extra {
   return { parseBinary, binaryResults: true };
 }
 
+/** A binary reading that results do not ask for (text is as fast or faster), kept for arrays/ranges and pgoutput. */
+function reads(parseBinary: NonNullable<TypeRecord['parseBinary']>): Extra {
+  return { parseBinary };
+}
+
 const INT2 = [-32768n, 32767n] as const;
 const INT4 = [-2147483648n, 2147483647n] as const;
 const INT8 = [-9223372036854775808n, 9223372036854775807n] as const;
@@ -43,40 +53,40 @@ const scalars: TypeRecord[] = [
   rec('oid', s.parseNumber, s.integerSerializer('oid', 0n, 4294967295n), binary(b.parseOidBinary)),
   rec('float4', s.parseFloat4Text, s.floatSerializer('float4'), binary(b.parseFloat4Binary)),
   rec('float8', s.parseFloatText, s.floatSerializer('float8'), binary(b.parseFloat8Binary)),
-  rec('numeric', s.parseNumeric, s.serializeNumeric),
+  rec('numeric', s.parseNumeric, s.serializeNumeric, reads(bt.numericText)),
   rec('money', s.parseText, s.textSerializer('money')),
-  rec('text', s.parseText, s.textSerializer('text')),
-  rec('varchar', s.parseText, s.textSerializer('varchar')),
-  rec('bpchar', s.parseText, s.textSerializer('bpchar')),
-  rec('name', s.parseText, s.textSerializer('name')),
-  rec('char', s.parseText, s.textSerializer('char')),
-  rec('xml', s.parseText, s.textSerializer('xml')),
-  rec('jsonpath', s.parseText, s.textSerializer('jsonpath')),
-  rec('bit', s.parseText, s.stringSerializer('bit')),
-  rec('varbit', s.parseText, s.stringSerializer('varbit')),
+  rec('text', s.parseText, s.textSerializer('text'), reads(bv.parseTextBinary)),
+  rec('varchar', s.parseText, s.textSerializer('varchar'), reads(bv.parseTextBinary)),
+  rec('bpchar', s.parseText, s.textSerializer('bpchar'), reads(bv.parseTextBinary)),
+  rec('name', s.parseText, s.textSerializer('name'), reads(bv.parseTextBinary)),
+  rec('char', s.parseText, s.textSerializer('char'), reads(bt.charText)),
+  rec('xml', s.parseText, s.textSerializer('xml'), reads(bv.parseTextBinary)),
+  rec('jsonpath', s.parseText, s.textSerializer('jsonpath'), reads(bv.parseJsonpathBinary)),
+  rec('bit', s.parseText, s.stringSerializer('bit'), reads(bt.bitText)),
+  rec('varbit', s.parseText, s.stringSerializer('varbit'), reads(bt.bitText)),
   rec('bytea', s.parseBytea, s.serializeBytea, {
     ...binary(b.parseByteaBinary), serializeBinary: b.serializeByteaBinary, binaryParams: true,
   }),
-  rec('json', s.parseJson, s.serializeJson),
-  rec('jsonb', s.parseJson, s.serializeJson),
+  rec('json', s.parseJson, s.serializeJson, reads(bv.parseJsonBinary)),
+  rec('jsonb', s.parseJson, s.serializeJson, reads(bv.parseJsonbBinary)),
   rec('uuid', s.parseText, s.serializeUuid, { parseBinary: b.parseUuidBinary }),
-  rec('inet', s.parseText, s.stringSerializer('inet')),
-  rec('cidr', s.parseText, s.stringSerializer('cidr')),
-  rec('macaddr', s.parseText, s.stringSerializer('macaddr')),
-  rec('macaddr8', s.parseText, s.stringSerializer('macaddr8')),
-  rec('date', parseDate, serializeDate),
-  rec('time', parseTime, s.stringSerializer('time')),
-  rec('timetz', parseTime, s.stringSerializer('timetz')),
+  rec('inet', s.parseText, s.stringSerializer('inet'), reads(bt.inetValueText)),
+  rec('cidr', s.parseText, s.stringSerializer('cidr'), reads(bt.cidrText)),
+  rec('macaddr', s.parseText, s.stringSerializer('macaddr'), reads(bt.macaddrText)),
+  rec('macaddr8', s.parseText, s.stringSerializer('macaddr8'), reads(bt.macaddr8Text)),
+  rec('date', parseDate, serializeDate, reads(bt.dateText)),
+  rec('time', parseTime, s.stringSerializer('time'), reads(bt.timeText)),
+  rec('timetz', parseTime, s.stringSerializer('timetz'), reads(bt.timetzText)),
   rec('timestamp', parseTimestamp, serializeTimestamp, binary(parseTimestampBinary)),
   rec('timestamptz', parseTimestamp, serializeTimestamp, binary(parseTimestampBinary)),
-  rec('interval', parseInterval, serializeInterval),
-  rec('point', g.parsePoint, g.geometrySerializer('point', g.Point)),
-  rec('line', g.parseLine, g.geometrySerializer('line', g.Line)),
-  rec('lseg', g.parseLineSegment, g.geometrySerializer('lseg', g.LineSegment)),
-  rec('box', g.parseBox, g.geometrySerializer('box', g.Box), { delimiter: ';' }),
-  rec('path', g.parsePath, g.geometrySerializer('path', g.Path)),
-  rec('polygon', g.parsePolygon, g.geometrySerializer('polygon', g.Polygon)),
-  rec('circle', g.parseCircle, g.geometrySerializer('circle', g.Circle)),
+  rec('interval', parseInterval, serializeInterval, binary(bv.parseIntervalBinary)),
+  rec('point', g.parsePoint, g.geometrySerializer('point', g.Point), binary(bv.parsePointBinary)),
+  rec('line', g.parseLine, g.geometrySerializer('line', g.Line), binary(bv.parseLineBinary)),
+  rec('lseg', g.parseLineSegment, g.geometrySerializer('lseg', g.LineSegment), binary(bv.parseLineSegmentBinary)),
+  rec('box', g.parseBox, g.geometrySerializer('box', g.Box), { ...binary(bv.parseBoxBinary), delimiter: ';' }),
+  rec('path', g.parsePath, g.geometrySerializer('path', g.Path), binary(bv.parsePathBinary)),
+  rec('polygon', g.parsePolygon, g.geometrySerializer('polygon', g.Polygon), binary(bv.parsePolygonBinary)),
+  rec('circle', g.parseCircle, g.geometrySerializer('circle', g.Circle), binary(bv.parseCircleBinary)),
 ];
 
 const byName = new Map(scalars.map((r) => [r.name, r]));

@@ -16,7 +16,7 @@
 import { TypeParseError, badParam } from './errors';
 import { PreciseTimestamp } from './precise-timestamp';
 import { formatDateText, formatTimestampText } from './timestamp-format';
-import { readInt32, readInt64, readInt64Number, readUint32 } from './binary';
+import { readInt32, readInt64, readUint32 } from './binary';
 import type { TypeOptions } from './record';
 
 const TIMESTAMP =
@@ -83,7 +83,17 @@ export function parseTimestampBinary(b: Uint8Array, options: TypeOptions): Times
   if (hi === 0x7fffffff && readUint32(b, 4) === 0xffffffff) return Infinity;
   if (hi === -0x80000000 && readUint32(b, 4) === 0) return -Infinity;
   if (options.timestamps === 'precise') return new PreciseTimestamp(readInt64(b, 0) + PG_EPOCH_US);
-  return new Date(Math.floor(readInt64Number(b, 0) / 1000) + PG_EPOCH_MS);
+  return new Date(floorMillis(hi, readUint32(b, 4)) + PG_EPOCH_MS);
+}
+
+/**
+ * floor((hi * 2^32 + lo) / 1000) exactly: the microseconds of a far date
+ * (beyond 2^53, about the year 2285) are not exact as one double, and
+ * rounding them could carry into the next millisecond (9999-12-31
+ * 23:59:59.999999 read as 10000-01-01). 2^32 = 1000 * 4294967 + 296.
+ */
+function floorMillis(hi: number, lo: number): number {
+  return hi * 4294967 + Math.floor((hi * 296 + lo) / 1000);
 }
 
 /**

@@ -57,11 +57,13 @@ describe('TypeRegistry decoders', () => {
     expect(r.decoder(Oid.timestamptz, 1)(be('0002b0ec8517d580'))).toEqual(new PreciseTimestamp(1704164645123456n));
   });
 
-  it('asks for binary results only where a binary decoder exists', () => {
+  it('asks for binary results only where a binary decoder exists and pays', () => {
     expect(registry.resultFormat(Oid.int8)).toBe(1);
     expect(registry.resultFormat(Oid.timestamptz)).toBe(1);
     expect(registry.resultFormat(Oid.numeric)).toBe(0);
-    expect(registry.resultFormat(ArrayOid.int4)).toBe(0);
+    expect(registry.resultFormat(ArrayOid.int4)).toBe(1);
+    expect(registry.resultFormat(ArrayOid.date)).toBe(0);
+    expect(registry.resultFormat(Oid.money)).toBe(0);
     expect(registry.resultFormat(424242)).toBe(0);
   });
 });
