@@ -132,6 +132,29 @@ async function connectionLimit(ctx: FaultContext, limit: number): Promise<void> 
   await ctx.admin.retry(`ALTER ROLE ${ctx.clientUser} CONNECTION LIMIT ${limit}`, [], ctx.settings.stepMs);
 }
 
+/** Whether the client role had REPLICATION before the refused-role fault took it (null: no fault in force). */
+let hadReplication: boolean | null = null;
+
+/**
+ * Refuses the client role's logins: CONNECTION LIMIT 0, and NOREPLICATION
+ * for walsenders (the server does not hold a walsender to the role's
+ * connection limit: seen on PostgreSQL 15, the replication role reconnected
+ * through it; without the REPLICATION attribute a walsender login fails,
+ * 42501).
+ */
+async function refuseRole(ctx: FaultContext): Promise<void> {
+  const [r] = await ctx.admin.retry<{ repl: boolean }>('SELECT rolreplication AS repl FROM pg_roles WHERE rolname = $1', [ctx.clientUser], ctx.settings.stepMs);
+  hadReplication ??= r?.repl ?? false;
+  await ctx.admin.retry(`ALTER ROLE ${ctx.clientUser} CONNECTION LIMIT 0 NOREPLICATION`, [], ctx.settings.stepMs);
+}
+
+/** Undoes {@link refuseRole} (idempotent). */
+async function admitRole(ctx: FaultContext): Promise<void> {
+  await connectionLimit(ctx, -1);
+  if (hadReplication === true) await ctx.admin.retry(`ALTER ROLE ${ctx.clientUser} REPLICATION`, [], ctx.settings.stepMs);
+  hadReplication = null;
+}
+
 /** Every fault, by name. */
 export const FAULTS: Readonly<Record<FaultName, Fault>> = {
   terminate: {
@@ -189,16 +212,16 @@ export const FAULTS: Readonly<Record<FaultName, Fault>> = {
   'refused-role': {
     name: 'refused-role',
     kind: 'outage',
-    description: "ALTER ROLE ... CONNECTION LIMIT 0 and the role's backends terminated: reconnection is refused by the server (53300) until every connection failed an attempt; then the limit is lifted",
+    description: "ALTER ROLE ... CONNECTION LIMIT 0 NOREPLICATION and the role's backends terminated: reconnection is refused by the server (53300; 42501 for a walsender) until every connection failed an attempt; then the limit is lifted (and REPLICATION given back)",
     healAfterRecovery: false,
     recoveryFrom: 'heal',
     inject: async (ctx) => {
-      await connectionLimit(ctx, 0);
+      await refuseRole(ctx);
       await terminate(ctx, ctx.pids());
     },
     hold: (ctx) => ctx.attemptsFailed(),
-    heal: (ctx) => connectionLimit(ctx, -1),
-    reset: (ctx) => connectionLimit(ctx, -1),
+    heal: admitRole,
+    reset: admitRole,
   },
   'refused-tcp': {
     name: 'refused-tcp',

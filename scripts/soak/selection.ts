@@ -32,6 +32,9 @@ export const CI_SELECTION: readonly string[] = [
   'trickle:pipeline',
   'refused-role:worker',
   'refused-tcp:pipeline',
+  'terminate:replication',
+  'restart-immediate:replication',
+  'sigstop:replication',
 ];
 
 /** Parses and checks one filter; throws naming the valid names. */
