@@ -25,8 +25,10 @@
  * CancelRequest goes over a new connection, written as soon as it is made.
  *
  * No timers: ages are read off the reactor's clock when a spare is used or
- * lost. `close()` (the session ended) closes the spare; the server logs
- * nothing for a connection that sent nothing.
+ * lost. `close()` (the session ended) closes the spare politely (FIN: the
+ * server logs nothing for a connection that sent nothing), or aborts it when
+ * the session was lost (the server or the link is likely gone, and a
+ * half-closed socket would wait for a peer that may never answer).
  */
 import type { Endpoint, Reactor, Transport } from '../../reactor/interfaces';
 
@@ -78,15 +80,15 @@ export class CancelChannel {
     if (this.spare === null && this.replacing) this.openSpare();
   }
 
-  /** Closes the spare; the channel sends nothing more. Idempotent. */
-  close(): void {
+  /** Closes the spare (`abort`: at once, without FIN); the channel sends nothing more. Idempotent. */
+  close(abort = false): void {
     this.closed = true;
     const spare = this.spare;
     this.spare = null;
-    if (spare !== null) {
-      spare.gone = true;
-      spare.transport?.close();
-    }
+    if (spare === null) return;
+    spare.gone = true;
+    if (abort) spare.transport?.abort();
+    else spare.transport?.close();
   }
 
   /** The spare's transport when it is connected and trusted (it is taken: the channel forgets it); null otherwise. */

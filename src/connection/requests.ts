@@ -123,7 +123,7 @@ export class Requests {
   detach(reason: Error, lostWith: Error | null): void {
     this.live = null;
     this.lostWith = lostWith;
-    this.cancels?.close();
+    this.cancels?.close(lostWith !== null);
     this.cancels = null;
     this.queue.reset();
     this.queue.failAll(reason);

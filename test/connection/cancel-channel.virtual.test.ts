@@ -179,6 +179,15 @@ describe('the spare CancelRequest connection', () => {
     await settle(reactor, e);
   });
 
+  it('is dropped when the session is lost', async () => {
+    await cancelOne();
+    const [spare] = spares();
+    links[0].backend.close(); // the server ends the session
+    reactor.flush();
+    expect(links[spare].lost).toBe(true);
+    expect(conn.closed).toBe(true);
+  });
+
   it('is closed with the connection', async () => {
     await cancelOne();
     const [spare] = spares();
