@@ -30,6 +30,7 @@
  */
 import type { Reactor } from '../../reactor/interfaces';
 import { maybeDeferred } from '../defer';
+import { isThenable } from '../defer/deferred';
 import { toError } from '../defer/failure';
 import { reportError } from '../defer/unhandled';
 import { PgError } from '../errors/base';
@@ -72,6 +73,8 @@ class Drop {
 /** The notification and notice fan-out of one connection; see the file comment. */
 export class NotifyDispatch {
   private readonly observers = new Set<NotifyObserver>();
+  /** The observers as an array, made on the first notification after a change (each delivery goes over a copy). */
+  private observerList: NotifyObserver[] | null = null;
   private readonly notificationListeners = new Set<(n: Notification) => void>();
   private readonly noticeListeners = new Set<(d: Diagnostic) => void>();
   private backlog: Array<Notification | Drop> = [];
@@ -89,11 +92,13 @@ export class NotifyDispatch {
   /** Adds an observer (a set: adding twice registers once). */
   addObserver(fn: NotifyObserver): void {
     this.observers.add(fn);
+    this.observerList = null;
   }
 
   /** Removes an observer; unknown ones are ignored. */
   removeObserver(fn: NotifyObserver): void {
     this.observers.delete(fn);
+    this.observerList = null;
   }
 
   /** A copy of the observers. */
@@ -113,9 +118,11 @@ export class NotifyDispatch {
 
   /** A notification arrived (called from the read handler). */
   notification(n: Notification): void {
-    this.reactor.callSoon(() => {
-      for (const fn of [...this.notificationListeners]) fn(n);
-    });
+    if (this.notificationListeners.size > 0) {
+      this.reactor.callSoon(() => {
+        for (const fn of [...this.notificationListeners]) fn(n);
+      });
+    }
     this.enqueue(n);
     if (this.delivering) return;
     this.delivering = true;
@@ -169,14 +176,25 @@ export class NotifyDispatch {
 
   /** Hands `n` to every observer; true when some have not finished (the last to finish schedules the next delivery). */
   private handOut(n: Notification): boolean {
-    let left = this.observers.size;
+    let left = 0;
     let inTurn = true;
-    for (const fn of [...this.observers]) {
-      maybeDeferred(() => fn(n))
+    const finished = (): void => {
+      if (--left === 0 && !inTurn) this.reactor.callSoon(() => this.deliver());
+    };
+    const observers = (this.observerList ??= [...this.observers]);
+    for (let i = 0; i < observers.length; i++) {
+      let result: unknown;
+      try {
+        result = observers[i](n);
+      } catch (e) {
+        reportError(toError(e), undefined);
+        continue;
+      }
+      if (!isThenable(result)) continue; // finished now: no Deferred needed
+      left++;
+      maybeDeferred(() => result)
         .addErrback((e: unknown) => reportError(toError(e), undefined))
-        .addBoth(() => {
-          if (--left === 0 && !inTurn) this.reactor.callSoon(() => this.deliver());
-        });
+        .addBoth(finished);
     }
     inTurn = false;
     return left > 0;

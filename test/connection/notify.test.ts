@@ -148,3 +148,40 @@ describe('observers that finish at once', () => {
     expect(captured.failures.map((e) => e.message)).toEqual([`${100_000 - MAX_NOTIFY_BACKLOG} notifications were dropped for the notify observers: ${MAX_NOTIFY_BACKLOG} were already waiting for observers that finish too slowly`]);
   });
 });
+
+describe('observers changed while a notification is handed out', () => {
+  it('take effect from the next notification: one added is not called for the current one, one removed still is', () => {
+    const { reactor, dispatch } = setup();
+    const seen: string[] = [];
+    const late = (n: Notification): void => void seen.push(`late ${n.payload}`);
+    const second = (n: Notification): void => void seen.push(`second ${n.payload}`);
+    const first = (n: Notification): void => {
+      seen.push(`first ${n.payload}`);
+      if (n.payload === '1') {
+        dispatch.addObserver(late);
+        dispatch.removeObserver(second);
+      }
+    };
+    dispatch.addObserver(first);
+    dispatch.addObserver(second);
+    dispatch.notification(note(1));
+    reactor.settle();
+    dispatch.notification(note(2));
+    reactor.settle();
+    expect(seen).toEqual(['first 1', 'second 1', 'first 2', 'late 2']);
+  });
+
+  it('a synchronous throw is reported and the other observers and later notifications still run in the same turn', () => {
+    const { reactor, dispatch } = setup();
+    const seen: string[] = [];
+    dispatch.addObserver(() => {
+      throw new Error('observer broke');
+    });
+    dispatch.addObserver((n) => void seen.push(n.payload));
+    dispatch.notification(note(1));
+    dispatch.notification(note(2));
+    expect(reactor.turn()).toBe(1);
+    expect(seen).toEqual(['1', '2']);
+    expect(captured.failures.map((e) => e.message)).toEqual(['observer broke', 'observer broke']);
+  });
+});
