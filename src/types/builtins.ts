@@ -6,8 +6,7 @@
  * binary only where decoding it is faster (bench/decode-types.ts, table in
  * docs/guide/performance.md "Formats per type"): integers, floats, bool,
  * bytea (half the bytes of hex), timestamps, interval, the geometric types,
- * arrays of those and of text-like types, uuid and jsonb, and ranges of
- * binary elements. Types whose JS value is their text (numeric, date, time,
+ * arrays of those and of text-like types, and ranges of binary elements. Types whose JS value is their text (numeric, date, time,
  * timetz, inet, macaddr, text, json, uuid) stay text: the native UTF-8 slice
  * beats building the string from bytes. Parameters are sent as text except
  * bytea, which goes as raw bytes.
