@@ -8,6 +8,7 @@
  * replication-rig.ts). The server restart is in replication-restart.test.ts
  * (a private cluster).
  */
+import { DeadConnectionDetector, PgoutputDecoder, ReplicationConnection, type ReplicationGap, type ReplicationMessage } from '../../src/index';
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy';
 import { adminQuery, createTestDatabase, describeServer, testServer, type TestDatabase } from '../support/server';
 import { describeResult, replicationCycles, replicationRows, runScenario, until, type FaultTarget, type Plugin } from './replication-rig';
@@ -18,6 +19,7 @@ const SLOT = `tsp_rfault_${process.pid}_${Math.random().toString(36).slice(2, 6)
 
 describeServer('fault: logical replication stream', () => {
   const dbs: TestDatabase[] = [];
+  const closers: Array<() => void> = [];
   let proxy: FaultProxy;
 
   beforeAll(async () => {
@@ -26,6 +28,7 @@ describeServer('fault: logical replication stream', () => {
   }, 60_000);
 
   afterAll(async () => {
+    closers.forEach((close) => close());
     proxy?.unstall({ discard: true });
     await proxy?.close();
     const deadline = Date.now() + 20_000;
@@ -91,4 +94,49 @@ describeServer('fault: logical replication stream', () => {
     expect(r.resumes).toBe(CYCLES);
     expect(r.samples).toBeGreaterThan(CYCLES);
   }, 600_000);
+
+  it('pgoutput resumed inside a half-acknowledged transaction: the new session\'s Relation message is delivered, no acknowledged row again', async () => {
+    const url = await freshDatabase('relation');
+    await adminQuery('CREATE TABLE t (id int NOT NULL); CREATE PUBLICATION rel_pub FOR TABLE t', [], url);
+    const detector = new DeadConnectionDetector({ reconnectionIterator: () => [0, 100, 200, 400, 800, 1000, 1000, 1000, 1000, 1000] });
+    const repl = new ReplicationConnection({ detector });
+    closers.push(() => repl.close());
+    await repl.connect(url);
+    const slot = `${SLOT}_relation`;
+    await repl.createReplicationSlot(slot, { plugin: 'pgoutput', snapshot: 'nothing' });
+    await adminQuery('INSERT INTO t VALUES (0)', [], url); // the first session describes t here, in an earlier transaction
+    await adminQuery('INSERT INTO t SELECT g FROM generate_series(1, 10) g', [], url); // BEGIN, 10 rows, COMMIT
+    const stream = repl.startReplication({ slot, options: { proto_version: '1', publication_names: 'rel_pub' } });
+    let decoder = new PgoutputDecoder(repl.types);
+    const seen: string[] = [];
+    const errors: string[] = [];
+    let acking = true;
+    stream.onStateChange((s) => {
+      if (s === 'reconnecting') decoder = new PgoutputDecoder(repl.types); // a new session describes relations again
+    });
+    stream.onMessage((m: ReplicationMessage) => {
+      let text: string;
+      try {
+        const d = decoder.decode(m.bytes, m.dataStart);
+        text = d.tag === 'insert' ? `insert ${String(d.new.id)}` : d.tag;
+      } catch (e) {
+        errors.push((e as Error).message);
+        return;
+      }
+      seen.push(text);
+      if (acking) m.ack();
+      if (text === 'insert 4') acking = false; // acknowledged: the first transaction, and BEGIN + 4 rows of the second
+    });
+    await until(() => seen.length === 16, 20_000, 'both transactions'); // begin relation insert commit, begin 10 inserts commit
+    expect(seen.slice(0, 4)).toEqual(['begin', 'relation', 'insert 0', 'commit']);
+    const gap = new Promise<ReplicationGap>((resolve) => stream.onGap(resolve));
+    await adminQuery('SELECT pg_terminate_backend($1)', [repl.processId]);
+    await gap;
+    await until(() => seen.length >= 16 + 8 || errors.length > 0, 20_000, 'the rest of the second transaction');
+    expect(errors).toEqual([]);
+    expect(seen.slice(16)).toEqual(['relation', 'insert 5', 'insert 6', 'insert 7', 'insert 8', 'insert 9', 'insert 10', 'commit']);
+    await stream.stop();
+    await repl.dropReplicationSlot(slot, { wait: true });
+    repl.close();
+  }, 120_000);
 });
