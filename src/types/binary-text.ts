@@ -212,8 +212,13 @@ export function macaddr8Text(b: Uint8Array): string {
 }
 
 function macText(b: Uint8Array): string {
-  return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join(':');
+  let text = HEX[b[0]];
+  for (let i = 1; i < b.length; i++) text += `:${HEX[b[i]]}`;
+  return text;
 }
+
+/** Two lowercase hex digits for each byte value. */
+const HEX: readonly string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 
 /**
  * Binary -> text for the built-in types above: a reader of binary values
