@@ -11,7 +11,9 @@
  * acknowledges each one. Without --url it starts a throwaway cluster of its
  * own (scripts/pg-cluster.ts). Prints, every 10 s and at the end: changes
  * consumed, RSS now and at peak against the baseline taken (after a GC)
- * once the rows are written and the stream started, the stream's buffered
+ * once the rows are written and the stream started (growth is also
+ * measured from the lowest RSS seen, as memory freed before the baseline
+ * may be given back to the system only later), the stream's buffered
  * and unacknowledged counts at their peak, and how many times reading
  * paused. Exits 1 when the peak RSS growth reaches 64 MiB or a change is
  * missing.
@@ -70,12 +72,17 @@ async function main(): Promise<void> {
     gc();
     const baseline = rssMiB();
     let peak = baseline;
+    let low = baseline;
+    let growthFromLow = 0;
     let peakBuffered = 0;
     let peakUnacked = 0;
     let rows = 0;
     const started = Date.now();
     const sample = (): void => {
-      peak = Math.max(peak, rssMiB());
+      const rss = rssMiB();
+      peak = Math.max(peak, rss);
+      low = Math.min(low, rss);
+      growthFromLow = Math.max(growthFromLow, rss - low); // RSS may fall below the baseline first (memory given back late)
       const st = stream.stats;
       peakBuffered = Math.max(peakBuffered, st.buffered);
       peakUnacked = Math.max(peakUnacked, st.unacknowledged);
@@ -96,10 +103,10 @@ async function main(): Promise<void> {
     clearInterval(report);
     sample();
     const seconds = (Date.now() - started) / 1000;
-    const growth = peak - baseline;
+    const growth = Math.max(peak - baseline, growthFromLow);
     console.log(JSON.stringify({
       plugin, changes, consumed: rows, perMessageMs: perMs, seconds: Math.round(seconds), changesPerSecond: Math.round(rows / seconds),
-      rssBaselineMiB: round(baseline), rssPeakMiB: round(peak), rssGrowthMiB: round(growth), peakBuffered, peakUnacknowledged: peakUnacked, pauses,
+      rssBaselineMiB: round(baseline), rssLowMiB: round(low), rssPeakMiB: round(peak), rssGrowthMiB: round(growth), peakBuffered, peakUnacknowledged: peakUnacked, pauses,
       statusUpdates: stream.stats.statusUpdates,
     }));
     await repl.dropReplicationSlot(slot, { wait: true });
