@@ -63,7 +63,7 @@ export {
 } from './streaming/copy';
 export type { CopyChunk, ChunkSource, CopyConsumerResult } from './streaming/copy';
 export { TRACING_CHANNELS, setTracingOptions } from './connection/tracing';
-export type { TracingOptions, QueryTarget, QueryStartEvent, QueryEndEvent, QueryErrorEvent, ConnectionStateEvent, ReconnectAttemptEvent, ReconnectEndEvent, PoolAcquireEvent, PoolReleaseEvent } from './connection/tracing';
+export type { TracingOptions, QueryTarget, QueryStartEvent, QueryEndEvent, QueryErrorEvent, ConnectionStateEvent, ReconnectAttemptEvent, ReconnectEndEvent, PoolAcquireEvent, PoolReleaseEvent, ReplicationStatusEvent } from './connection/tracing';
 export { PgoutputDecoder } from './replication/pgoutput';
 export type { PgoutputDecoderOptions, PgoutputProtoVersion } from './replication/pgoutput';
 export { PgoutputError } from './replication/pgoutput-error';

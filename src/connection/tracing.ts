@@ -35,7 +35,29 @@ export const TRACING_CHANNELS = {
   poolAcquire: 'tspostgres:pool:acquire',
   /** A pool got a connection back: {@link PoolReleaseEvent}. */
   poolRelease: 'tspostgres:pool:release',
+  /** A replication stream sent a standby status update: {@link ReplicationStatusEvent}. */
+  replicationStatus: 'tspostgres:replication:status',
 } as const;
+
+/**
+ * The payload of {@link TRACING_CHANNELS.replicationStatus}: where a
+ * replication stream stands when it reports to the server (its slot, the
+ * positions as the server's `X/Y` text, and the lag).
+ */
+export interface ReplicationStatusEvent {
+  /** The slot streamed from, or null for a physical stream without one. */
+  readonly slot: string | null;
+  /** The last position received from the server. */
+  readonly receivedLsn: string;
+  /** The flush position reported: what the consumer acknowledged. */
+  readonly flushedLsn: string;
+  /** The server's end of WAL, as last reported by it. */
+  readonly serverLsn: string;
+  /** Bytes of WAL between the server's end and the acknowledged position. */
+  readonly lagBytes: number;
+  /** Milliseconds between the server's send time of the last message and its receipt. */
+  readonly lagMs: number;
+}
 
 /** Where a query ran: the server of the session, when there was one. */
 export interface QueryTarget {

@@ -43,6 +43,7 @@
  */
 import type { ReactorTime } from '../../reactor/interfaces';
 import type { ConnectionState } from '../connection/state';
+import { publish, TRACING_CHANNELS, type ReplicationStatusEvent } from '../connection/tracing';
 import type { Lease } from '../connection/lease';
 import type { OpFlow, OpHandler } from '../connection/session';
 import type { StartReplicationStatement } from '../core/replication';
@@ -52,7 +53,7 @@ import { reportError } from '../defer/unhandled';
 import { ConnectionClosed, ConnectionError, InterfaceError } from '../errors/base';
 import { DatabaseError } from '../errors/database';
 import { databaseErrorFrom } from '../errors/sqlstate.generated';
-import { parseLsn, type LsnInput } from '../protocol/lsn';
+import { formatLsn, parseLsn, type LsnInput } from '../protocol/lsn';
 import type { BackendMessage } from '../protocol/messages';
 import { msFromPgTime, pgTimeFromMs } from '../protocol/replication';
 import { HeartbeatTimeout } from '../reconnect/death';
@@ -666,9 +667,25 @@ export class ReplicationStream implements MessageAcker {
       });
       this.stats_.flushedLsn = flush;
       this.stats_.statusUpdates++;
+      this.traceStatus();
     } catch {
       /* not in copy-both any more (the server ended it): nothing to report to */
     }
+  }
+
+  /** Publishes the status just sent on the replication tracing channel (built only when someone listens). */
+  private traceStatus(): void {
+    publish(TRACING_CHANNELS.replicationStatus, (): ReplicationStatusEvent => {
+      const st = this.stats;
+      return {
+        slot: this.slot ?? null,
+        receivedLsn: formatLsn(st.receivedLsn),
+        flushedLsn: formatLsn(st.flushedLsn),
+        serverLsn: formatLsn(st.serverLsn),
+        lagBytes: st.lagBytes,
+        lagMs: st.lagMs,
+      };
+    });
   }
 
   // ------------------------------------------------------------ ending

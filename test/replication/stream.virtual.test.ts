@@ -8,8 +8,9 @@
  * from the flush position, one gap), a START_REPLICATION refused with 55006
  * retried on the backoff, and stop().
  */
+import * as dc from 'node:diagnostics_channel';
 import { VirtualReactor } from '../../reactor/virtual/virtual';
-import { DeadConnectionDetector, ReplicationConnection, type ReplicationGap, type ReplicationMessage, type ReplicationStream } from '../../src/index';
+import { DeadConnectionDetector, ReplicationConnection, TRACING_CHANNELS, type ReplicationGap, type ReplicationMessage, type ReplicationStream } from '../../src/index';
 import { pgTimeFromMs } from '../../src/protocol/replication';
 import { settle } from '../../src/testing';
 import { FakeWalsenders } from './fake-walsender';
@@ -351,5 +352,29 @@ describe('Observables', () => {
     expect(fake.current.started).toBe('START_REPLICATION SLOT "s" LOGICAL 0/12');
     expect(completed).toBe(true);
     repl.close();
+  });
+});
+
+describe('tracing', () => {
+  it('each status update is published on tspostgres:replication:status with the slot, positions and lag (nothing without a subscriber)', async () => {
+    const w = await world();
+    const stream = await started(w, { statusIntervalMs: 10_000, startLsn: '0/100' });
+    const got = collect(stream);
+    w.fake.transaction(0x200n, 'id[integer]:1');
+    await settle(w.reactor);
+    w.reactor.advance(10_000); // a status update before anyone listens: not published
+    const events: unknown[] = [];
+    const listener = (e: unknown): void => void events.push(e);
+    dc.subscribe(TRACING_CHANNELS.replicationStatus, listener);
+    try {
+      got[2].ack();
+      stream.sendFeedback({ force: true });
+      await settle(w.reactor);
+      expect(w.fake.current.statuses).toHaveLength(2);
+      expect(events).toEqual([{ slot: 's', receivedLsn: '0/202', flushedLsn: '0/202', serverLsn: '0/202', lagBytes: 0, lagMs: expect.any(Number) }]);
+    } finally {
+      dc.unsubscribe(TRACING_CHANNELS.replicationStatus, listener);
+      w.repl.close();
+    }
   });
 });
