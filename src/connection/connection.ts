@@ -437,7 +437,7 @@ export class Connection extends ConnectionEvents {
     const reason = new ConnectionClosed(`the connection was closed before this work finished: close({ timeout: ${closing.reportedMs} }) ran out`, {
       cause: new TimeoutError(closing.reportedMs),
     });
-    this.cancelRunning(live);
+    this.requests.cancelCurrent();
     closing.aborted = live.session;
     this.live = null;
     this.requests.detach(reason, null);
@@ -466,18 +466,6 @@ export class Connection extends ConnectionEvents {
     closing.timer?.cancel();
     this.closing = null;
     return closing;
-  }
-
-  /** Sends a CancelRequest for the statement the session runs now, if any (over a separate connection, never blocking). */
-  private cancelRunning(live: LiveSession): void {
-    const session = live.session;
-    if (session.closed || session.pending === 0 || session.machine.backendKey === undefined) return;
-    const bytes = session.machine.cancelRequest();
-    this.reactor.connect(live.endpoint, {
-      connectionMade: (t) => t.write(bytes),
-      dataReceived: () => undefined,
-      connectionLost: () => undefined,
-    });
   }
 
   /** Runs `fn` under the detector when there is one (txpostgres' `_doit`). */

@@ -189,6 +189,18 @@ export class Requests {
     this.cancelChannel()?.send(live.session.machine.cancelRequest());
   }
 
+  /**
+   * Sends a CancelRequest for whatever statement the live session runs now
+   * (a graceful close's deadline), over the same channel as a cancelled
+   * call's; nothing when no statement is in flight.
+   */
+  cancelCurrent(): void {
+    const live = this.live;
+    if (live === null || live.session.closed || live.session.pending === 0 || live.session.machine.backendKey === undefined) return;
+    this.lastCancelAt = this.reactor.now();
+    this.cancelChannel()?.send(live.session.machine.cancelRequest());
+  }
+
   /** The live session's CancelRequest path (null without a session). */
   private cancelChannel(): CancelChannel | null {
     if (this.live === null) return null;
