@@ -56,7 +56,7 @@ export class Connection extends DriverConnection {
   }
 
   /** COPY ... TO STDOUT as bytes, or parsed rows with `{ rows: true }`. */
-  copyTo(sql: string, options: { rows: true }): Observable<Array<string | null>>;
+  copyTo(sql: string, options: CopyToOptions & { rows: true }): Observable<Array<string | null>>;
   copyTo(sql: string, options?: CopyToOptions): Observable<Uint8Array | Array<string | null>>;
   copyTo(sql: string, options?: CopyToOptions): Observable<Uint8Array | Array<string | null>> {
     return copyTo(this, sql, options);
