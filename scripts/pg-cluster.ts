@@ -428,6 +428,14 @@ class ThrowawayCluster implements Cluster {
     const child = this.child;
     if (!child) return;
     child.kill(mode === 'fast' ? 'SIGINT' : 'SIGQUIT');
+    if (mode === 'fast' && !(await exitsWithin(this.exited, FAST_SHUTDOWN_GIVE_UP_MS))) {
+      // A fast shutdown waits for every walsender to have its WAL confirmed by
+      // its consumer; a logical consumer that keeps answering keepalives but
+      // has not confirmed the walsender's last position holds it forever
+      // (see docs/guide/replication.md, "Limits"). Tests must not hang on it.
+      process.stderr.write(`pg-cluster: fast shutdown of ${this.dir} not done after ${FAST_SHUTDOWN_GIVE_UP_MS} ms; immediate shutdown\n`);
+      child.kill('SIGQUIT');
+    }
     await this.exited;
   }
 
@@ -566,4 +574,19 @@ export async function startClusterAt(dir: string, options: ClusterOptions & { re
   const cluster = new ThrowawayCluster(dir, options.binDir, port, serverOsUser(), options.settings ?? {}, options.readyTimeoutMs ?? 30_000);
   await startOnFreePort(cluster, options.port !== undefined);
   return cluster;
+}
+
+/** How long a fast shutdown may take before {@link Cluster.stop} makes it immediate. */
+const FAST_SHUTDOWN_GIVE_UP_MS = 30_000;
+
+/** Whether `exited` settles within `ms` (the timer never holds the process). */
+function exitsWithin(exited: Promise<void>, ms: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(false), ms);
+    timer.unref();
+    void exited.then(() => {
+      clearTimeout(timer);
+      resolve(true);
+    });
+  });
 }
