@@ -397,14 +397,14 @@ export class ProtocolMachine {
 
   /** Handles one backend message: legality, transitions, then the event. */
   private receive(msg: BackendMessage): void {
-    // A logical walsender may still send what it had decoded after answering our
-    // CopyDone with its own: tolerated (as XLogData/keepalives) until the
-    // START_REPLICATION's CommandComplete.
-    if (msg.type === 'CopyData' && this.streaming && this._state === 'busy') return this.replicationData(msg.data);
-    // A walsender may also end copy-both with CommandComplete and no CopyDone (PostgreSQL 15 does so
-    // for a second logical START_REPLICATION on one session): the copy is over.
-    if (msg.type === 'CommandComplete' && this.streaming && (this._state === 'copyBoth' || this._state === 'copyOut' || this._state === 'copyIn')) {
-      this._state = 'busy';
+    if (this.streaming) {
+      // A logical walsender may still send what it had decoded after answering our
+      // CopyDone with its own: tolerated (as XLogData/keepalives) until the
+      // START_REPLICATION's CommandComplete.
+      if (msg.type === 'CopyData' && this._state === 'busy') return this.replicationData(msg.data);
+      // A walsender may also end copy-both with CommandComplete and no CopyDone (PostgreSQL 15 does so
+      // for a second logical START_REPLICATION on one session): the copy is over.
+      if (msg.type === 'CommandComplete' && (this._state === 'copyBoth' || this._state === 'copyOut' || this._state === 'copyIn')) this._state = 'busy';
     }
     if (!BACKEND_ALLOWED[this._state].has(msg.type)) {
       return this.fail(new ProtocolViolation(`unexpected ${msg.type} from the server in state ${this._state}`));
@@ -543,13 +543,17 @@ export class ProtocolMachine {
     const refuse = (why: string): never => {
       throw new InterfaceError(`cannot send ${command.type}: ${why}`, { code: 'ERR_ILLEGAL_COMMAND' });
     };
+    if (this._replication === null) {
+      // an ordinary connection (the common path): only replication commands are refused
+      if (command.type === 'replication') refuse('this is not a replication connection (connect with replication=database or replication=true)');
+      return;
+    }
     if (command.type === 'terminate' || command.type === 'copyData' || command.type === 'copyDone') return;
     if (this.streaming && (command.type === 'simpleQuery' || command.type === 'batch' || command.type === 'replication' || command.type === 'copyFail')) {
       refuse('a START_REPLICATION is in progress');
     }
-    if (command.type === 'batch' && this._replication !== null) refuse('the extended query protocol is not supported on a replication connection');
+    if (command.type === 'batch') refuse('the extended query protocol is not supported on a replication connection');
     if (command.type !== 'replication') return;
-    if (this._replication === null) refuse('this is not a replication connection (connect with replication=database or replication=true)');
     if (command.statement?.kind !== 'START_REPLICATION') return;
     if (this._state !== 'ready' || this._transactionStatus !== 'I') refuse(`START_REPLICATION needs an idle session outside a transaction block (state ${this._state}, transaction status ${this._transactionStatus})`);
     if (command.statement.mode === 'logical' && this._replication !== 'logical') refuse('logical replication needs a replication=database connection');

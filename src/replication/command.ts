@@ -44,7 +44,7 @@ export function runOnLease(lease: Lease, reactor: ReactorTime, statement: Replic
           result.columns = msg.fields.map((f) => f.name);
           return;
         case 'DataRow':
-          result.rows.push(msg.fields.map((f) => (f === null ? null : utf8Decode(f))));
+          result.rows.push(textRow(msg.fields));
           return;
         case 'CommandComplete':
           result.tag = msg.tag;
@@ -66,6 +66,11 @@ export function runOnLease(lease: Lease, reactor: ReactorTime, statement: Replic
     d.errback(e as Error);
   }
   return d;
+}
+
+/** A DataRow of a replication command's answer: its text columns (NULL as null). */
+export function textRow(fields: ReadonlyArray<Uint8Array | null>): Array<string | null> {
+  return fields.map((f) => (f === null ? null : utf8Decode(f)));
 }
 
 /** The value of column `name` in the first row, or null. */

@@ -60,6 +60,7 @@ import { HeartbeatTimeout } from '../reconnect/death';
 import type { TypeRegistry } from '../types/registry';
 import { utf8Decode } from '../util/bytes';
 import { AckTracker } from './acks';
+import { textRow } from './command';
 import type { BoundaryClassifier } from './boundaries';
 import { ReplicationMessage, type MessageAcker } from './message';
 
@@ -500,7 +501,7 @@ export class ReplicationStream implements MessageAcker {
             if (!this.stopWanted) this.endCopy();
             return;
           case 'DataRow':
-            timeline.push(msg.fields.map((f) => (f === null ? null : utf8Decode(f))));
+            timeline.push(textRow(msg.fields));
             return;
           case 'ErrorResponse':
             error ??= databaseErrorFrom(msg.fields);
