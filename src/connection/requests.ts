@@ -185,8 +185,7 @@ export class Requests {
     const live = this.live;
     if (live === null || live.session.machine.backendKey === undefined) return;
     req.cancelSent = true;
-    this.lastCancelAt = this.reactor.now();
-    this.cancelChannel()?.send(live.session.machine.cancelRequest());
+    this.cancelSession(live);
   }
 
   /**
@@ -197,6 +196,11 @@ export class Requests {
   cancelCurrent(): void {
     const live = this.live;
     if (live === null || live.session.closed || live.session.pending === 0 || live.session.machine.backendKey === undefined) return;
+    this.cancelSession(live);
+  }
+
+  /** A CancelRequest for what `live` runs now, over the channel; remembered for the collateral-rerun window. */
+  private cancelSession(live: LiveSession): void {
     this.lastCancelAt = this.reactor.now();
     this.cancelChannel()?.send(live.session.machine.cancelRequest());
   }
