@@ -28,7 +28,7 @@ export { MemoryLink, MemoryTransport, MEMORY_HIGH_WATER_MARK } from './virtual/m
 export type { LinkSide } from './virtual/memory-link';
 export { WebSocketReactor, relayQuery } from './websocket/websocket';
 export { WS_WRITE_HIGH_WATER_MARK, DRAIN_POLL_MS } from './websocket/transport';
-export type { WebSocketReactorOptions, WebSocketConstructor, WebSocketLike } from './websocket/websocket';
+export type { WebSocketReactorOptions, WebSocketConstructor, WebSocketLike, HandlerSlot } from './websocket/websocket';
 export { startWsProxy, isAllowed, RelayConfigError } from './websocket/proxy';
 export type { WsProxy, WsProxyOptions, WsProxyStats, RelayAllow, RelayOrigins, RelayLogger, RelayRefusal, RelayRefusalCode } from './websocket/proxy';
 export { CloseCode, MSG_CONNECTED, MSG_EOF, MAX_MESSAGE_BYTES, RELAY_SUBPROTOCOL, relayProtocols, parseTarget, targetQuery } from './websocket/protocol';

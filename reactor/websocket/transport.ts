@@ -41,6 +41,14 @@ export const WS_WRITE_HIGH_WATER_MARK = 64 * 1024;
 /** How often a paused producer's WebSocket buffer is checked where no send callback tells (ms). */
 export const DRAIN_POLL_MS = 10;
 
+/**
+ * An event-handler slot of a {@link WebSocketLike}: any one-argument handler
+ * type fits, so the DOM's `WebSocket` (browsers, Deno, Bun, Node 22+) and
+ * `ws`'s class, whose handlers name their own event classes, are accepted
+ * without a cast. The transport only assigns these slots, never calls them.
+ */
+export type HandlerSlot = ((event: never) => unknown) | null;
+
 /** The subset of the WHATWG WebSocket API we use (the `ws` package and browsers both have it). */
 export interface WebSocketLike {
   binaryType: string;
@@ -48,12 +56,13 @@ export interface WebSocketLike {
   /** Bytes sent but not yet transmitted (WHATWG and `ws`). */
   readonly bufferedAmount?: number;
   /** Sends a message; `ws` calls `callback` once it is written (browsers ignore it). */
-  send(data: Uint8Array | string, callback?: (error?: Error) => void): void;
+  send(data: Uint8Array<ArrayBuffer> | string, callback?: (error?: Error) => void): void;
   close(code?: number, reason?: string): void;
-  onopen: ((event: unknown) => void) | null;
-  onmessage: ((event: { data: unknown }) => void) | null;
-  onclose: ((event: { code: number; reason: string }) => void) | null;
-  onerror: ((event: unknown) => void) | null;
+  /** The handler slots: see {@link HandlerSlot}. The transport installs handlers reading `{ data }` (message) and `{ code, reason }` (close). */
+  onopen: HandlerSlot;
+  onmessage: HandlerSlot;
+  onclose: HandlerSlot;
+  onerror: HandlerSlot;
   /** `ws` only: stop reading from the socket. */
   pause?(): void;
   /** `ws` only: resume reading. */
@@ -101,11 +110,11 @@ export class WsTransport implements Transport {
     private readonly onSettled: () => void,
     private readonly highWaterMark: number = WS_WRITE_HIGH_WATER_MARK,
   ) {
-    ws.onmessage = (event) => this.message(event.data);
-    ws.onerror = (event) => {
+    ws.onmessage = (event: { data: unknown }) => this.message(event.data);
+    ws.onerror = (event: unknown) => {
       this.error ??= (event as { error?: unknown }).error ?? event;
     };
-    ws.onclose = (event) => this.closed(event.code, event.reason);
+    ws.onclose = (event: { code: number; reason: string }) => this.closed(event.code, event.reason);
   }
 
   /**
@@ -195,8 +204,10 @@ export class WsTransport implements Transport {
 
   /** Sends bytes as binary messages of at most {@link MAX_MESSAGE_BYTES} each. */
   private sendBytes(bytes: Uint8Array): void {
-    for (let start = 0; start < bytes.length; start += MAX_MESSAGE_BYTES) {
-      this.ws.send(bytes.subarray(start, start + MAX_MESSAGE_BYTES), this.onSent);
+    // a WebSocket sends views of ordinary ArrayBuffers only (the DOM's type says so); the driver's bytes are such views, a shared one is copied
+    const own = (bytes.buffer instanceof ArrayBuffer ? bytes : new Uint8Array(bytes)) as Uint8Array<ArrayBuffer>;
+    for (let start = 0; start < own.length; start += MAX_MESSAGE_BYTES) {
+      this.ws.send(own.subarray(start, start + MAX_MESSAGE_BYTES), this.onSent);
     }
   }
 

@@ -21,7 +21,7 @@ import { NodeTime } from '../node/time';
 import { WS_WRITE_HIGH_WATER_MARK, WsTransport, type WebSocketLike } from './transport';
 import { targetQuery } from './protocol';
 
-export type { WebSocketLike } from './transport';
+export type { WebSocketLike, HandlerSlot } from './transport';
 
 /** A WebSocket constructor: `ws`'s, or a runtime's global `WebSocket`. */
 export type WebSocketConstructor = new (url: string, protocols?: string | string[], options?: object) => WebSocketLike;

@@ -7,7 +7,7 @@
 import * as net from 'node:net';
 import WebSocket from 'ws';
 import { NodeReactor, type NodeListener } from '../../../reactor/node/node';
-import { WebSocketReactor, relayQuery, type WebSocketConstructor } from '../../../reactor/websocket/websocket';
+import { WebSocketReactor, relayQuery } from '../../../reactor/websocket/websocket';
 import type { WsProxy, WsProxyOptions } from '../../../reactor/websocket/proxy';
 import { MSG_CONNECTED } from '../../../reactor/websocket/protocol';
 import { Recorder } from '../../../reactor/testing';
@@ -59,7 +59,7 @@ describe('wss:// relay', () => {
         }
       }
       const port = world.proxy!.port;
-      const reactor = new WebSocketReactor({ url: (e) => `wss://localhost:${port}/${relayQuery(e)}`, WebSocket: TrustingWebSocket as unknown as WebSocketConstructor });
+      const reactor = new WebSocketReactor({ url: (e) => `wss://localhost:${port}/${relayQuery(e)}`, WebSocket: TrustingWebSocket });
       const client = new Recorder();
       reactor.connect(endpoint, client);
       await runUntilReal(() => client.transport !== undefined || client.isLost);
