@@ -42,7 +42,7 @@ export type { DeathChecker } from './reconnect/death';
 export { Heartbeat } from './reconnect/heartbeat';
 export type { HeartbeatOptions } from './reconnect/heartbeat';
 export { parseDsn, resolveConfig, parsePgpass, lookupPgpass, passwordFor, redactDsn, describeTarget } from './dsn';
-export type { ConnectInput, ConnectParams, DsnParams, HostSpec, Env, ResolveOptions, PgpassEntry, PgpassTarget } from './dsn';
+export type { ConnectInput, ConnectParams, DsnParams, HostSpec, Env, ResolveOptions, PgpassEntry, PgpassTarget, SslMode, TargetSessionAttrs, ChannelBinding } from './dsn';
 export { loadConfig, PgpassPermissionError, SslKeyPermissionError } from './config';
 export type { LoadedConfig, LoadOptions } from './config';
 export { nodeAuthCrypto } from './connection/node-crypto';
