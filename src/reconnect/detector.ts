@@ -20,6 +20,14 @@
  * starts exactly one reconnection loop (a {@link RetryingCall} of
  * {@link DeadConnectionDetector.reconnect} on the reactor's clock, delays from
  * the reconnection iterator). The failure itself still reaches its caller.
+ * While the loop waits out a delay, a call refused with `ConnectionDead`
+ * brings the next attempt forward to at most `demandRetryMs` (default
+ * {@link DEFAULT_DEMAND_RETRY_MS}) after the last attempt ended: a
+ * connection in use comes back as soon as the server does (pg and
+ * postgres.js reconnect on the next query), while an idle one keeps the
+ * backoff. There is never more than one attempt in flight, and never more
+ * than one per `demandRetryMs` plus the attempt's own duration, however
+ * many calls come (the calls still fail; nothing is queued).
  * When an attempt succeeds, {@link DeadConnectionDetector.connectionRecovered}
  * clears the death and runs the recovery handlers (their errors are reported,
  * never fatal). When a finite iterator runs out, the detector gives up: it
@@ -37,7 +45,7 @@
  * `operationDeadlineMs` declares death when a routed call outlives it; both
  * abort the session (in-flight work fails at once) and so lead here.
  */
-import type { ReactorTime } from '../../reactor/interfaces';
+import type { DelayedCall, ReactorTime } from '../../reactor/interfaces';
 import type { ConnectionState, DetectorLike } from '../connection/connection';
 import { traceReconnectAttempt } from '../connection/tracing';
 import { defaultDeathChecker, OperationDeadlineExceeded, type DeathChecker } from './death';
@@ -82,11 +90,29 @@ export interface DetectorOptions {
   heartbeat?: HeartbeatOptions;
   /** A routed call running longer than this (ms) declares the connection dead. Off by default. */
   operationDeadlineMs?: number;
+  /**
+   * While dead, a call (refused with `ConnectionDead`) brings the next
+   * reconnection attempt forward to at most this many ms after the last
+   * attempt ended (default {@link DEFAULT_DEMAND_RETRY_MS}); `Infinity`
+   * keeps the backoff's delays whatever the demand.
+   */
+  demandRetryMs?: number;
+}
+
+/** The default `demandRetryMs`: calls while dead retry at most every 5 ms (plus the attempt's duration). */
+export const DEFAULT_DEMAND_RETRY_MS = 5;
+
+/** The delay the loop is waiting out: the reactor's call and when it was scheduled. */
+interface PendingRetry {
+  readonly call: DelayedCall;
+  readonly since: number;
 }
 
 /** One reconnection loop: the Deferred of its RetryingCall once started. */
 interface Loop {
   running: Deferred<unknown> | null;
+  /** The delay before the next attempt, while one is pending. */
+  pending: PendingRetry | null;
 }
 
 /** A recovery handler: called with no arguments after a reconnect; may return a Deferred or Promise. */
@@ -180,7 +206,10 @@ export class DeadConnectionDetector implements DetectorLike {
    * {@link checkForDeadConnection} and still reaches the caller.
    */
   callChecking<T>(fn: () => Deferred<T> | PromiseLike<T> | T): Deferred<T> {
-    if (this.connectionIsDead) return fail(this.deadError ?? new ConnectionDead());
+    if (this.connectionIsDead) {
+      this.retryOnDemand();
+      return fail(this.deadError ?? new ConnectionDead());
+    }
     const d = maybeDeferred<T, []>(fn as () => T | PromiseLike<T>);
     this.watchDeadline(d);
     return d.addErrback((e: unknown): never => {
@@ -222,9 +251,9 @@ export class DeadConnectionDetector implements DetectorLike {
     this.attempts = 0;
     this.heartbeat?.stop();
     this.reconnectable?.setState?.('reconnecting');
-    const loop: Loop = { running: null };
+    const loop: Loop = { running: null, pending: null };
     this.loop = loop;
-    loop.running = new RetryingCall(() => this.attempt()).start({ clock: this.reactor, backoff: this.reconnectionIterator() });
+    loop.running = new RetryingCall(() => this.attempt()).start({ clock: this.loopClock(loop), backoff: this.reconnectionIterator() });
     loop.running.addCallbacks(
       () => this.loopSucceeded(loop),
       (e: Error) => this.loopFailed(loop, e),
@@ -301,6 +330,32 @@ export class DeadConnectionDetector implements DetectorLike {
   }
 
   // ------------------------------------------------------------------ internals
+
+  /** The reactor's clock as the loop sees it: each delay it schedules is remembered, so demand can shorten it. */
+  private loopClock(loop: Loop): ReactorTime {
+    const clock = this.reactor;
+    return {
+      now: () => clock.now(),
+      callSoon: (fn) => clock.callSoon(fn),
+      callLater: (ms, fn) => {
+        const call = clock.callLater(ms, () => {
+          loop.pending = null;
+          fn();
+        });
+        loop.pending = { call, since: clock.now() };
+        return call;
+      },
+    };
+  }
+
+  /** A call came while dead: the pending delay ends no later than `demandRetryMs` after it began. */
+  private retryOnDemand(): void {
+    const pending = this.loop?.pending;
+    if (pending == null || !pending.call.active()) return;
+    const now = this.reactor.now();
+    const due = pending.since + (this.options.demandRetryMs ?? DEFAULT_DEMAND_RETRY_MS);
+    if (pending.call.time > due) pending.call.reset(Math.max(0, due - now));
+  }
 
   private accepts(error: unknown): boolean {
     try {
@@ -380,6 +435,7 @@ export class DeadConnectionDetector implements DetectorLike {
 /** The option types `new DeadConnectionDetector(options)` checks. */
 const DETECTOR_OPTIONS = {
   deathChecker: 'function', reconnectionIterator: 'function', reactor: 'object', random: 'function', heartbeat: 'object', operationDeadlineMs: 'nonNegative',
+  demandRetryMs: 'nonNegative',
 } as const;
 
 // console.log / util.inspect / JSON.stringify show the detector's state, never its connect arguments (the connection string and password)
