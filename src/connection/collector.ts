@@ -16,10 +16,11 @@
  * completion: the collector never reaches up into the cache mid-read.
  */
 import { databaseErrorFrom } from '../errors/sqlstate.generated';
-import type { BackendMessage, FieldDescription, FormatCode, TransactionStatus } from '../protocol/messages';
+import type { BackendMessage, FieldDescription, FormatCode, RawFields, TransactionStatus } from '../protocol/messages';
 import type { OpHandler } from './session';
 import type { TypeRegistry } from '../types/registry';
 import { utf8Decode } from '../util/bytes';
+import type { Prelude } from './prelude';
 import { rowCountOf, rowShape, type Column, type QueryResult, type RowFactory, type RowShape, type StatementResult } from './rows';
 
 /** What a statement's describing messages said: its parameter types and result columns (null: not described). */
@@ -46,6 +47,13 @@ export interface CollectorOptions {
   onRow?: (row: unknown) => void;
   /** Requested result formats for a statement-level RowDescription (which reports text). */
   resultFormats?: (columns: FieldDescription[]) => FormatCode[];
+  /**
+   * An interaction's BEGIN sent in front of the statement (`prelude.ts`):
+   * its CommandComplete is told to it and is no result of the operation.
+   */
+  prelude?: Prelude | null;
+  /** Characters of a simple Query sent in front of the caller's SQL (`BEGIN;`): subtracted from an error's position. */
+  positionShift?: number;
 }
 
 /** Collects one operation's result; see the file comment. */
@@ -68,8 +76,11 @@ export class ResultCollector implements OpHandler {
   private firstCommand: string | null = null;
   /** Every statement's result, once a second one has completed. */
   private results: StatementResult[] | null = null;
+  /** The prelude whose CommandComplete is still to come (see {@link CollectorOptions.prelude}). */
+  private prelude: Prelude | null;
 
   constructor(private readonly o: CollectorOptions) {
+    this.prelude = o.prelude ?? null;
     if (o.shape) this.setShape(o.shape);
   }
 
@@ -81,13 +92,14 @@ export class ResultCollector implements OpHandler {
         this.describedAs().fields = msg.fields;
         return this.setShape(rowShape(this.columnsOf(msg.fields), this.o.registry, this.o.rowFactory));
       case 'CommandComplete':
+        if (this.prelude !== null) return this.preludeCompleted();
         this.command = msg.tag;
         return this.statementCompleted();
       case 'EmptyQueryResponse':
         this.command = null;
         return this.statementCompleted();
       case 'ErrorResponse':
-        if (this.error === null) this.error = databaseErrorFrom(msg.fields, { query: this.o.sql });
+        if (this.error === null) this.error = databaseErrorFrom(this.o.positionShift ? shifted(msg.fields, this.o.positionShift) : msg.fields, { query: this.o.sql });
         return;
       case 'ParameterDescription':
         this.describedAs().paramTypes = msg.typeOids;
@@ -130,6 +142,11 @@ export class ResultCollector implements OpHandler {
     this.results.push(statementResult(rows, columns, this.command));
   }
 
+  private preludeCompleted(): void {
+    this.prelude!.completed();
+    this.prelude = null;
+  }
+
   private describedAs(): Described {
     return (this.described ??= { paramTypes: null, fields: null });
   }
@@ -165,6 +182,12 @@ export class ResultCollector implements OpHandler {
     this.build = shape.build;
     this.ownRows = true;
   }
+}
+
+/** `fields` with the error position (P) moved back by `shift` characters, when it points past them. */
+function shifted(fields: RawFields, shift: number): RawFields {
+  const p = Number(fields.P);
+  return fields.P !== undefined && p > shift ? { ...fields, P: String(p - shift) } : fields;
 }
 
 function statementResult(rows: unknown[] | null, columns: Column[] | null, command: string | null): StatementResult {

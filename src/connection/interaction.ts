@@ -34,6 +34,7 @@
 import type { ReactorTime } from '../../reactor/interfaces';
 import type { Cursor, CursorFactory, CursorHost, Interaction, InteractionOptions } from './cursor';
 import type { Lease } from './lease';
+import { Prelude } from './prelude';
 import { deferLater, Deferred, fail, maybeDeferred, succeed } from '../defer';
 import { backoffIterator } from '../defer/retrying';
 import { reportError } from '../defer/unhandled';
@@ -94,31 +95,60 @@ function once<R, A extends unknown[]>(conn: InteractionHost, options: Interactio
     const rollback = nested ? `ROLLBACK TO SAVEPOINT ${sp}` : 'ROLLBACK';
     const firstError = lease.errors.length;
     const blockFailed = (serverError?: Error): Error => inFailedTransaction(lease.errors[firstError] ?? serverError, nested);
-    const run = cursor
-      .execute(begin)
+    // a transaction's BEGIN goes out with its first statement (prelude.ts); a savepoint is set at once
+    const prelude = nested ? null : (lease.prelude = new Prelude(begin));
+    const begun: Deferred<unknown> = nested ? cursor.execute(begin) : succeed(undefined);
+    const run = begun
       .addCallback(() => maybeDeferred(() => fn(cursor, ...args)))
       .addCallbacks(
-        (value: R) => {
-          const sent = !conn.closed; // without a session, COMMIT is refused unsent: the server rolled back
-          return cursor.execute(commit).addCallbacks(
-            (c) => {
-              if (c.statusmessage === 'ROLLBACK') throw blockFailed(); // the server ended the transaction: nothing to roll back
-              return value;
-            },
-            (e: Error) => {
-              if (!nested && sent && !answeredByServer(e)) throw new CommitOutcomeUnknown(e); // nothing left to roll back
-              return rollbackAfter(conn, cursor, rollback, nested && isInFailed(e) ? blockFailed(e) : e);
-            },
-          );
-        },
+        (value: R) =>
+          afterPrelude(conn.reactor, prelude, () => {
+            if (prelude?.state === 'failed') throw beginFailed(prelude, blockFailed); // no transaction was opened: nothing to end
+            if (prelude?.state === 'pending') return value; // no statement was sent: nothing to commit
+            const sent = !conn.closed; // without a session, COMMIT is refused unsent: the server rolled back
+            return cursor.execute(commit).addCallbacks(
+              (c) => {
+                if (c.statusmessage === 'ROLLBACK') throw blockFailed(); // the server ended the transaction: nothing to roll back
+                return value;
+              },
+              (e: Error) => {
+                if (!nested && sent && !answeredByServer(e)) throw new CommitOutcomeUnknown(e); // nothing left to roll back
+                return rollbackAfter(conn, cursor, rollback, nested && isInFailed(e) ? blockFailed(e) : e);
+              },
+            );
+          }),
         (original: Error) => {
           if (original instanceof CancelledError) lease.cancelRunning(); // a Promise-returning fn cannot pass the cancel on
-          return rollbackAfter(conn, cursor, rollback, original);
+          return afterPrelude(conn.reactor, prelude, () => {
+            if (prelude !== null && !prelude.sent) throw original; // no transaction was opened: nothing to roll back
+            return rollbackAfter(conn, cursor, rollback, original);
+          });
         },
       );
     if (!nested) run.addFinally(() => lease.release());
     return run;
   });
+}
+
+/**
+ * Runs `next` once the prelude is no longer in flight: at once when there is
+ * none, or it is not (the function awaited its statements); else from the
+ * reactor once it has settled (never inside the read handler that saw it).
+ */
+function afterPrelude<T>(reactor: ReactorTime, prelude: Prelude | null, next: () => T | Deferred<T>): Deferred<T> {
+  if (prelude === null || prelude.state !== 'sent') return maybeDeferred(next);
+  const settled = new Deferred<void>();
+  prelude.whenSettled(() => reactor.callSoon(() => settled.callback(undefined)));
+  return settled.addCallback(next);
+}
+
+/**
+ * The error of a block whose function returned although BEGIN failed (it
+ * swallowed the error of the statement that carried it): 25P02 caused by
+ * BEGIN's error, or the link's own error when the session ended.
+ */
+function beginFailed(prelude: Prelude, blockFailed: (serverError?: Error) => Error): Error {
+  return prelude.error instanceof DatabaseError ? blockFailed(prelude.error) : prelude.error!;
 }
 
 /** The error of a block the server did not commit: 25P02, caused by the block's first error. */

@@ -13,6 +13,7 @@ import type { Deferred } from '../defer';
 import type { TypeRegistry } from '../types/registry';
 import type { CompletionOrder } from './completion-order';
 import type { RowFactory } from './rows';
+import type { Prelude } from './prelude';
 import type { OpHandler } from './session';
 import type { ExecRequest } from './statements';
 
@@ -47,6 +48,12 @@ export interface Lease {
   readonly order: CompletionOrder;
   /** Cancels every statement of the lease still running or waiting (a cancelled interaction calls it before ROLLBACK). */
   cancelRunning(): void;
+  /**
+   * @internal An interaction's deferred BEGIN (`prelude.ts`), set when the
+   * interaction starts: the lease's first statement carries it, later ones
+   * wait while it is in flight and fail once it has failed. Null: none.
+   */
+  prelude: Prelude | null;
 }
 
 /** A lease's internal side: the Deferreds of its statements still pending. */

@@ -28,7 +28,8 @@
  */
 import type { Endpoint, Reactor } from '../../reactor/interfaces';
 import { addTimeout, CANCEL_PENDING, Deferred, fail, withAbortSignal } from '../defer';
-import { CancelledError, ConnectionClosed, ConnectionLost } from '../errors/base';
+import { CancelledError, ConnectionClosed, ConnectionLost, InterfaceError } from '../errors/base';
+import { toError } from '../defer/failure';
 import { DatabaseError } from '../errors/database';
 import { databaseErrorFrom, QueryCanceled } from '../errors/sqlstate.generated';
 import type { RawFields } from '../protocol/messages';
@@ -214,8 +215,13 @@ export class Requests {
   /** The exclusive hold of `job` on the session. */
   private lease(job: Job): LeaseState {
     const lease: LeaseState = {
-      execute: (req) => this.liveSession().statements.execute(req),
-      send: (command, ...handlers) => this.liveSession().session.send(command, ...handlers),
+      execute: (req) => this.leaseExecute(lease, req),
+      send: (command, ...handlers) => {
+        if (lease.prelude !== null && (lease.prelude.state === 'pending' || lease.prelude.state === 'sent')) {
+          throw new InterfaceError('a raw protocol command cannot go out before the interaction\'s BEGIN: execute a statement first', { code: 'ERR_ILLEGAL_COMMAND' });
+        }
+        this.liveSession().session.send(command, ...handlers);
+      },
       release: () => {
         this.queue.release(job);
         this.busyChanged();
@@ -226,8 +232,31 @@ export class Requests {
       cancelRunning: () => {
         for (const pending of [...lease.pending]) pending.cancel();
       },
+      prelude: null,
     };
     return lease;
+  }
+
+  /**
+   * Runs a request on a lease (see `prelude.ts`): with the lease's BEGIN in
+   * front while it is pending; once it is in flight, when it has completed
+   * (in order); once it has failed, not at all.
+   */
+  private leaseExecute(lease: LeaseState, req: ExecRequest): void {
+    const p = lease.prelude;
+    if (p === null || p.state === 'done') return this.liveSession().statements.execute(req);
+    if (p.state === 'failed') return req.done(p.refusal(), null);
+    if (p.state === 'sent') {
+      return p.whenSettled(() => {
+        try {
+          this.leaseExecute(lease, req);
+        } catch (e) {
+          req.done(toError(e), null);
+        }
+      });
+    }
+    req.prelude = p;
+    this.liveSession().statements.execute(req);
   }
 
   private liveSession(): LiveSession {

@@ -58,6 +58,7 @@
  */
 import { InterfaceError } from '../errors/base';
 import { databaseErrorFrom, DuplicatePreparedStatement, FeatureNotSupported, InvalidSqlStatementName, SqlSyntaxError } from '../errors/sqlstate.generated';
+import type { Command } from '../core/commands';
 import type { BackendMessage, FieldDescription, FormatCode, FrontendMessage, RawFields, TransactionStatus } from '../protocol/messages';
 import { toError } from '../defer/failure';
 import type { Column, QueryResult, RowFactory, RowShape } from './rows';
@@ -65,6 +66,7 @@ import { rowShape } from './rows';
 import { ResultCollector, type Described } from './collector';
 import type { OpHandler, Session } from './session';
 import type { TypeRegistry } from '../types/registry';
+import type { Prelude } from './prelude';
 
 const EXECUTE: FrontendMessage = { type: 'Execute', portal: '', maxRows: 0 };
 const SYNC: FrontendMessage = { type: 'Sync' };
@@ -112,6 +114,12 @@ export interface ExecRequest {
   registry?: TypeRegistry;
   /** Set by the executor once the request was prepared again after a stale statement. */
   reprepared?: boolean;
+  /**
+   * An interaction's deferred BEGIN: sent in front of the statement, in the
+   * same sync group, when it is still pending as the request goes out (see
+   * `prelude.ts`); an error in it skips the statement and fails the request.
+   */
+  prelude?: Prelude;
 }
 
 /** Executes statements over one session; see the file comment. */
@@ -177,7 +185,9 @@ export class Statements {
 
   /** The simple Query protocol (no parameters; several statements allowed). */
   private simple(req: ExecRequest): void {
-    this.session.send({ type: 'simpleQuery', sql: req.sql }, this.collector(req, null, undefined, false));
+    const p = this.takePrelude(req);
+    const sql = p === null ? req.sql : `${p.sql};${req.sql}`;
+    this.send({ type: 'simpleQuery', sql }, this.collector(req, null, undefined, false, undefined, p), p);
   }
 
   /** Parse, Bind, Describe portal, Execute and Sync on the unnamed statement, in one batch (`prepare: false`). */
@@ -192,7 +202,8 @@ export class Statements {
       EXECUTE,
       SYNC,
     ];
-    this.session.send({ type: 'batch', messages: this.batch(...messages) }, this.collector(req, null, undefined, false, [0]));
+    const p = this.takePrelude(req);
+    this.send({ type: 'batch', messages: this.batch(p, ...messages) }, this.collector(req, null, undefined, false, [0], p), p);
   }
 
   private prepareStatement(req: ExecRequest): void {
@@ -201,7 +212,8 @@ export class Statements {
     const describe: FrontendMessage = { type: 'Describe', target: 'S', name: st.name };
     if (req.params.length === 0) this.prepareAndRun(req, st, [parse, describe]);
     else {
-      this.session.send({ type: 'batch', messages: this.batch(parse, describe, SYNC) }, this.describeOp(req, st));
+      const p = this.takePrelude(req);
+      this.send({ type: 'batch', messages: this.batch(p, parse, describe, SYNC) }, this.describeOp(req, st, p), p);
       this.blocker = st;
     }
     this.remember(req.sql, st);
@@ -210,30 +222,36 @@ export class Statements {
   /** No parameters: Parse, Describe, Bind, Execute and Sync in one write. */
   private prepareAndRun(req: ExecRequest, st: Statement, head: FrontendMessage[]): void {
     const bind: FrontendMessage = { type: 'Bind', portal: '', statement: st.name, paramFormats: [], params: [], resultFormats: [0] };
-    const collector = this.collector(req, null, st, true, [0]);
-    const messages = this.batch(...head, bind, EXECUTE, SYNC);
-    this.session.send({ type: 'batch', messages }, collector);
+    const p = this.takePrelude(req);
+    const collector = this.collector(req, null, st, true, [0], p);
+    const messages = this.batch(p, ...head, bind, EXECUTE, SYNC);
+    this.send({ type: 'batch', messages }, collector, p);
   }
 
-  /** The Parse+Describe+Sync operation of a statement with parameters. */
-  private describeOp(req: ExecRequest, st: Statement): OpHandler {
+  /** The Parse+Describe+Sync operation of a statement with parameters (and the prelude `p` in front, when it carries it). */
+  private describeOp(req: ExecRequest, st: Statement, p: Prelude | null): OpHandler {
     let error: Error | null = null;
     return {
       message: (msg) => {
         if (msg.type === 'ErrorResponse' && error === null) error = databaseErrorFrom(msg.fields, { query: req.sql });
+        else if (msg.type === 'CommandComplete') p?.completed(); // the prelude's: the only statement this operation executes
         else this.describeInto(st, msg);
       },
       ready: (status) => {
+        p?.ended(error);
         this.settle(req.sql, st, error);
         // a Parse refused as taken (42P05) is the only invalid-cache error a preparation can meet
-        if (error === null || (error instanceof DuplicatePreparedStatement && this.preparedAgain(req, error, status))) this.dispatch(req);
+        if (error === null || (p?.state !== 'failed' && error instanceof DuplicatePreparedStatement && this.preparedAgain(req, error, status))) this.dispatch(req);
         else req.done(error, null);
         this.unblock(st, null);
+        p?.release();
       },
       abort: (e) => {
+        p?.ended(e);
         this.settle(req.sql, st, e);
         req.done(e, null);
         this.unblock(st, e);
+        p?.release();
       },
       started: req.started,
     };
@@ -251,8 +269,26 @@ export class Statements {
   }
 
   private bindExecute(req: ExecRequest, st: Statement, bind: FrontendMessage): void {
-    const messages = this.batch(bind, EXECUTE, SYNC);
-    this.session.send({ type: 'batch', messages }, this.collector(req, this.shapeOf(st, req), st, false));
+    const shape = this.shapeOf(st, req);
+    const p = this.takePrelude(req);
+    const messages = this.batch(p, bind, EXECUTE, SYNC);
+    this.send({ type: 'batch', messages }, this.collector(req, shape, st, false, undefined, p), p);
+  }
+
+  /** The request's prelude when it goes out with this operation (taken now: in flight), else null. */
+  private takePrelude(req: ExecRequest): Prelude | null {
+    const p = req.prelude;
+    return p !== undefined && p.take() ? p : null;
+  }
+
+  /** Sends `command`; a prelude it carries is pending again when nothing was sent (the session refused it). */
+  private send(command: Command, handler: OpHandler, p: Prelude | null): void {
+    try {
+      this.session.send(command, handler);
+    } catch (e) {
+      p?.untake();
+      throw e;
+    }
   }
 
   /** The row shape of a described statement for the request's row factory, cached on the statement. */
@@ -303,7 +339,7 @@ export class Statements {
    * The handler of one Bind/Execute (or simple Query) operation. `preparing`:
    * the operation also prepares `st` (Parse and Describe in the same batch).
    */
-  private collector(req: ExecRequest, shape: RowShape | null, st: Statement | undefined, preparing: boolean, formats?: FormatCode[]): OpHandler {
+  private collector(req: ExecRequest, shape: RowShape | null, st: Statement | undefined, preparing: boolean, formats?: FormatCode[], p: Prelude | null = null): OpHandler {
     const c = new ResultCollector({
       registry: req.registry ?? this.registry,
       rowFactory: req.rowFactory,
@@ -311,14 +347,19 @@ export class Statements {
       shape,
       onRow: req.onRow,
       resultFormats: formats ? () => formats : undefined,
+      prelude: p,
+      positionShift: p !== null && req.simple ? p.sql.length + 1 : 0,
       done: (error, result, status, described) => {
+        p?.ended(error);
         if (preparing && st) {
           if (described) recordDescription(st, described);
           this.settle(req.sql, st, error);
           this.unblock(st, this.session.closed ? error : null);
         }
-        if (error !== null && this.retried(req, error, st, status)) return;
+        // never sent again after its prelude failed: without it, it would run outside the transaction
+        if (error !== null && p?.state !== 'failed' && this.retried(req, error, st, status)) return p?.release();
         req.done(error, result);
+        p?.release();
       },
     });
     const handler: OpHandler = c;
@@ -401,13 +442,26 @@ export class Statements {
     this.statements.set(sql, st);
   }
 
-  /** `messages`, preceded by Close messages for statements evicted since the last batch. */
-  private batch(...messages: FrontendMessage[]): FrontendMessage[] {
-    if (this.closeQueue.length === 0) return messages;
+  /**
+   * `messages`, preceded by Close messages for statements evicted since the
+   * last batch, and by the prelude `p` (Parse, Bind and Execute on the
+   * unnamed statement and portal) when the batch carries one.
+   */
+  private batch(p: Prelude | null, ...messages: FrontendMessage[]): FrontendMessage[] {
+    if (this.closeQueue.length === 0 && p === null) return messages;
     const closes = this.closeQueue.map((name): FrontendMessage => ({ type: 'Close', target: 'S', name }));
     this.closeQueue = [];
-    return [...closes, ...messages];
+    return p === null ? [...closes, ...messages] : [...closes, ...preludeMessages(p), ...messages];
   }
+}
+
+/** A prelude's messages: no parameters, no rows, so no Describe. */
+function preludeMessages(p: Prelude): FrontendMessage[] {
+  return [
+    { type: 'Parse', name: '', sql: p.sql, paramTypes: [] },
+    { type: 'Bind', portal: '', statement: '', paramFormats: [], params: NO_PARAMS, resultFormats: [] },
+    EXECUTE,
+  ];
 }
 
 /** Records on `st` what its describing messages said. */

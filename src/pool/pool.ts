@@ -190,7 +190,7 @@ export class ConnectionPool {
     };
     if (this.inFlight === 0) finish();
     else {
-      this.drained.push(finish);
+      this.drained.push(() => this.reactor.callSoon(finish)); // after the last operation's Deferred has fired
       if (timeout !== Infinity) {
         const timer = this.reactor.callLater(timeout, () => this.closeInUse(timeout, finish));
         this.drained.push(() => timer.cancel());
@@ -199,13 +199,21 @@ export class ConnectionPool {
     return d;
   }
 
-  /** The close timeout ran out: members still in use are closed at once (their work fails); then `finish`. */
+  /**
+   * The close timeout ran out: members still in use are closed at once
+   * (their work fails); then `finish`, once they have closed and the
+   * Deferreds of the operations they ran have fired (an interaction's
+   * function may take a few hops to see its statement fail).
+   */
   private closeInUse(timeout: number, finish: () => void): void {
     if (this.drained.length === 0) return; // drained meanwhile
     this.drained = [];
     const inUse = [...this.members].filter((m) => !this.idle.includes(m));
     const closes = inUse.map((m) => m.conn.closeGracefully(0, timeout).addErrback(() => undefined));
-    new DeferredList(closes).addCallback(() => finish());
+    new DeferredList(closes).addCallback(() => {
+      if (this.inFlight === 0) this.reactor.callSoon(finish);
+      else this.drained.push(() => this.reactor.callSoon(finish));
+    });
   }
 
   /** txpostgres' hot swap: adds a connected connection to the pool. */

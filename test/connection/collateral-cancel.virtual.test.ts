@@ -64,13 +64,13 @@ describe('a CancelRequest that hits the neighbour', () => {
   // The rerun is meant for autocommit statements only: a 57014 aborts a transaction, so a rerun inside one could only fail.
   it('does not run again a statement of an interaction: it fails with 57014 and the interaction rolls back', async () => {
     const first = w.conn.runQuery('SELECT 1 AS v');
-    const interaction = w.conn.runInteraction((c: Cursor) => c.execute('SELECT 5 AS v'));
+    const interaction = w.conn.runInteraction((c: Cursor) => c.execute('SELECT 4 AS v').addCallback(() => c.execute('SELECT 5 AS v')));
     await settle(w.reactor);
     first.cancel();
     await settle(w.reactor);
     w.server.current.answerNext(); // the first finished before the CancelRequest landed
     await settle(w.reactor);
-    w.server.current.answerNext(); // BEGIN
+    w.server.current.answerNext(); // BEGIN with the first statement
     await settle(w.reactor);
     expect(held()).toEqual(['SELECT 5 AS v']);
     w.server.current.interrupt(); // the stray CancelRequest lands inside the transaction

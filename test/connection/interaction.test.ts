@@ -151,3 +151,29 @@ describe('cancelling an interaction', () => {
 async function until(cond: () => Promise<boolean>): Promise<void> {
   for (let i = 0; i < 400 && !(await cond()); i++) await new Promise((r) => setTimeout(r, 50));
 }
+
+describe('BEGIN goes out with the first statement (issue 15)', () => {
+  it('a BEGIN the server refuses skips the statement sent with it: the function ran, nothing was written, the connection goes on', async () => {
+    let ran = 0;
+    const bad = { isolationLevel: 'bogus' as 'serializable' }; // BEGIN ISOLATION LEVEL BOGUS: a syntax error from the server
+    const err = await failure(conn.runInteractionWith(bad, async (c) => {
+      ran++;
+      await c.execute('INSERT INTO items VALUES (1)');
+      await c.execute('INSERT INTO items VALUES (2)');
+    }));
+    expect(err).toMatchObject({ code: '42601' });
+    expect(ran).toBe(1);
+    expect(conn.transactionStatus).toBe('I');
+    expect(await ids()).toEqual([]);
+  });
+
+  it('pipelined statements after a refused BEGIN never run outside the transaction', async () => {
+    const bad = { isolationLevel: 'bogus' as 'serializable' };
+    const err = await failure(conn.runInteractionWith(bad, (c) => {
+      const all = [1, 2, 3].map((n) => c.execute('INSERT INTO items VALUES ($1)', [n]));
+      return all[2];
+    }));
+    expect(err).toMatchObject({ code: '25P02', cause: expect.objectContaining({ code: '42601' }) });
+    expect(await ids()).toEqual([]);
+  });
+});
