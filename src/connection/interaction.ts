@@ -10,6 +10,19 @@
  * error. The steps form one Deferred chain, so cancelling the interaction's
  * Deferred cancels whichever step is running, which then rolls back.
  *
+ * BEGIN costs no round trip of its own: it is a {@link Prelude} on the
+ * lease, sent with the function's first statement in the same sync group
+ * (its options with it), so the server skips that statement should BEGIN
+ * fail, and later statements of the block are never sent then (see
+ * `prelude.ts`). What the end of the block sends depends on how far BEGIN
+ * got: nothing when no statement was issued (the function's value, or its
+ * error, as it is: there is no transaction to end); nothing either when
+ * BEGIN failed (the block fails: with the function's error, or, when the
+ * function swallowed it, with 25P02 caused by BEGIN's error); else COMMIT,
+ * or ROLLBACK, as below. When the function returns while BEGIN is still in
+ * flight (it did not await its statements), that choice waits for BEGIN's
+ * outcome.
+ *
  * Nested inside another interaction (through the cursor it was given), an
  * interaction becomes a SAVEPOINT: released on success, rolled back to on
  * failure. Opt-in retries rerun the whole interaction after a serialization
