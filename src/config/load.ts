@@ -27,7 +27,7 @@ export interface LoadedConfig extends ConnectParams {
 export interface LoadOptions {
   /** Default `process.env`. */
   env?: Env;
-  /** Default `os.userInfo().username`. */
+  /** Default `os.userInfo().username`, looked up only when no user is given (it reads the user database). */
   osUser?: string;
   /** Default `os.homedir()`. */
   homeDir?: string;
@@ -67,7 +67,7 @@ export async function loadConfig(input: string | ConnectInput | undefined, optio
   const env = options.env ?? process.env;
   const platform = options.platform ?? process.platform;
   const defaultHost = options.defaultHost ?? defaultHostFor(platform);
-  const params: LoadedConfig = resolveExplicit(explicit, env, { osUser: options.osUser ?? currentUser(), defaultHost });
+  const params: LoadedConfig = resolveExplicit(explicit, env, { osUser: options.osUser ?? currentUser, defaultHost });
   const files: FileAccess = { readFile: options.readFile ?? nodeFiles.readFile, stat: options.stat ?? nodeFiles.stat, readDir: options.readDir ?? nodeFiles.readDir };
   const home = options.homeDir ?? os.homedir();
   const checkPermissions = options.checkPermissions ?? platform !== 'win32';
@@ -79,6 +79,7 @@ export async function loadConfig(input: string | ConnectInput | undefined, optio
   return params;
 }
 
+/** The OS user name, or undefined when the system cannot tell. */
 function currentUser(): string | undefined {
   try {
     return os.userInfo().username;

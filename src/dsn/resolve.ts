@@ -36,8 +36,12 @@ export type Env = Readonly<Record<string, string | undefined>>;
 
 /** Options of {@link resolveConfig}. */
 export interface ResolveOptions {
-  /** The operating-system user name: the default user (libpq uses the OS user). */
-  osUser?: string;
+  /**
+   * The operating-system user name: the default user (libpq uses the OS
+   * user). A function is called only when no user was given otherwise (the
+   * lookup reads the user database: /etc/passwd or NSS).
+   */
+  osUser?: string | (() => string | undefined);
   /** The host used when none is given; default `DEFAULT_SOCKET_DIR`. */
   defaultHost?: string;
 }
@@ -68,17 +72,20 @@ export function resolveExplicit(explicit: ExplicitInput, env: Env, options: Reso
   if (raw.service !== undefined) throw configError('the "service" option (pg_service.conf) is not supported; give the parameters directly');
   const params = { ...fromKeywords(raw, defaultHost), ...explicit.typed };
   if (explicit.hosts !== undefined) params.hosts = explicitHosts(explicit.hosts, defaultHost);
-  const user = params.user ?? options.osUser;
+  const user = params.user ?? (typeof options.osUser === 'function' ? options.osUser() : options.osUser);
   if (user === undefined || user === '') throw configError('no user name: give "user", set PGUSER, or pass the OS user name');
   const result: ConnectParams = { ...params, user, database: params.database ?? user };
   checkSslRootSystem(result, raw.sslmode ?? explicit.typed.sslmode);
   return validate(result);
 }
 
+/** {@link ENV_VARS} as pairs, built once (every connect reads the environment). */
+const ENV_ENTRIES = Object.entries(ENV_VARS) as ReadonlyArray<[Keyword, string]>;
+
 /** The raw keyword values the PG* environment variables supply (empty values count as unset). */
 export function fromEnv(env: Env): DsnParams {
   const out: DsnParams = {};
-  for (const [keyword, name] of Object.entries(ENV_VARS) as Array<[Keyword, string]>) {
+  for (const [keyword, name] of ENV_ENTRIES) {
     const value = env[name];
     if (value !== undefined && value !== '') out[keyword] = value;
   }

@@ -31,6 +31,15 @@ describe('resolveConfig defaults', () => {
     expect(resolveConfig({ user: 'bob' }, { PGUSER: 'alice' }, opts).database).toBe('bob');
   });
 
+  it('asks a function osUser only when no user was given (the lookup reads the user database)', () => {
+    const osUser = jest.fn(() => 'fromos');
+    expect(resolveConfig('postgres://alice@db/app', {}, { osUser }).user).toBe('alice');
+    expect(resolveConfig('postgres://db/app', { PGUSER: 'bob' }, { osUser }).user).toBe('bob');
+    expect(osUser).not.toHaveBeenCalled();
+    expect(resolveConfig('postgres://db', {}, { osUser })).toMatchObject({ user: 'fromos', database: 'fromos' });
+    expect(osUser).toHaveBeenCalledTimes(1);
+  });
+
   it('refuses to guess when no user name is known', () => {
     expect(() => resolveConfig('host=h', {})).toThrow(/no user name/);
   });
