@@ -61,7 +61,7 @@ export {
   CopyAborted, encodeCopyRow, parseCopyRow, copyToCallback, copyToIterator, copyFromSource,
   COPY_OUT_HIGH_WATER_MARK, COPY_OUT_LOW_WATER_MARK,
 } from './streaming/copy';
-export type { CopyChunk, ChunkSource, CopyConsumerResult } from './streaming/copy';
+export type { CopyChunk, ChunkSource, CopyConsumerResult, CopyToCallbackOptions } from './streaming/copy';
 export { TRACING_CHANNELS, setTracingOptions } from './connection/tracing';
 export type { TracingOptions, QueryTarget, QueryStartEvent, QueryEndEvent, QueryErrorEvent, ConnectionStateEvent, ReconnectAttemptEvent, ReconnectEndEvent, PoolAcquireEvent, PoolReleaseEvent, ReplicationStatusEvent } from './connection/tracing';
 export { PgoutputDecoder } from './replication/pgoutput';

@@ -24,8 +24,12 @@
  * with `CopyAborted` carrying the source error as `cause`. It fires with the
  * row count of the server's `COPY n` tag.
  *
- * copyTo: each CopyData is copied out of the read buffer into a queue and
- * handed to the consumer (`onData`) in order, outside the read handler. A
+ * copyTo: each CopyData payload is copied out of the read buffer into an
+ * append-only arena (one allocation per 64 KiB, not per message) and queued
+ * as a view of it, or with `batch` left open so that every payload received
+ * before the consumer's next turn goes out as one chunk; chunks are handed
+ * to the consumer (`onData`) in order, outside the read handler, with no
+ * Deferred per chunk unless the consumer returns something to wait for. A
  * consumer that returns a Deferred or Promise is given the next chunk only
  * once that has settled. While more than {@link COPY_OUT_HIGH_WATER_MARK}
  * bytes wait in the queue (the consumer lags), the session stops reading
@@ -74,6 +78,22 @@ const encoder = new TextEncoder();
 /** What a COPY TO consumer may return: nothing, or something to wait for before the next chunk. */
 export type CopyConsumerResult = void | PromiseLike<unknown>;
 
+/** Options of {@link copyToCallback} and {@link copyToIterator}. */
+export interface CopyToCallbackOptions {
+  /**
+   * Hand the consumer the payloads of several CopyData messages at once,
+   * concatenated in order: everything that arrived since the consumer was
+   * last called (at most about {@link COPY_OUT_HIGH_WATER_MARK} plus one
+   * read). A chunk always ends at a message boundary, so in text format it
+   * holds whole rows. Default false: one chunk per CopyData (for text
+   * format, one row).
+   */
+  batch?: boolean;
+}
+
+/** Capacity of the first buffer CopyData payloads are copied into; later ones fit the largest payload seen. */
+const ARENA = 64 * 1024;
+
 /** One COPY operation's progress, filled by its OpHandler; see the file comment. */
 class CopyOp implements OpHandler {
   error: Error | null = null;
@@ -85,18 +105,31 @@ class CopyOp implements OpHandler {
   private flow: OpFlow | null = null;
   private drainWaiter: Deferred<void> | null = null;
   private ended = false;
-  // COPY TO: chunks not yet handed to the consumer
+  // COPY TO: payloads are copied out of the read buffer into an arena that is
+  // only ever appended to (a chunk handed out is a view of it and is never
+  // overwritten); a full arena is left to the views and a new one started.
+  private arena: Uint8Array = new Uint8Array(0);
+  private arenaEnd = 0;
+  /** Batch mode: where the bytes not yet sealed into a chunk start in the arena. */
+  private openStart = 0;
+  // chunks not yet handed to the consumer
   private queue: Uint8Array[] = [];
   private head = 0;
   private queuedBytes = 0;
   private readingPaused = false;
+  private deliveryScheduled = false;
   private delivering = false;
   private consumerError: Error | null = null;
+  private readonly deliverSoon = (): void => {
+    this.deliveryScheduled = false;
+    this.deliver();
+  };
 
   constructor(
     private readonly conn: Connection,
     private readonly sql: string,
     private readonly onData?: (chunk: Uint8Array) => CopyConsumerResult,
+    private readonly batch = false,
   ) {}
 
   attached(flow: OpFlow): void {
@@ -104,8 +137,8 @@ class CopyOp implements OpHandler {
   }
 
   message(msg: BackendMessage): void {
-    if (msg.type === 'CopyData' && this.onData) {
-      this.enqueue(msg.data.slice());
+    if (msg.type === 'CopyData') {
+      if (this.onData) this.enqueue(msg.data);
     } else if (msg.type === 'CopyInResponse' || msg.type === 'CopyOutResponse') {
       this.later(() => this.copying.called || this.copying.callback(true));
     } else if (msg.type === 'ErrorResponse') {
@@ -147,24 +180,58 @@ class CopyOp implements OpHandler {
     waiter?.callback(undefined);
   }
 
-  /** A CopyData for the consumer (in the read handler): queue it, stop reading if the consumer lags. */
-  private enqueue(chunk: Uint8Array): void {
-    this.queue.push(chunk);
-    this.queuedBytes += chunk.length;
+  /**
+   * A CopyData for the consumer (in the read handler; `data` is a view of
+   * the read buffer): copied into the arena and queued (batch mode: left
+   * open, to be sealed with what follows); stops reading if the consumer lags.
+   */
+  private enqueue(data: Uint8Array): void {
+    const n = data.length;
+    if (this.arenaEnd + n > this.arena.length) this.newArena(n);
+    const at = this.arenaEnd;
+    const arena = this.arena;
+    if (n <= 32) {
+      for (let i = 0; i < n; i++) arena[at + i] = data[i];
+    } else {
+      arena.set(data, at);
+    }
+    this.arenaEnd = at + n;
+    if (!this.batch) this.queue.push(arena.subarray(at, at + n));
+    this.queuedBytes += n;
     if (!this.readingPaused && this.queuedBytes >= COPY_OUT_HIGH_WATER_MARK && this.flow !== null) {
       this.readingPaused = true;
       this.flow.pauseReading();
     }
-    if (!this.delivering && this.queue.length - this.head === 1) this.later(() => this.deliver());
+    if (!this.delivering && !this.deliveryScheduled) {
+      this.deliveryScheduled = true;
+      this.conn.reactor.callSoon(this.deliverSoon);
+    }
+  }
+
+  /** Starts a new arena with room for `n` bytes (batch mode: the open bytes are sealed into a chunk first). */
+  private newArena(n: number): void {
+    this.seal();
+    this.arena = new Uint8Array(Math.max(ARENA, n));
+    this.arenaEnd = 0;
+    this.openStart = 0;
+  }
+
+  /** Batch mode: the open bytes become one queued chunk. */
+  private seal(): void {
+    if (!this.batch || this.openStart === this.arenaEnd) return;
+    this.queue.push(this.arena.subarray(this.openStart, this.arenaEnd));
+    this.openStart = this.arenaEnd;
   }
 
   /**
    * Hands queued chunks to the consumer in order, waiting for what it
    * returns; after the last one of an ended statement, fires `done`.
-   * Runs from the reactor only.
+   * Runs from the reactor only. A consumer's result is only wrapped when it
+   * is a Deferred or a thenable (no Deferred per chunk).
    */
   private deliver(): void {
     if (this.delivering) return;
+    this.seal();
     while (this.head < this.queue.length) {
       const chunk = this.queue[this.head++];
       this.queuedBytes -= chunk.length;
@@ -177,27 +244,42 @@ class CopyOp implements OpHandler {
         this.flow?.resumeReading();
       }
       if (this.consumerError !== null) continue; // a failed consumer gets nothing more; the COPY is drained
-      const consumed = maybeDeferred(this.onData!, chunk);
-      if (!consumed.called) {
-        this.delivering = true;
-        // public boundary: Promise (what a consumer returned, when it was a Promise)
-        consumed.addCallbacks(
-          () => this.resumeDelivery(),
-          (e: Error) => {
-            this.consumerError ??= e;
-            this.resumeDelivery();
-          },
-        );
-        return;
-      }
-      consumed.addErrback((e: Error) => {
-        this.consumerError ??= e;
-      });
+      if (this.consume(chunk)) return; // the consumer's Deferred or Promise is pending: resumeDelivery goes on
     }
     if (this.ended && !this.done.called) {
       if (this.consumerError !== null) this.error ??= this.consumerError;
       this.done.callback(undefined);
     }
+  }
+
+  /** Calls the consumer with one chunk; true when it returned something still pending (delivery then waits). */
+  private consume(chunk: Uint8Array): boolean {
+    let result: CopyConsumerResult;
+    try {
+      result = this.onData!(chunk);
+    } catch (e) {
+      this.consumerError ??= e instanceof Error ? e : new Error(String(e));
+      return false;
+    }
+    if (result === undefined || result === null) return false;
+    if (!(result instanceof Deferred) && typeof (result as PromiseLike<unknown>).then !== 'function') return false;
+    const consumed = maybeDeferred(() => result);
+    if (consumed.called) {
+      consumed.addErrback((e: Error) => {
+        this.consumerError ??= e;
+      });
+      return false;
+    }
+    this.delivering = true;
+    // public boundary: Promise (what a consumer returned, when it was a Promise)
+    consumed.addCallbacks(
+      () => this.resumeDelivery(),
+      (e: Error) => {
+        this.consumerError ??= e;
+        this.resumeDelivery();
+      },
+    );
+    return true;
   }
 
   private resumeDelivery(): void {
@@ -264,15 +346,22 @@ export function copyFromSource(conn: Connection, sql: string, open: () => ChunkS
 
 /**
  * Runs `COPY ... TO STDOUT`, handing each CopyData (for text format, one row
- * per chunk) to `onData`, in order; fires with the number of rows copied,
+ * per chunk) to `onData`, in order, or with `{ batch: true }` the payloads of
+ * several CopyData at once (see {@link CopyToCallbackOptions}); each chunk is
+ * the consumer's to keep. Fires with the number of rows copied,
  * after the last chunk was consumed. When `onData` returns a Deferred or
  * Promise, the next chunk waits for it, and the server is read no further
  * while too much waits (see the file comment). A consumer that throws or
  * fails gets no more chunks; the COPY is drained and fails with its error.
  */
-export function copyToCallback(conn: Connection, sql: string, onData: (chunk: Uint8Array) => CopyConsumerResult): Deferred<number> {
+export function copyToCallback(
+  conn: Connection,
+  sql: string,
+  onData: (chunk: Uint8Array) => CopyConsumerResult,
+  options: CopyToCallbackOptions = {},
+): Deferred<number> {
   return withLease(conn, (lease) => {
-    const op = new CopyOp(conn, sql, onData);
+    const op = new CopyOp(conn, sql, onData, options.batch === true);
     lease.send({ type: 'simpleQuery', sql }, op);
     return op.done.addCallback(() => {
       if (op.error) throw op.error;
@@ -283,12 +372,13 @@ export function copyToCallback(conn: Connection, sql: string, onData: (chunk: Ui
 
 /**
  * Runs `COPY ... TO STDOUT` (on the first `next()`) as an async iterator of
- * its CopyData chunks. The server is read only as fast as the loop consumes
+ * its CopyData chunks (several at once with `{ batch: true }`, see
+ * {@link CopyToCallbackOptions}). The server is read only as fast as the loop consumes
  * (see the file comment). Leaving the loop early discards the rest of the
  * data; the iterator's `return()` settles once the COPY has ended and the
  * connection is free again. A server error rejects `next()`.
  */
-export function copyToIterator(conn: Connection, sql: string): AsyncIterableIterator<Uint8Array> {
+export function copyToIterator(conn: Connection, sql: string, options: CopyToCallbackOptions = {}): AsyncIterableIterator<Uint8Array> {
   let started: Shared<number> | null = null;
   let ready: Uint8Array | null = null;
   let taken: Deferred<void> | null = null;
@@ -309,7 +399,7 @@ export function copyToIterator(conn: Connection, sql: string): AsyncIterableIter
       ready = chunk;
       taken = new Deferred<void>();
       return taken;
-    });
+    }, options);
     started = new Shared(copy);
     started.get().addCallbacks(
       (rows: number) => {

@@ -152,6 +152,54 @@ describe('copyTo flow control', () => {
     expect(maxWaiting).toBeLessThanOrEqual(COPY_OUT_HIGH_WATER_MARK + 2 * oneWrite);
   });
 
+  it('hands one CopyData per call by default, each chunk its own copy that later reads leave alone', async () => {
+    const chunks: Uint8Array[] = [];
+    const d = copyToCallback(w.conn, 'COPY big TO STDOUT', (chunk) => void chunks.push(chunk));
+    await settle(w.reactor, d);
+    expect(await d).toBe(WRITES * CHUNKS_PER_WRITE);
+    expect(chunks.length).toBe(WRITES * CHUNKS_PER_WRITE);
+    const text = new TextDecoder();
+    for (const c of chunks) expect(text.decode(c)).toBe(ROW);
+  });
+
+  it('with { batch: true } hands several CopyData per call, whole rows in order, and still stops reading while the consumer lags', async () => {
+    const transport = w.reactor.links[0].clientTransport;
+    const pauses = jest.spyOn(transport, 'pauseReading');
+    const chunks: Uint8Array[] = [];
+    const d = copyToCallback(w.conn, 'COPY big TO STDOUT', (chunk) => {
+      chunks.push(chunk);
+      return deferLater(w.reactor, 1, () => undefined);
+    }, { batch: true });
+    for (let t = 0; t < 20_000 && !d.called; t++) w.reactor.advance(1);
+    expect(await d).toBe(WRITES * CHUNKS_PER_WRITE);
+    expect(chunks.length).toBeGreaterThan(1);
+    expect(chunks.length).toBeLessThan(WRITES * CHUNKS_PER_WRITE / 10); // batched: many rows per call
+    const text = new TextDecoder();
+    let rows = 0;
+    for (const c of chunks) {
+      expect(c.length % ROW.length).toBe(0); // whole messages only
+      expect(text.decode(c)).toBe(ROW.repeat(c.length / ROW.length)); // intact after later reads
+      expect(c.length).toBeLessThanOrEqual(COPY_OUT_HIGH_WATER_MARK + CHUNKS_PER_WRITE * ROW.length);
+      rows += c.length / ROW.length;
+    }
+    expect(rows).toBe(WRITES * CHUNKS_PER_WRITE);
+    expect(pauses.mock.calls.length).toBeGreaterThan(0);
+  });
+
+  it('with { batch: true } fails with a consumer error after draining the COPY, and the connection stays usable', async () => {
+    let calls = 0;
+    const d = copyToCallback(w.conn, 'COPY big TO STDOUT', () => {
+      calls++;
+      throw new Error('consumer broke');
+    }, { batch: true });
+    await settle(w.reactor, d);
+    await expect(d).rejects.toThrow('consumer broke');
+    expect(calls).toBe(1);
+    const q = w.conn.runQuery('BEGIN');
+    await settle(w.reactor, q);
+    expect(await q).toEqual([]);
+  });
+
   it('keeps an asynchronous Observable subscriber within its window, through consumed', async () => {
     const transport = w.reactor.links[0].clientTransport;
     const pauses = jest.spyOn(transport, 'pauseReading');
