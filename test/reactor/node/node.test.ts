@@ -1,3 +1,4 @@
+import { X509Certificate } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -117,6 +118,10 @@ describe('NodeReactor', () => {
     handler.transport?.write(new Uint8Array(Buffer.from('SSLREQ')));
     await runUntilReal(() => info !== undefined || handler.isLost);
     expect(info).toMatchObject({ peerCertificateHash: 'sha256' });
+    // the DER channel binding hashes: the server's certificate, whole
+    const der = (info as { peerCertificateDer?: Uint8Array }).peerCertificateDer;
+    expect(der).toBeInstanceOf(Uint8Array);
+    expect(new X509Certificate(Buffer.from(der!)).subject).toMatch(/localhost/);
     handler.transport?.abort();
     await runUntilReal(() => handler.isLost);
   });
