@@ -72,6 +72,12 @@ export interface OpHandler {
   ready(status: TransactionStatus): void;
   /** The session ended before the operation completed. */
   abort(error: Error): void;
+  /**
+   * A CopyData of a COPY TO STDOUT: its payload is `buf[start, end)`, valid
+   * during the call only (copy what you keep). Without it, the handler gets
+   * CopyData through {@link message}.
+   */
+  copyData?: (buf: Uint8Array, start: number, end: number) => void;
   /** The operation reached the head of the pipeline: the server is running it now. */
   started?: () => void;
   /**
@@ -134,7 +140,9 @@ export class Session implements TransportHandler {
     private readonly tls: SessionTls | null,
     /** Derives SCRAM's key when the machine asks (see the file comment); null for a machine that derives it itself. */
     private readonly crypto: AuthCrypto | null = null,
-  ) {}
+  ) {
+    machine.setCopyDataSink((buf, start, end) => this.copyData(buf, start, end));
+  }
 
   /** Whether the session has ended. */
   get closed(): boolean {
@@ -368,6 +376,14 @@ export class Session implements TransportHandler {
       default:
         if (this.head < this.inflight.length) this.inflight[this.head].message(ev);
     }
+  }
+
+  /** A COPY TO's data, straight from the machine (see `ProtocolMachine.setCopyDataSink`): to the head operation. */
+  private copyData(buf: Uint8Array, start: number, end: number): void {
+    if (this.head >= this.inflight.length) return;
+    const h = this.inflight[this.head];
+    if (h.copyData !== undefined) h.copyData(buf, start, end);
+    else h.message({ type: 'CopyData', data: buf.subarray(start, end) });
   }
 
   /** An operation's ErrorResponse: to its handler, then to its `serverError` hook. */

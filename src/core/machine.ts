@@ -69,7 +69,7 @@
  */
 import { ConnectionClosed, ConnectionError, ConnectionLost, InterfaceError, PgError, ProtocolViolation } from '../errors/base';
 import { databaseErrorFrom } from '../errors/sqlstate.generated';
-import { BackendDecoder } from '../protocol/decode';
+import { BackendDecoder, type CopyDataSink } from '../protocol/decode';
 import { writeFrontend } from '../protocol/encode';
 import type { AuthenticationMessage, BackendMessage, FrontendMessage, RawFields, TransactionStatus } from '../protocol/messages';
 import { checkMaxScramIterations } from '../protocol/auth/scram';
@@ -142,6 +142,7 @@ export class ProtocolMachine {
   private readonly _replication: ReplicationKind;
   /** A START_REPLICATION was sent and its ReadyForQuery has not come yet. */
   private streaming = false;
+  private copySink: CopyDataSink | null = null;
 
   /**
    * Throws `InterfaceError` (`ERR_INVALID_ARGUMENT`) for an unknown protocol
@@ -243,7 +244,12 @@ export class ProtocolMachine {
     try {
       this.decoder.feed(bytes);
       // The framing loop: one message at a time, each checked against the state table.
-      for (let msg = this.decoder.next(); msg !== null; msg = this.decoder.next()) {
+      for (;;) {
+        if (this.copySink !== null && this._state === 'copyOut' && !this.streaming && this.eventHead === this.events.length) {
+          this.decoder.takeCopyData(this.copySink);
+        }
+        const msg = this.decoder.next();
+        if (msg === null) break;
         this.receive(msg);
         if ((this._state as MachineState) === 'closed') return;
       }
@@ -274,6 +280,18 @@ export class ProtocolMachine {
     } catch (e) {
       this.fail(e instanceof PgError ? e : new ConnectionError('computing the SCRAM proof failed', { cause: e }));
     }
+  }
+
+  /**
+   * Takes the data of COPY TO STDOUT off the event path: while set, each
+   * CopyData received in state `copyOut` (not a replication stream) while no
+   * event is waiting in {@link nextEvent} goes to `sink` as its payload's
+   * bounds in the receive buffer (valid during the call only), inside
+   * `receiveData`, instead of becoming a `CopyData` event; so the order of
+   * what the sink and the events see is the server's. `null` turns it off.
+   */
+  setCopyDataSink(sink: CopyDataSink | null): void {
+    this.copySink = sink;
   }
 
   /** Tells the machine the server closed its side. */

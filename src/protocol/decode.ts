@@ -56,7 +56,29 @@ export class BackendDecoder extends FrameBuffer {
     this.checkConsumed(f, msg.type);
     return msg;
   }
+
+  /**
+   * Hands each whole CopyData message at the front of the buffer to `sink`
+   * as its payload's bounds in `buf` (valid during the call only: copy what
+   * you keep), without making message objects; stops at the first message
+   * that is not CopyData or is incomplete, which {@link next} then returns.
+   * Returns how many were handed over. Lengths are checked as by `next`.
+   */
+  takeCopyData(sink: CopyDataSink): number {
+    if (this.failure !== null) throw this.failure;
+    let n = 0;
+    while (this.end - this.start >= 5 && this.buf[this.start] === 0x64 /* d */) {
+      const f = this.frame(true);
+      if (f === null) break;
+      sink(this.buf, f.bodyStart, f.bodyEnd);
+      n++;
+    }
+    return n;
+  }
 }
+
+/** Receives CopyData payloads from {@link BackendDecoder.takeCopyData}: `buf[start, end)`, valid during the call. */
+export type CopyDataSink = (buf: Uint8Array, start: number, end: number) => void;
 
 // ------------------------------------------------------------ the decoders
 

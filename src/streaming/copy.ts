@@ -136,9 +136,14 @@ class CopyOp implements OpHandler {
     this.flow = flow;
   }
 
+  /** A CopyData straight from the session's read (the common path; see `OpHandler.copyData`). */
+  copyData(buf: Uint8Array, start: number, end: number): void {
+    if (this.onData) this.enqueue(buf, start, end);
+  }
+
   message(msg: BackendMessage): void {
     if (msg.type === 'CopyData') {
-      if (this.onData) this.enqueue(msg.data);
+      if (this.onData) this.enqueue(msg.data, 0, msg.data.length);
     } else if (msg.type === 'CopyInResponse' || msg.type === 'CopyOutResponse') {
       this.later(() => this.copying.called || this.copying.callback(true));
     } else if (msg.type === 'ErrorResponse') {
@@ -181,19 +186,19 @@ class CopyOp implements OpHandler {
   }
 
   /**
-   * A CopyData for the consumer (in the read handler; `data` is a view of
-   * the read buffer): copied into the arena and queued (batch mode: left
+   * A CopyData for the consumer (in the read handler; `data[start, end)` is
+   * in the read buffer): copied into the arena and queued (batch mode: left
    * open, to be sealed with what follows); stops reading if the consumer lags.
    */
-  private enqueue(data: Uint8Array): void {
-    const n = data.length;
+  private enqueue(data: Uint8Array, start: number, end: number): void {
+    const n = end - start;
     if (this.arenaEnd + n > this.arena.length) this.newArena(n);
     const at = this.arenaEnd;
     const arena = this.arena;
     if (n <= 32) {
-      for (let i = 0; i < n; i++) arena[at + i] = data[i];
+      for (let i = 0; i < n; i++) arena[at + i] = data[start + i];
     } else {
-      arena.set(data, at);
+      arena.set(data.subarray(start, end), at);
     }
     this.arenaEnd = at + n;
     if (!this.batch) this.queue.push(arena.subarray(at, at + n));

@@ -268,6 +268,65 @@ describe('COPY', () => {
   });
 });
 
+describe('COPY TO data through a sink (setCopyDataSink)', () => {
+  const text = (b: Uint8Array, s: number, e: number): string => new TextDecoder().decode(b.subarray(s, e));
+
+  it('hands CopyData to the sink instead of events once no event waits, in the server\'s order, and not after the COPY', () => {
+    const m = readyMachine();
+    const seen: string[] = [];
+    m.setCopyDataSink((b, s, e) => seen.push(`sink ${text(b, s, e)}`));
+    m.send({ type: 'simpleQuery', sql: 'COPY t TO STDOUT' });
+    m.dataToSend();
+    // CopyOutResponse is an event still waiting: the CopyData behind it stays an event too (order)
+    m.receiveData(be({ type: 'CopyOutResponse', format: 0, columnFormats: [0] }, { type: 'CopyData', data: Uint8Array.of(0x31) }));
+    expect(seen).toEqual([]);
+    expect(drainTypes(m)).toEqual(['CopyOutResponse', 'CopyData']);
+    m.receiveData(be(
+      { type: 'CopyData', data: Uint8Array.of(0x32) }, { type: 'CopyData', data: Uint8Array.of(0x33) },
+      { type: 'NoticeResponse', fields: { S: 'WARNING', M: 'in copy' } },
+      { type: 'CopyData', data: Uint8Array.of(0x34) },
+      { type: 'CopyDone' }, { type: 'CommandComplete', tag: 'COPY 4' }, { type: 'ReadyForQuery', status: 'I' },
+    ));
+    expect(seen).toEqual(['sink 2', 'sink 3']);
+    expect(drainTypes(m)).toEqual(['NoticeResponse', 'CopyData', 'CopyDone', 'CommandComplete', 'ReadyForQuery']);
+    expect(m.state).toBe('ready');
+  });
+
+  it('hands a CopyData split across reads to the sink once it is whole, and fails on a bad length as without a sink', () => {
+    const m = readyMachine();
+    const seen: string[] = [];
+    m.setCopyDataSink((b, s, e) => seen.push(text(b, s, e)));
+    m.send({ type: 'simpleQuery', sql: 'COPY t TO STDOUT' });
+    m.dataToSend();
+    m.receiveData(be({ type: 'CopyOutResponse', format: 0, columnFormats: [0] }));
+    drain(m);
+    const msg = be({ type: 'CopyData', data: new TextEncoder().encode('hello') });
+    m.receiveData(msg.subarray(0, 3));
+    m.receiveData(msg.subarray(3, 8));
+    expect(seen).toEqual([]);
+    m.receiveData(msg.subarray(8));
+    expect(seen).toEqual(['hello']);
+    expect(drain(m)).toEqual([]);
+    m.receiveData(Uint8Array.of(0x64, 0, 0, 0, 2)); // length below 4
+    expect(failedOf(drain(m)).error).toBeInstanceOf(ProtocolViolation);
+    expect(m.state).toBe('closed');
+  });
+
+  it('leaves CopyData as events when no sink is set (null turns it off)', () => {
+    const m = readyMachine();
+    const seen: number[] = [];
+    m.setCopyDataSink(() => seen.push(1));
+    m.setCopyDataSink(null);
+    m.send({ type: 'simpleQuery', sql: 'COPY t TO STDOUT' });
+    m.dataToSend();
+    m.receiveData(be({ type: 'CopyOutResponse', format: 0, columnFormats: [0] }));
+    drain(m);
+    m.receiveData(be({ type: 'CopyData', data: Uint8Array.of(0x31) }));
+    expect(drainTypes(m)).toEqual(['CopyData']);
+    expect(seen).toEqual([]);
+  });
+});
+
 describe('asynchronous messages', () => {
   it('passes notices, parameter changes and notifications through at any time, tracking parameters', () => {
     const m = new ProtocolMachine({ user: 'u', crypto: nodeAuthCrypto });

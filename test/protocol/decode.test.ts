@@ -176,3 +176,41 @@ describe('BackendDecoder rejects malformed input with a ProtocolViolation', () =
     expect(() => d.takeByte()).toThrow(first as Error);
   });
 });
+
+describe('BackendDecoder.takeCopyData', () => {
+  const copyData = (text: string): Uint8Array => {
+    const body = new TextEncoder().encode(text);
+    const m = new Uint8Array(5 + body.length);
+    m[0] = 0x64;
+    new DataView(m.buffer).setInt32(1, 4 + body.length);
+    m.set(body, 5);
+    return m;
+  };
+
+  it('hands the leading whole CopyData payloads to the sink and leaves the rest to next()', () => {
+    const d = new BackendDecoder();
+    const seen: string[] = [];
+    const sink = (b: Uint8Array, s: number, e: number): void => void seen.push(new TextDecoder().decode(b.subarray(s, e)));
+    const partial = copyData('cc');
+    d.feed(concatBytes([copyData('a'), copyData(''), copyData('bb'), fromHex('5a0000000549'), copyData('x'), partial.subarray(0, 4)]));
+    expect(d.takeCopyData(sink)).toBe(3);
+    expect(seen).toEqual(['a', '', 'bb']);
+    expect(d.next()).toEqual({ type: 'ReadyForQuery', status: 'I' });
+    expect(d.takeCopyData(sink)).toBe(1);
+    expect(d.takeCopyData(sink)).toBe(0); // the partial one waits
+    d.feed(partial.subarray(4));
+    expect(d.takeCopyData(sink)).toBe(1);
+    expect(seen).toEqual(['a', '', 'bb', 'x', 'cc']);
+    expect(d.buffered).toBe(0);
+  });
+
+  it('fails on a bad length and stays poisoned, as next() does', () => {
+    const d = new BackendDecoder({ maxMessageSize: 100 });
+    d.feed(fromHex('6400001000'));
+    expect(() => d.takeCopyData(() => undefined)).toThrow(MessageTooLarge);
+    expect(() => d.next()).toThrow(MessageTooLarge);
+    const e = new BackendDecoder();
+    e.feed(fromHex('6400000003'));
+    expect(() => e.takeCopyData(() => undefined)).toThrow(ProtocolViolation);
+  });
+});
