@@ -93,25 +93,42 @@ const K = 0x6b; // 'k'
 const R = 0x72; // 'r'
 const H = 0x68; // 'h'
 
-/** Decodes the payload of a backend CopyData in copy-both mode. Throws `ProtocolViolation` for anything malformed. */
+/**
+ * Decodes the payload of a backend CopyData in copy-both mode. Throws `ProtocolViolation` for anything malformed.
+ * The payloads of one read share a buffer, so the DataView over it is kept
+ * and reused until a payload of another buffer comes (one per read, not one per message).
+ */
 export function decodeReplicationBackend(payload: Uint8Array): ReplicationBackendMessage {
-  const view = viewOf(payload);
+  const view = sharedViewOf(payload);
+  const at = payload.byteOffset;
   switch (payload[0]) {
     case W:
       need(payload, 25, 'XLogData', true);
       return {
         type: 'XLogData',
-        dataStart: view.getBigUint64(1),
-        walEnd: view.getBigUint64(9),
-        sendTime: view.getBigInt64(17),
+        dataStart: view.getBigUint64(at + 1),
+        walEnd: view.getBigUint64(at + 9),
+        sendTime: view.getBigInt64(at + 17),
         data: payload.subarray(25),
       };
     case K:
       need(payload, 18, 'primary keepalive');
-      return { type: 'PrimaryKeepalive', walEnd: view.getBigUint64(1), sendTime: view.getBigInt64(9), replyRequested: flag(payload[17]) };
+      return { type: 'PrimaryKeepalive', walEnd: view.getBigUint64(at + 1), sendTime: view.getBigInt64(at + 9), replyRequested: flag(payload[17]) };
     default:
       throw unknown(payload, 'server');
   }
+}
+
+let sharedBuffer: ArrayBufferLike | null = null;
+let sharedView: DataView | null = null;
+
+/** A DataView over the whole buffer of `b` (offsets are `b.byteOffset`-based), reused while the buffer is the same. */
+function sharedViewOf(b: Uint8Array): DataView {
+  if (sharedBuffer !== b.buffer || sharedView === null) {
+    sharedBuffer = b.buffer;
+    sharedView = new DataView(b.buffer);
+  }
+  return sharedView;
 }
 
 /** Decodes the payload of a frontend CopyData in copy-both mode (for fake servers and tests). */

@@ -187,6 +187,8 @@ export class ReplicationStream implements MessageAcker {
   private readonly buffer: Array<{ data: Uint8Array; dataStart: bigint; walEnd: bigint; sendTime: bigint }> = [];
   private bufferBytes = 0;
   private readonly consumers = new Set<MessageConsumer>();
+  /** The consumers as an array, made on the first delivery after a change (each delivery goes over it, not over a copy). */
+  private consumerList: MessageConsumer[] | null = null;
   private readonly stateListeners = new Set<(s: ReplicationStreamState, reason?: Error) => void>();
   private readonly gapListeners = new Set<(gap: ReplicationGap) => void>();
   private readonly endListeners = new Set<(error: Error | null) => void>();
@@ -344,27 +346,37 @@ export class ReplicationStream implements MessageAcker {
     const done = new Deferred<void>();
     const wrapped: MessageConsumer = (m) =>
       maybeDeferred(consumer, m).addErrback((e: unknown) => {
-        this.consumers.delete(wrapped);
+        this.removeConsumer(wrapped);
         off();
         if (!done.called) done.errback(toError(e));
         this.stop();
       });
     const off = this.onEnd((error) => {
-      this.consumers.delete(wrapped);
+      this.removeConsumer(wrapped);
       if (done.called) return;
       if (error === null) done.callback(undefined);
       else done.errback(error);
     });
-    this.consumers.add(wrapped);
+    this.addConsumer(wrapped);
     this.schedulePump();
     return done;
   }
 
   /** Adds a consumer (as `consumeStream`, without the end); returns the remover. Used by `messages$`. */
   onMessage(consumer: MessageConsumer): () => void {
-    this.consumers.add(consumer);
+    this.addConsumer(consumer);
     this.schedulePump();
-    return () => this.consumers.delete(consumer);
+    return () => this.removeConsumer(consumer);
+  }
+
+  private addConsumer(consumer: MessageConsumer): void {
+    this.consumers.add(consumer);
+    this.consumerList = null;
+  }
+
+  private removeConsumer(consumer: MessageConsumer): boolean {
+    this.consumerList = null;
+    return this.consumers.delete(consumer);
   }
 
   /** Calls `fn` on every state change, in order; returns the unsubscriber. */
@@ -597,19 +609,20 @@ export class ReplicationStream implements MessageAcker {
     const seq = this.acks.deliver(raw.dataStart, raw.data.length, payload);
     const message = new ReplicationMessage(this, seq, payload, raw.dataStart, raw.walEnd, raw.sendTime, raw.data.length);
     if (this.t.autoAck) this.acks.ackSeq(seq);
-    const waits: Array<Deferred<unknown>> = [];
-    for (const consumer of [...this.consumers]) {
+    let waits: Array<Deferred<unknown>> | null = null;
+    const consumers = (this.consumerList ??= [...this.consumers]); // a snapshot: consumers added or removed meanwhile make a new one
+    for (let i = 0; i < consumers.length; i++) {
       let result: unknown;
       try {
-        result = consumer(message);
+        result = consumers[i](message);
       } catch (e) {
         reportError(toError(e), this);
         continue;
       }
-      if (isThenable(result)) waits.push(maybeDeferred(() => result as PromiseLike<unknown>).addErrback((e: unknown) => reportError(toError(e), this)));
+      if (isThenable(result)) (waits ??= []).push(maybeDeferred(() => result as PromiseLike<unknown>).addErrback((e: unknown) => reportError(toError(e), this)));
     }
     this.checkPace();
-    return waits.length === 0 ? null : gatherResults(waits);
+    return waits === null ? null : gatherResults(waits);
   }
 
   /** Pauses or resumes reading by the unacknowledged load (see the file comment). */
