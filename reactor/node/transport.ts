@@ -33,6 +33,7 @@ import type { Producer, TlsInfo, TlsOptions, Transport, TransportHandler } from 
 import { ConnectFailed, ConnectionRefused, ConnectionReset, TlsError, TransportError } from '../errors';
 import { deliverEof, guard, tlsRefusal } from '../guard';
 import { WriteFlow } from '../write-flow';
+import { sharedSecureContext } from './tls-context';
 import { certificateSignatureHash } from './tls-info';
 
 /** A Node socket error (errno-style). */
@@ -52,20 +53,27 @@ function toBuffer(value: string | Uint8Array): string | Buffer {
   return typeof value === 'string' ? value : Buffer.from(value.buffer, value.byteOffset, value.byteLength);
 }
 
-/** Builds node:tls connect options from our {@link TlsOptions}. */
+/**
+ * Builds node:tls connect options from our {@link TlsOptions}, with a
+ * shared `secureContext` for the material (see tls-context.ts). Throws what
+ * node:tls throws for material it refuses (a key that is not a key).
+ */
 export function nodeTlsOptions(options: TlsOptions, socket: net.Socket | import('node:stream').Duplex, defaultHost?: string): tls.ConnectionOptions {
   const servername = options.servername ?? defaultHost;
   const ca = options.ca === undefined ? undefined : (Array.isArray(options.ca) ? options.ca : [options.ca]).map(toBuffer);
-  const out: tls.ConnectionOptions = { socket, rejectUnauthorized: options.rejectUnauthorized ?? true };
+  // the context (versions, CA, client pair, CRLs) is shared by every connect with the same material (tls-context.ts)
+  const secureContext = sharedSecureContext({
+    minVersion: options.minVersion,
+    maxVersion: options.maxVersion,
+    ca,
+    cert: options.cert === undefined ? undefined : toBuffer(options.cert),
+    key: options.key === undefined ? undefined : toBuffer(options.key),
+    crl: options.crl === undefined ? undefined : (Array.isArray(options.crl) ? options.crl : [options.crl]).map(toBuffer),
+  });
+  const out: tls.ConnectionOptions = { socket, secureContext, rejectUnauthorized: options.rejectUnauthorized ?? true };
   // node:tls treats a key that is present but undefined as set (an undefined
   // checkServerIdentity even fails an internal assertion): only set what is given.
   if (servername !== undefined && net.isIP(servername) === 0) out.servername = servername;
-  if (ca !== undefined) out.ca = ca;
-  if (options.cert !== undefined) out.cert = toBuffer(options.cert);
-  if (options.key !== undefined) out.key = toBuffer(options.key);
-  if (options.crl !== undefined) out.crl = (Array.isArray(options.crl) ? options.crl : [options.crl]).map(toBuffer);
-  if (options.minVersion !== undefined) out.minVersion = options.minVersion;
-  if (options.maxVersion !== undefined) out.maxVersion = options.maxVersion;
   if (options.checkServerIdentity !== undefined) out.checkServerIdentity = options.checkServerIdentity as tls.ConnectionOptions['checkServerIdentity'];
   return out;
 }
