@@ -7,8 +7,15 @@
  *
  * Theory of operation. Each attempt opens a new connection with the
  * driver's own defaults, runs `SELECT 1` and is timed from the call to the
- * answer; the connection is then closed (not timed) before the next attempt,
- * so backends do not pile up. Three untimed attempts warm up each driver
+ * answer; the connection is then closed (not timed) and the next attempt
+ * waits until its server backend has exited (its /proc entry is gone;
+ * PID asked untimed with pg_backend_pid()), so backends do not pile up and
+ * no driver's previous backend is still exiting during the next timed
+ * connect. (Before, only pg's `end()` waited for the server to close the
+ * socket; ours and postgres.js's closes return at once, so their previous
+ * backend's exit, and their own handling of its EOF (and, with TLS, the
+ * close_notify exchange), overlapped the next timed connect, as strace
+ * showed: a cost pg's numbers did not carry.) Three untimed attempts warm up each driver
  * (JIT, TLS context); on the first, the server is asked (pg_stat_ssl)
  * whether the connection uses TLS, and a mismatch fails the run. The roles are those of the bench's private server
  * (scripts/pg-cluster.ts): `tsp_trust` (pg_hba trust) and `tsp_scram`
@@ -21,6 +28,7 @@
  * (`enableChannelBinding`), postgres.js does not. The headline is the median
  * (p50) in ms, lower is better; p50/p99 columns in µs.
  */
+import * as fs from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { Client } from 'pg';
 import postgres from 'postgres';
@@ -51,6 +59,8 @@ const VARIANTS: readonly Variant[] = [
 interface Opened {
   /** Whether the server sees this connection as TLS (pg_stat_ssl), asked after the timing. */
   usesTls(): Promise<boolean>;
+  /** The server backend's PID, asked after the timing. */
+  pid(): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -58,6 +68,7 @@ interface Opened {
 type Attempt = (url: string, tls: boolean) => Promise<Opened>;
 
 const SSL_SQL = 'SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()';
+const PID_SQL = 'SELECT pg_backend_pid() AS pid';
 
 const attempts: Record<DriverName, Attempt> = {
   tspostgres: async (url, tls) => {
@@ -66,6 +77,7 @@ const attempts: Record<DriverName, Attempt> = {
     await conn.runQuery('SELECT 1');
     return {
       usesTls: async () => ((await conn.runQuery(SSL_SQL)) as Array<{ ssl: boolean }>)[0].ssl,
+      pid: async () => Number(((await conn.runQuery(PID_SQL)) as Array<{ pid: number }>)[0].pid),
       close: async () => conn.close(),
     };
   },
@@ -73,14 +85,29 @@ const attempts: Record<DriverName, Attempt> = {
     const client = new Client({ connectionString: url, ssl: tls ? { rejectUnauthorized: false } : false });
     await client.connect();
     await client.query('SELECT 1');
-    return { usesTls: async () => (await client.query(SSL_SQL)).rows[0].ssl as boolean, close: () => client.end() };
+    return {
+      usesTls: async () => (await client.query(SSL_SQL)).rows[0].ssl as boolean,
+      pid: async () => Number((await client.query(PID_SQL)).rows[0].pid),
+      close: () => client.end(),
+    };
   },
   'postgres.js': async (url, tls) => {
     const sql = postgres(url, { max: 1, ssl: tls ? { rejectUnauthorized: false } : false, onnotice: () => undefined });
     await sql`SELECT 1`;
-    return { usesTls: async () => (await sql.unsafe(SSL_SQL))[0].ssl as boolean, close: () => sql.end({ timeout: 1 }) };
+    return {
+      usesTls: async () => (await sql.unsafe(SSL_SQL))[0].ssl as boolean,
+      pid: async () => Number((await sql.unsafe(PID_SQL))[0].pid),
+      close: () => sql.end({ timeout: 1 }),
+    };
   },
 };
+
+/** Resolves once the server process `pid` has exited (polled every ms, at most 2 s); at once where /proc cannot tell. */
+async function backendGone(pid: number | undefined): Promise<void> {
+  if (pid === undefined || !fs.existsSync('/proc/self')) return;
+  const deadline = performance.now() + 2000;
+  while (fs.existsSync(`/proc/${pid}`) && performance.now() < deadline) await new Promise((r) => setTimeout(r, 1));
+}
 
 /** Runs `count` timed attempts (after the warm-up) of one variant for one driver. */
 async function runConnect(v: Variant, driver: DriverName, cluster: Cluster, count: number): Promise<Measurement> {
@@ -90,11 +117,14 @@ async function runConnect(v: Variant, driver: DriverName, cluster: Cluster, coun
     const t0 = performance.now();
     const opened = await attempts[driver](url, v.tls);
     const ms = performance.now() - t0;
+    let pid: number | undefined;
     try {
       if (i === 0 && (await opened.usesTls()) !== v.tls) throw new Error(`the server sees TLS ${v.tls ? 'off' : 'on'}, expected ${v.tls ? 'on' : 'off'}`);
+      pid = await opened.pid();
     } finally {
       await opened.close();
     }
+    await backendGone(pid);
     if (i >= WARMUP_ATTEMPTS) samples.push(ms);
   }
   const s = summarize(samples);
