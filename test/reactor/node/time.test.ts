@@ -6,7 +6,7 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { NodeReactor } from '../../../reactor/node/node';
-import { MAX_NODE_TIMER_MS, NodeTime } from '../../../reactor/node/time';
+import { MAX_MICROTASK_HOPS, MAX_NODE_TIMER_MS, NodeTime } from '../../../reactor/node/time';
 import { waitReal } from '../real-time';
 
 const LONG = 2 ** 31 + 10;
@@ -123,5 +123,37 @@ describe('NodeReactor.callLater with delays beyond what one Node timer holds', (
     expect(() => call.reset(NaN)).toThrow(RangeError);
     expect(() => call.delay(-5)).toThrow(RangeError);
     call.cancel();
+  });
+});
+
+describe('NodeTime.callSoon: microtask batches, and a yield to the event loop every MAX_MICROTASK_HOPS batches', () => {
+  afterEach(() => jest.restoreAllMocks());
+
+  it('arms no setImmediate in an event-loop turn that schedules one batch (one notification or reply per turn costs one microtask)', async () => {
+    const time = new NodeTime();
+    const immediate = jest.spyOn(globalThis, 'setImmediate');
+    const ran: number[] = [];
+    for (let turn = 0; turn < 20; turn++) {
+      time.callSoon(() => ran.push(turn));
+      await waitReal(1); // a new macrotask, as a socket read is
+    }
+    expect(ran).toEqual([...Array(20).keys()]);
+    expect(immediate).not.toHaveBeenCalled();
+  });
+
+  it('sends every MAX_MICROTASK_HOPS-th batch through setImmediate, counted across turns too', async () => {
+    const time = new NodeTime();
+    const immediate = jest.spyOn(globalThis, 'setImmediate');
+    let ran = 0;
+    for (let i = 0; i < MAX_MICROTASK_HOPS - 1; i++) {
+      time.callSoon(() => ran++);
+      await Promise.resolve(); // the batch runs: the next callSoon starts a new one
+      if (i % 100 === 0) await waitReal(0); // event-loop turns do not reset the count
+    }
+    expect(immediate).not.toHaveBeenCalled();
+    time.callSoon(() => ran++);
+    expect(immediate).toHaveBeenCalledTimes(1);
+    await waitReal(1);
+    expect(ran).toBe(MAX_MICROTASK_HOPS);
   });
 });
