@@ -7,6 +7,13 @@
  * listener of the driver under test computes now − payload on receipt. The
  * rate is N over the time from the first send to the last receipt; after the
  * last send we wait up to 2 s for stragglers and report any loss.
+ *
+ * Fairness. Before the measured N, each listener receives {@link warmupCount}
+ * unmeasured notifications the same way (awaited one by one; then all of
+ * them waited for), and the heap is collected when `--expose-gc` is on: every driver's
+ * receive path is measured warm, as the notifier's (node-postgres, warmed
+ * by connecting and by the pg listener sharing its code) always is; the
+ * other workloads have their BENCH_WARMUP for the same reason.
  */
 import { Client } from 'pg';
 import postgres from 'postgres';
@@ -51,17 +58,37 @@ function waitFor(done: () => boolean, ms: number): Promise<void> {
   });
 }
 
+/** Unmeasured notifications before the measured ones: a tenth of them, at most 500. */
+export function warmupCount(count: number): number {
+  return Math.min(500, Math.floor(count / 10));
+}
+
+/** Sends `n` notifications as the measurement does (each awaited), then waits (up to 2 s) until the listener has them all. */
+async function warmUp(notifier: Client, n: number, received: () => number): Promise<void> {
+  for (let i = 0; i < n; i++) {
+    await notifier.query({ name: 'bench_notify', text: 'SELECT pg_notify($1, $2)', values: [CHANNEL, String(process.hrtime.bigint())] });
+  }
+  await waitFor(() => received() >= n, 2000);
+}
+
 /** Runs W8 for one driver with `count` notifications. */
 export async function runNotify(driver: DriverName, url: string, count: number): Promise<Measurement> {
-  const samples = new Samples();
+  let samples = new Samples();
+  let warm = 0;
+  let warming = true;
   let lastReceipt = 0n;
   const stop = await listeners[driver](url, (payload) => {
+    if (warming) return void warm++;
     lastReceipt = process.hrtime.bigint();
     samples.push(Number(lastReceipt - BigInt(payload)) / 1e6);
   });
   const notifier = new Client({ connectionString: url });
   try {
     await notifier.connect();
+    await warmUp(notifier, warmupCount(count), () => warm);
+    samples = new Samples();
+    warming = false;
+    global.gc?.();
     const first = process.hrtime.bigint();
     for (let i = 0; i < count; i++) {
       await notifier.query({ name: 'bench_notify', text: 'SELECT pg_notify($1, $2)', values: [CHANNEL, String(process.hrtime.bigint())] });
