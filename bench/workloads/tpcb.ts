@@ -17,7 +17,9 @@
  *     END;
  *
  * - tspostgres: `pool.runInteraction(fn)` on a `ConnectionPool` of 10
- *   (min = max = 10), `cursor.execute` per statement;
+ *   (min = max = 10), `cursor.execute` per statement; BEGIN goes out with
+ *   the first UPDATE in one sync group (issue 15), so a transaction is six
+ *   round trips where pg's (and pgbench's) is seven;
  * - pg: a `Pool` of 10, `pool.connect()`, BEGIN, the statements as named
  *   (prepared) queries, COMMIT (ROLLBACK on error), `release()`;
  * - postgres.js: `sql.begin(fn)` with `max: 10`, tagged templates (prepared);

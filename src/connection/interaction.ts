@@ -52,7 +52,7 @@ import { deferLater, Deferred, fail, maybeDeferred, succeed } from '../defer';
 import { backoffIterator } from '../defer/retrying';
 import { reportError } from '../defer/unhandled';
 import { toError } from '../defer/failure';
-import { CancelledError, CommitOutcomeUnknown, RollbackFailed } from '../errors/base';
+import { CancelledError, CommitOutcomeUnknown, InterfaceError, RollbackFailed } from '../errors/base';
 import { DatabaseError } from '../errors/database';
 import { DeadlockDetected, InFailedSqlTransaction, SerializationFailure } from '../errors/sqlstate.generated';
 
@@ -82,6 +82,8 @@ export function runInteraction<R, A extends unknown[]>(
   args: A,
   lease?: Lease,
 ): Deferred<R> {
+  const invalid = lease === undefined ? invalidOptions(options) : null;
+  if (invalid !== null) return fail(invalid);
   const delayMs = options.retry?.delayMs ?? 10;
   const runs = Math.max(1, options.retry?.attempts ?? 1);
   // the waits between runs: delayMs, then doubling, capped (maxRetries 0 would mean unlimited: one run has none)
@@ -212,6 +214,23 @@ function rollbackAfter(conn: InteractionHost, cursor: Cursor, rollback: string, 
       throw new RollbackFailed(conn, original, rollbackError);
     },
   );
+}
+
+const ISOLATION_LEVELS: ReadonlySet<string> = new Set(['serializable', 'repeatable read', 'read committed', 'read uncommitted']);
+
+/**
+ * The error of transaction options the BEGIN could not carry (checked when
+ * the interaction is called: BEGIN is sent only with the first statement,
+ * and an interaction that issues none sends nothing), or null.
+ */
+function invalidOptions(o: InteractionOptions): InterfaceError | null {
+  const bad = (what: string, value: unknown): InterfaceError =>
+    new InterfaceError(`runInteraction: ${what} must be ${what === 'isolationLevel' ? "'serializable', 'repeatable read', 'read committed' or 'read uncommitted'" : 'a boolean'}, not ${typeof value === 'string' ? JSON.stringify(value) : typeof value}`, { code: 'ERR_INVALID_OPTION' });
+  if (o === null || typeof o !== 'object') return new InterfaceError('runInteraction: the options must be an object', { code: 'ERR_INVALID_OPTION' });
+  if (o.isolationLevel !== undefined && !(typeof o.isolationLevel === 'string' && ISOLATION_LEVELS.has(o.isolationLevel.toLowerCase()))) return bad('isolationLevel', o.isolationLevel);
+  if (o.readOnly !== undefined && typeof o.readOnly !== 'boolean') return bad('readOnly', o.readOnly);
+  if (o.deferrable !== undefined && typeof o.deferrable !== 'boolean') return bad('deferrable', o.deferrable);
+  return null;
 }
 
 /** The BEGIN statement for the options. */

@@ -82,7 +82,8 @@ export class Requests {
   private live: LiveSession | null = null;
   /** Why the last session ended, when the server or the link ended it (not `close()`). */
   private lostWith: Error | null = null;
-  private completions: Array<() => void> = [];
+  /** Deferreds to fire in the next batch, flat: Deferred, error, value, Deferred, ... */
+  private completions: unknown[] = [];
   private completionScheduled = false;
   /** Reactor time of our last CancelRequest (-Infinity: none yet). */
   private lastCancelAt = -Infinity;
@@ -141,6 +142,8 @@ export class Requests {
       this.settle(req, refused, null);
       return req.d;
     }
+    // on a lease the request runs at once: no job in the queue
+    const job: Job | null = lease === null ? { exclusive: false, run: () => this.execute(exec, req, job), fail: (e) => this.settle(req, e, null) } : null;
     const exec: ExecRequest = {
       sql,
       params,
@@ -149,11 +152,10 @@ export class Requests {
       registry: options.types,
       started: () => this.started(req),
       serverError: (fields) => this.serverError(req, fields, sql),
-      done: (error, result) => this.statementEnded(req, error, result, lease === null ? job : null, exec),
+      done: (error, result) => this.statementEnded(req, error, result, job, exec),
     };
-    const job: Job = { exclusive: false, run: () => this.execute(exec, req, job), fail: (e) => this.settle(req, e, null) };
     req.d = new Deferred<QueryResult>(() => this.cancelRequest(req, job));
-    if (lease !== null) {
+    if (job === null) {
       (lease as LeaseState).pending.add(req.d);
       this.execute(exec, req, null);
     } else {
@@ -291,9 +293,9 @@ export class Requests {
    * (pipelined behind others); the Deferred fails with CancelledError when
    * the statement ends (`serverCancelled` tells whether the server stopped it).
    */
-  private cancelRequest(req: Request, job: Job): void | typeof CANCEL_PENDING {
+  private cancelRequest(req: Request, job: Job | null): void | typeof CANCEL_PENDING {
     if (req.done) return;
-    if (this.queue.remove(job)) {
+    if (job !== null && this.queue.remove(job)) {
       req.done = true;
       req.order.skip(req.ticket);
       traceQueryEnd(req.trace, this.reactor, new CancelledError('the query was cancelled'), null);
@@ -362,22 +364,23 @@ export class Requests {
 
   /** Fires `d` from the reactor (in a batch with the others of this turn), never from inside the read handler. */
   private fireSoon<T>(d: Deferred<T>, error: Error | null, value: T | null): void {
-    this.completions.push(() => {
-      if (d.called) return;
-      if (error !== null) d.errback(error);
-      else d.callback(value as T);
-    });
+    this.completions.push(d, error, value);
     if (this.completionScheduled) return;
     this.completionScheduled = true;
-    this.reactor.callSoon(() => this.runCompletions());
+    this.reactor.callSoon(this.runCompletions);
   }
 
-  private runCompletions(): void {
+  private readonly runCompletions = (): void => {
     this.completionScheduled = false;
     const batch = this.completions;
     this.completions = [];
-    for (const fn of batch) fn();
-  }
+    for (let i = 0; i < batch.length; i += 3) {
+      const d = batch[i] as Deferred<unknown>;
+      if (d.called) continue;
+      if (batch[i + 1] !== null) d.errback(batch[i + 1]);
+      else d.callback(batch[i + 2]);
+    }
+  };
 }
 
 /** Arms the call's client-side deadline and abort signal. */

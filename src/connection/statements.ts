@@ -88,6 +88,8 @@ interface Statement {
   formats?: Formats;
   /** The row shape of the last row factory used. */
   shape?: RowShape;
+  /** When it was last used (the cache's use counter): the least recent is evicted first. */
+  used: number;
 }
 
 interface Formats {
@@ -128,6 +130,8 @@ export class Statements {
   /** `tsp_<random>_`: the names of this session's statements (see the file comment). */
   private readonly prefix: string;
   private counter = 0;
+  /** The use counter: each use of a statement stamps it (an LRU without reordering the map). */
+  private uses = 0;
   private closeQueue: string[] = [];
   /** The statement whose preparation holds the pipeline, or null. */
   private blocker: Statement | null = null;
@@ -179,7 +183,7 @@ export class Statements {
       this.held.push(req);
       return;
     }
-    this.touch(req.sql, st);
+    st.used = ++this.uses;
     this.bindExecute(req, st, this.bindMessage(req, st));
   }
 
@@ -207,7 +211,7 @@ export class Statements {
   }
 
   private prepareStatement(req: ExecRequest): void {
-    const st: Statement = { name: `${this.prefix}${++this.counter}`, paramTypes: null, fields: null, ready: false, version: -1 };
+    const st: Statement = { name: `${this.prefix}${++this.counter}`, paramTypes: null, fields: null, ready: false, version: -1, used: ++this.uses };
     const parse: FrontendMessage = { type: 'Parse', name: st.name, sql: req.sql, paramTypes: [] };
     const describe: FrontendMessage = { type: 'Describe', target: 'S', name: st.name };
     if (req.params.length === 0) this.prepareAndRun(req, st, [parse, describe]);
@@ -331,7 +335,7 @@ export class Statements {
     }
     const r = req.registry ?? this.registry;
     const formats = this.formatsOf(st, r);
-    const params = types.length === 0 ? NO_PARAMS : types.map((oid, i) => r.encodeParam(req.params[i], oid));
+    const params = types.length === 0 ? NO_PARAMS : encodeAll(r, req.params, types);
     return { type: 'Bind', portal: '', statement: st.name, paramFormats: formats.params, params, resultFormats: formats.results };
   }
 
@@ -426,20 +430,17 @@ export class Statements {
     this.closeQueue.push(st.name);
   }
 
+  /** Caches `st`; past {@link MAX_STATEMENTS}, the least recently used prepared statement is evicted (and closed). */
   private remember(sql: string, st: Statement): void {
     this.statements.set(sql, st);
     if (this.statements.size <= MAX_STATEMENTS) return;
-    for (const [oldSql, old] of this.statements) {
-      if (!old.ready) continue;
-      this.statements.delete(oldSql);
-      this.closeQueue.push(old.name);
-      return;
+    let oldest: [string, Statement] | null = null;
+    for (const entry of this.statements) {
+      if (entry[1].ready && (oldest === null || entry[1].used < oldest[1].used)) oldest = entry;
     }
-  }
-
-  private touch(sql: string, st: Statement): void {
-    this.statements.delete(sql);
-    this.statements.set(sql, st);
+    if (oldest === null) return;
+    this.statements.delete(oldest[0]);
+    this.closeQueue.push(oldest[1].name);
   }
 
   /**
@@ -453,6 +454,13 @@ export class Statements {
     this.closeQueue = [];
     return p === null ? [...closes, ...messages] : [...closes, ...preludeMessages(p), ...messages];
   }
+}
+
+/** The parameters encoded for the described types. */
+function encodeAll(r: TypeRegistry, values: readonly unknown[], types: readonly number[]): Array<string | Uint8Array | null> {
+  const out = new Array<string | Uint8Array | null>(types.length);
+  for (let i = 0; i < types.length; i++) out[i] = r.encodeParam(values[i], types[i]);
+  return out;
 }
 
 /** A prelude's messages: no parameters, no rows, so no Describe. */

@@ -65,7 +65,8 @@ describe('cursor subclasses', () => {
     await c.execute('SELECT $1::int AS n', [5]);
     await c.execute('SELECT nope').then(() => undefined, () => undefined);
     await conn.runInteraction((cur: Cursor) => cur.execute('SELECT 1'));
-    expect(log).toEqual(['SELECT $1::int AS n [5]', 'SELECT nope []', 'failed: column "nope" does not exist', 'BEGIN []', 'SELECT 1 []', 'COMMIT []']);
+    // BEGIN is no cursor statement: it goes out with the interaction's first one (issue 15); COMMIT is
+    expect(log).toEqual(['SELECT $1::int AS n [5]', 'SELECT nope []', 'failed: column "nope" does not exist', 'SELECT 1 []', 'COMMIT []']);
     conn.close();
   });
 

@@ -4,7 +4,7 @@
  * and returns; the server answers COMMIT with the tag ROLLBACK (or RELEASE
  * SAVEPOINT with 25P02). Judged by the database: the rows are not there.
  */
-import { CancelledError, Connection, ConnectionPool, Cursor, DatabaseError, InFailedSqlTransaction } from '../../src/index';
+import { CancelledError, Connection, ConnectionPool, Cursor, DatabaseError, InFailedSqlTransaction, type InteractionOptions } from '../../src/index';
 import { captureUnhandledFailures } from '../../src/defer';
 import { adminQuery, createTestDatabase, type TestDatabase } from '../support/server';
 import { failure } from '../support/failure';
@@ -153,14 +153,26 @@ async function until(cond: () => Promise<boolean>): Promise<void> {
 }
 
 describe('BEGIN goes out with the first statement (issue 15)', () => {
+  /**
+   * Runs `fn` in an interaction whose BEGIN the server refuses (a syntax
+   * error). A primary refuses no BEGIN of valid options, and the client
+   * checks them when the interaction is called; the transaction reads them
+   * when it starts, so they are spoiled right after the call.
+   */
+  function withRefusedBegin<R>(fn: (c: Cursor) => R | PromiseLike<R>): Promise<Error> {
+    const options: { isolationLevel: string } = { isolationLevel: 'serializable' };
+    const d = conn.runInteractionWith(options as InteractionOptions, fn);
+    options.isolationLevel = 'bogus'; // BEGIN ISOLATION LEVEL BOGUS
+    return failure(d);
+  }
+
   it('a BEGIN the server refuses skips the statement sent with it: the function ran, nothing was written, the connection goes on', async () => {
     let ran = 0;
-    const bad = { isolationLevel: 'bogus' as 'serializable' }; // BEGIN ISOLATION LEVEL BOGUS: a syntax error from the server
-    const err = await failure(conn.runInteractionWith(bad, async (c) => {
+    const err = await withRefusedBegin(async (c) => {
       ran++;
       await c.execute('INSERT INTO items VALUES (1)');
       await c.execute('INSERT INTO items VALUES (2)');
-    }));
+    });
     expect(err).toMatchObject({ code: '42601' });
     expect(ran).toBe(1);
     expect(conn.transactionStatus).toBe('I');
@@ -168,11 +180,10 @@ describe('BEGIN goes out with the first statement (issue 15)', () => {
   });
 
   it('pipelined statements after a refused BEGIN never run outside the transaction', async () => {
-    const bad = { isolationLevel: 'bogus' as 'serializable' };
-    const err = await failure(conn.runInteractionWith(bad, (c) => {
+    const err = await withRefusedBegin((c) => {
       const all = [1, 2, 3].map((n) => c.execute('INSERT INTO items VALUES ($1)', [n]));
       return all[2];
-    }));
+    });
     expect(err).toMatchObject({ code: '25P02', cause: expect.objectContaining({ code: '42601' }) });
     expect(await ids()).toEqual([]);
   });

@@ -217,4 +217,16 @@ describe('an interaction that issues no statement', () => {
     expect(w.server.current.received.slice(at)).toEqual([]);
     expect(w.conn.state).toBe('ready');
   });
+
+  it('options BEGIN could not carry fail when the interaction is called (InterfaceError, ERR_INVALID_OPTION), the function not run', async () => {
+    await start();
+    const at = mark();
+    let ran = false;
+    const bad = { isolationLevel: 'chaos' } as unknown as { isolationLevel: 'serializable' };
+    const error = await outcome(w.reactor, w.conn.runInteractionWith(bad, () => (ran = true)));
+    expect(error).toMatchObject({ code: 'ERR_INVALID_OPTION', message: expect.stringContaining('"chaos"') });
+    expect(await outcome(w.reactor, w.conn.runInteractionWith({ readOnly: 'yes' as unknown as boolean }, () => (ran = true)))).toMatchObject({ code: 'ERR_INVALID_OPTION' });
+    expect(ran).toBe(false);
+    expect(w.server.current.received.slice(at)).toEqual([]);
+  });
 });
