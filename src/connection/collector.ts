@@ -63,6 +63,7 @@ export class ResultCollector implements OpHandler {
   command: string | null = null;
   error: Error | null = null;
   started?: () => void;
+  serverError?: (fields: RawFields) => void;
   private decoders: Array<(b: Uint8Array) => unknown> = [];
   private build: ((values: unknown[]) => unknown) | null = null;
   private described: Described | null = null;

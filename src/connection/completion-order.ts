@@ -32,6 +32,7 @@ export class CompletionOrder {
     }
     this.head++;
     fire();
+    if (this.parked.size === 0) return; // the common case: nothing waits behind it
     for (let next = this.parked.get(this.head); next !== undefined; next = this.parked.get(this.head)) {
       this.parked.delete(this.head);
       this.head++;
