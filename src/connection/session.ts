@@ -44,6 +44,7 @@
 import type { Producer, Reactor, TlsInfo, TlsOptions, Transport, TransportHandler } from '../../reactor/interfaces';
 import { Deferred, fromPromise, maybeDeferred } from '../defer';
 import { ConnectionClosed, ConnectionLost, InterfaceError } from '../errors/base';
+import { databaseErrorFrom } from '../errors/sqlstate.generated';
 import type { Command } from '../core/commands';
 import type { KeyDerivationRequestEvent, MachineEvent } from '../core/events';
 import type { ProtocolMachine } from '../core/machine';
@@ -386,9 +387,20 @@ export class Session implements TransportHandler {
     else h.message({ type: 'CopyData', data: buf.subarray(start, end) });
   }
 
-  /** An operation's ErrorResponse: to its handler, then to its `serverError` hook. */
+  /**
+   * An operation's ErrorResponse: to its handler, then to its `serverError`
+   * hook. A FATAL or PANIC one while no operation is in flight
+   * (`pg_terminate_backend`, an idle-session timeout, a shutdown) ends the
+   * session at once with that error: the server is exiting, and its close
+   * of the socket comes only after its exit work (pg reports the same
+   * ErrorResponse as soon as it arrives).
+   */
   private serverError(msg: Extract<BackendMessage, { type: 'ErrorResponse' }>): void {
-    if (this.head >= this.inflight.length) return;
+    if (this.head >= this.inflight.length) {
+      const severity = msg.fields.V ?? msg.fields.S;
+      if (severity === 'FATAL' || severity === 'PANIC') this.end(databaseErrorFrom(msg.fields));
+      return;
+    }
     const h = this.inflight[this.head];
     h.message(msg);
     h.serverError?.(msg.fields);

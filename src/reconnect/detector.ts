@@ -106,6 +106,8 @@ export const DEFAULT_DEMAND_RETRY_MS = 5;
 interface PendingRetry {
   readonly call: DelayedCall;
   readonly since: number;
+  /** What the call runs (the next attempt), to run it sooner. */
+  readonly fire: () => void;
 }
 
 /** One reconnection loop: the Deferred of its RetryingCall once started. */
@@ -338,23 +340,33 @@ export class DeadConnectionDetector implements DetectorLike {
       now: () => clock.now(),
       callSoon: (fn) => clock.callSoon(fn),
       callLater: (ms, fn) => {
-        const call = clock.callLater(ms, () => {
+        const fire = (): void => {
           loop.pending = null;
           fn();
-        });
-        loop.pending = { call, since: clock.now() };
+        };
+        const call = clock.callLater(ms, fire);
+        loop.pending = { call, since: clock.now(), fire };
         return call;
       },
     };
   }
 
-  /** A call came while dead: the pending delay ends no later than `demandRetryMs` after it began. */
+  /**
+   * A call came while dead: the pending delay ends no later than
+   * `demandRetryMs` after it began; when that is already past, the attempt
+   * runs from `callSoon` (a timer of 0 would cost a timer tick, 1 ms in Node).
+   */
   private retryOnDemand(): void {
-    const pending = this.loop?.pending;
-    if (pending == null || !pending.call.active()) return;
-    const now = this.reactor.now();
+    const loop = this.loop;
+    const pending = loop?.pending;
+    if (loop == null || pending == null || !pending.call.active()) return;
     const due = pending.since + (this.options.demandRetryMs ?? DEFAULT_DEMAND_RETRY_MS);
-    if (pending.call.time > due) pending.call.reset(Math.max(0, due - now));
+    if (pending.call.time <= due) return;
+    const wait = due - this.reactor.now();
+    if (wait > 0) return pending.call.reset(wait);
+    pending.call.cancel();
+    loop.pending = null;
+    this.reactor.callSoon(() => this.loop === loop && pending.fire()); // not after a user close stopped the loop
   }
 
   private accepts(error: unknown): boolean {

@@ -95,6 +95,18 @@ describe('DeadConnectionDetector: demand retries', () => {
     expect(capture.flush()).toEqual([]);
   });
 
+  it('makes no demanded attempt when the user closes before it runs', () => {
+    const server = new Server();
+    const detector = detectorFor(server);
+    detector.checkForDeadConnection(new Error('x'));
+    reactor.advance(300);
+    call(detector);
+    detector.connectionClosed(server as never);
+    reactor.advance(2000);
+    expect(server.at).toEqual([0]);
+    expect(capture.flush()).toEqual([]);
+  });
+
   it('makes at most one attempt per demandRetryMs however many calls come, and none while one is in flight', () => {
     const server = new Server();
     const detector = detectorFor(server, { demandRetryMs: 10 });

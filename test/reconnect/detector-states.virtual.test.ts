@@ -9,7 +9,7 @@
 import { VirtualReactor } from '../../reactor/virtual/virtual';
 import { Connection, ConnectionDead, DeadConnectionDetector, type DetectorOptions } from '../../src/index';
 import { captureUnhandledFailures, type CapturedFailures } from '../../src/defer';
-import { FakeServer, outcome, settle } from '../support/fake-backend';
+import { errorResponse, FakeServer, outcome, settle } from '../support/fake-backend';
 
 let reactor: VirtualReactor;
 let server: FakeServer;
@@ -93,6 +93,22 @@ describe('a connection with a DeadConnectionDetector', () => {
     expect(d.connectionIsDead).toBe(false);
     expect(d.attempts).toBe(1);
     expect(server.backends).toHaveLength(2);
+    expect(await outcome(reactor, c.runQuery('SELECT 1 AS one'))).toEqual([{ one: 1 }]);
+  });
+
+  it('declares death on a FATAL ErrorResponse to an idle session at once, before the server closes the socket (pg_terminate_backend)', async () => {
+    const d = detector();
+    const c = connection(d);
+    await settle(reactor, c.connect(server.dsn));
+    states.length = 0;
+    const backend = server.current;
+    backend.send(errorResponse({ S: 'FATAL', V: 'FATAL', C: '57P01', M: 'terminating connection due to administrator command' })); // no close yet
+    await settle(reactor);
+    expect(states[0]).toBe('dead: terminating connection due to administrator command');
+    expect(d.connectionIsDead).toBe(true);
+    backend.close();
+    await advance(100);
+    expect(c.state).toBe('ready');
     expect(await outcome(reactor, c.runQuery('SELECT 1 AS one'))).toEqual([{ one: 1 }]);
   });
 
