@@ -81,6 +81,10 @@ export class NotifyDispatch {
   private head = 0;
   private waiting = 0;
   private delivering = false;
+  /** The raw listeners' notifications not yet handed out (one reactor call hands out a whole read's worth). */
+  private pendingForListeners: Notification[] = [];
+  private readonly deliverSoon = (): void => this.deliver();
+  private readonly tellListenersSoon = (): void => this.tellListeners();
 
   constructor(private readonly reactor: Reactor) {}
 
@@ -118,15 +122,31 @@ export class NotifyDispatch {
 
   /** A notification arrived (called from the read handler). */
   notification(n: Notification): void {
-    if (this.notificationListeners.size > 0) {
-      this.reactor.callSoon(() => {
-        for (const fn of [...this.notificationListeners]) fn(n);
-      });
-    }
+    if (this.notificationListeners.size > 0 && this.pendingForListeners.push(n) === 1) this.reactor.callSoon(this.tellListenersSoon);
     this.enqueue(n);
     if (this.delivering) return;
     this.delivering = true;
-    this.reactor.callSoon(() => this.deliver());
+    this.reactor.callSoon(this.deliverSoon);
+  }
+
+  /**
+   * Hands the pending notifications to the raw listeners, in order (each
+   * notification to the listeners registered when it is handed out). A
+   * listener that throws stops the rest of its notification's listeners, as
+   * it always did; the notifications after it still go out, in a later call.
+   */
+  private tellListeners(): void {
+    const pending = this.pendingForListeners;
+    this.pendingForListeners = [];
+    let i = 0;
+    try {
+      for (; i < pending.length; i++) for (const fn of [...this.notificationListeners]) fn(pending[i]);
+    } finally {
+      if (i < pending.length - 1) {
+        this.pendingForListeners = pending.slice(i + 1).concat(this.pendingForListeners);
+        this.reactor.callSoon(this.tellListenersSoon);
+      }
+    }
   }
 
   /** A notice arrived (called from the read handler). */
@@ -178,9 +198,7 @@ export class NotifyDispatch {
   private handOut(n: Notification): boolean {
     let left = 0;
     let inTurn = true;
-    const finished = (): void => {
-      if (--left === 0 && !inTurn) this.reactor.callSoon(() => this.deliver());
-    };
+    let finished: (() => void) | null = null; // made for the first observer that returns a thenable only
     const observers = (this.observerList ??= [...this.observers]);
     for (let i = 0; i < observers.length; i++) {
       let result: unknown;
@@ -192,6 +210,9 @@ export class NotifyDispatch {
       }
       if (!isThenable(result)) continue; // finished now: no Deferred needed
       left++;
+      finished ??= (): void => {
+        if (--left === 0 && !inTurn) this.reactor.callSoon(this.deliverSoon);
+      };
       maybeDeferred(() => result)
         .addErrback((e: unknown) => reportError(toError(e), undefined))
         .addBoth(finished);

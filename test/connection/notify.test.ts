@@ -185,3 +185,32 @@ describe('observers changed while a notification is handed out', () => {
     expect(captured.failures.map((e) => e.message)).toEqual(['observer broke', 'observer broke']);
   });
 });
+
+describe('raw listeners', () => {
+  it('get a whole read in order from one reactor call (not one call per notification), each with the listeners of its moment', () => {
+    const { reactor, dispatch } = setup();
+    const heard: string[] = [];
+    let late: (() => void) | null = null;
+    dispatch.onNotification((n) => {
+      heard.push(`a${n.payload}`);
+      if (n.payload === '1') late ??= dispatch.onNotification((m) => void heard.push(`b${m.payload}`));
+    });
+    for (let i = 0; i < 3; i++) dispatch.notification(note(i));
+    expect(reactor.turn()).toBe(2); // the listeners' call and the observers' delivery
+    expect(heard).toEqual(['a0', 'a1', 'a2', 'b2']); // one added while a1 was handed out hears from a2 on
+  });
+
+  it('still get the notifications after one whose listener threw, in order, before later ones', () => {
+    const { reactor, dispatch } = setup();
+    const heard: string[] = [];
+    dispatch.onNotification((n) => {
+      if (n.payload === '1') throw new Error('listener bug');
+      heard.push(n.payload);
+    });
+    for (let i = 0; i < 4; i++) dispatch.notification(note(i));
+    expect(() => reactor.turn()).toThrow('listener bug');
+    dispatch.notification(note(4));
+    reactor.settle();
+    expect(heard).toEqual(['0', '2', '3', '4']);
+  });
+});
