@@ -43,6 +43,11 @@ describeServer('changes$ (pgoutput)', () => {
     const insert = changes[2] as Extract<typeof changes[number], { tag: 'insert' }>;
     expect(insert.new).toEqual({ id: version, name: 'a', price: '1.50', seen: new Date('2024-01-02T03:04:05Z'), big: 9007199254740993n });
     expect(typeof insert.lsn).toBe('bigint');
+    // ack is there but not enumerable, on row changes and the others alike: the fields are the decoder's, in its order
+    expect(Object.keys(insert)).toEqual(['tag', 'lsn', 'relation', 'columns', 'new']);
+    expect(Object.keys(changes[0])).not.toContain('ack');
+    expect(typeof insert.ack).toBe('function');
+    expect({ ...changes[5] }).not.toHaveProperty('ack');
     const update = changes[5] as Extract<typeof changes[number], { tag: 'update' }>;
     expect(update.new).toMatchObject({ id: version, name: 'b' });
     const del = changes[8] as Extract<typeof changes[number], { tag: 'delete' }>;
