@@ -160,9 +160,16 @@ function decodeRowDescription(r: ByteReader): BackendMessage {
   return { type: 'RowDescription', fields };
 }
 
-/** The hot path: reads the field count and each length directly from the buffer, handing out views. */
+/**
+ * The hot path: reads the field count and each length directly from the
+ * buffer, handing out views. A view is made with the Uint8Array constructor
+ * over the buffer's ArrayBuffer, about twice as fast as `subarray` (which
+ * looks up a species constructor on every call).
+ */
 function decodeDataRow(r: ByteReader): BackendMessage {
   const b = r.buf;
+  const ab = b.buffer;
+  const base = b.byteOffset;
   const end = r.end;
   let p = r.pos;
   if (p + 2 > end) throw short();
@@ -178,7 +185,7 @@ function decodeDataRow(r: ByteReader): BackendMessage {
       fields[i] = null;
     } else {
       if (len < 0 || len > end - p) throw short();
-      fields[i] = b.subarray(p, p + len);
+      fields[i] = new Uint8Array(ab, base + p, len);
       p += len;
     }
   }
