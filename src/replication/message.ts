@@ -22,7 +22,11 @@ export class ReplicationMessage {
     private readonly stream: MessageAcker,
     /** The position in the stream's delivery order (0, 1, 2, ... across resumes). */
     readonly seq: number,
-    /** The plugin's output: bytes, or a string when the stream decodes text (`decode: 'text'`). */
+    /**
+     * The plugin's output: bytes, or a string when the stream decodes text (`decode: 'text'`).
+     * Small payloads are views into a buffer shared with neighbouring messages:
+     * `slice()` one before transferring its `buffer` (to a worker).
+     */
     readonly payload: Uint8Array | string,
     /** The WAL position of the start of this message (for logical decoding: the change's LSN; a commit's is its end). */
     readonly dataStart: bigint,

@@ -378,3 +378,28 @@ describe('tracing', () => {
     }
   });
 });
+
+describe('payloads (bytes)', () => {
+  it('outlive later reads; small ones share one arena buffer, an arena transferred away is replaced, a large one is a copy of its own', async () => {
+    const w = await world();
+    const stream = await started(w, { decode: 'binary' });
+    const got = collect(stream);
+    w.fake.transaction(0x200n, 'id[integer]:1');
+    await settle(w.reactor);
+    w.fake.transaction(0x300n, 'id[integer]:2');
+    await settle(w.reactor);
+    const text = (m: ReplicationMessage): string => new TextDecoder().decode(m.payload as Uint8Array);
+    const tx = (row: string): string[] => ['BEGIN', `table public.t: INSERT: ${row}`, 'COMMIT'];
+    expect(got.map(text)).toEqual([...tx('id[integer]:1'), ...tx('id[integer]:2')]);
+    const arena = (got[0].payload as Uint8Array).buffer as ArrayBuffer;
+    expect((got[5].payload as Uint8Array).buffer).toBe(arena);
+    structuredClone(arena, { transfer: [arena] }); // a user moves the buffer to a worker
+    const big = 'x'.repeat(20_000);
+    w.fake.transaction(0x400n, 'id[integer]:3', big);
+    await settle(w.reactor);
+    expect(got.slice(6).map(text)).toEqual(['BEGIN', 'table public.t: INSERT: id[integer]:3', `table public.t: INSERT: ${big}`, 'COMMIT']);
+    expect((got[8].payload as Uint8Array).buffer.byteLength).toBe((got[8].payload as Uint8Array).length);
+    expect((got[7].payload as Uint8Array).buffer).not.toBe(arena);
+    await settle(w.reactor, stream.stop());
+  });
+});
