@@ -1,0 +1,229 @@
+/**
+ * Runs one documentation code block in-process (snippets-run.test.ts).
+ *
+ * Theory of operation. A block and its prelude are transpiled to CommonJS
+ * (ts.transpileModule) and become the body of one async function, so
+ * top-level `await` works. The function's parameters are:
+ * - `require`, mapping the package's entry points (`tspostgres`, ...) to the
+ *   source files, relative imports to the block's place in the tree (see
+ *   snippets.ts: `snippet-name`), and another block named by `snippet-name`
+ *   to that block's module, run once;
+ * - the names the prelude declares (`declare const conn: Connection;`), whose
+ *   values the caller supplies (the test's fixtures);
+ * - the test framework's names (`describe`, `it`, `expect`, hooks), served by
+ *   a small in-process harness ({@link MiniHarness}): a block that is a test
+ *   file registers its tests, and they run after the block's body, hooks
+ *   included. `describe` and friends are also put on globalThis while the
+ *   block runs, for helpers such as describeServer that call them.
+ */
+import * as path from 'node:path';
+import * as ts from 'typescript';
+import { ENTRY_POINTS, ROOT, type Snippet } from './snippets';
+
+/** One name a prelude declares, with its type as written (`''` for a function). */
+export interface Declared {
+  name: string;
+  type: string;
+  kind: 'const' | 'function';
+}
+
+/** The names `declare const` / `declare function` of a prelude declare. */
+export function declaredNames(prelude: string): Declared[] {
+  const sf = ts.createSourceFile('prelude.ts', prelude, ts.ScriptTarget.ES2022, true);
+  const out: Declared[] = [];
+  for (const st of sf.statements) {
+    const declare = ts.canHaveModifiers(st) && (ts.getModifiers(st) ?? []).some((m) => m.kind === ts.SyntaxKind.DeclareKeyword);
+    if (!declare) continue;
+    if (ts.isVariableStatement(st)) {
+      for (const d of st.declarationList.declarations) {
+        if (ts.isIdentifier(d.name)) out.push({ name: d.name.text, type: d.type?.getText(sf) ?? '', kind: 'const' });
+      }
+    } else if (ts.isFunctionDeclaration(st) && st.name) {
+      out.push({ name: st.name.text, type: '', kind: 'function' });
+    }
+  }
+  return out;
+}
+
+type Fn = (...args: unknown[]) => unknown;
+interface MiniTest { name: string; fn: Fn | undefined; skip: boolean }
+interface MiniSuite {
+  name: string;
+  skip: boolean;
+  hooks: { beforeAll: Fn[]; afterAll: Fn[]; beforeEach: Fn[]; afterEach: Fn[] };
+  children: Array<MiniSuite | MiniTest>;
+}
+
+function suite(name: string, skip: boolean): MiniSuite {
+  return { name, skip, hooks: { beforeAll: [], afterAll: [], beforeEach: [], afterEach: [] }, children: [] };
+}
+
+/**
+ * The test framework's functions for a block that is a test file: `describe`
+ * runs its body at once and collects; {@link MiniHarness.run} runs the
+ * collected tests in order with their hooks and throws the first failure.
+ * Skipped suites and tests are counted in `skipped`.
+ */
+export class MiniHarness {
+  private readonly root = suite('', false);
+  private current = this.root;
+  /** Titles of the tests that ran and passed. */
+  readonly passed: string[] = [];
+  /** Titles of the suites and tests that were skipped. */
+  readonly skipped: string[] = [];
+
+  /** The globals a test file uses (jest's own `expect`). */
+  globals(expect: unknown): Record<string, unknown> {
+    const describe = Object.assign((n: string, fn: Fn) => this.describe(n, fn, false), {
+      skip: (n: string, fn: Fn) => this.describe(n, fn, true),
+    });
+    const it = Object.assign((n: string, fn?: Fn) => this.add(n, fn, false), {
+      skip: (n: string, fn?: Fn) => this.add(n, fn, true),
+      todo: (n: string) => this.add(n, undefined, true),
+    });
+    const hook = (k: keyof MiniSuite['hooks']) => (fn: Fn) => { this.current.hooks[k].push(fn); };
+    return {
+      describe, it, test: it, expect,
+      beforeAll: hook('beforeAll'), afterAll: hook('afterAll'), beforeEach: hook('beforeEach'), afterEach: hook('afterEach'),
+    };
+  }
+
+  private describe(name: string, fn: Fn, skip: boolean): void {
+    const s = suite(name, skip || this.current.skip);
+    this.current.children.push(s);
+    const parent = this.current;
+    this.current = s;
+    try {
+      const r = fn();
+      if (r !== undefined && typeof (r as PromiseLike<unknown>).then === 'function') throw new Error(`describe('${name}') returned a promise`);
+    } finally {
+      this.current = parent;
+    }
+  }
+
+  private add(name: string, fn: Fn | undefined, skip: boolean): void {
+    this.current.children.push({ name, fn, skip: skip || fn === undefined });
+  }
+
+  /** How many tests were registered. */
+  get registered(): number {
+    const count = (s: MiniSuite): number => s.children.reduce((n, c) => n + ('children' in c ? count(c) : 1), 0);
+    return count(this.root);
+  }
+
+  /** Runs every registered test with its hooks; throws the first failure, named by its title. */
+  async run(): Promise<void> {
+    await this.runSuite(this.root, [], '');
+  }
+
+  private async runSuite(s: MiniSuite, outer: MiniSuite[], title: string): Promise<void> {
+    const chain = [...outer, s];
+    if (s.skip) {
+      this.skipped.push(title);
+      return;
+    }
+    for (const h of s.hooks.beforeAll) await h();
+    try {
+      for (const c of s.children) {
+        const t = `${title} ${c.name}`.trim();
+        if ('children' in c) await this.runSuite(c, chain, t);
+        else await this.runTest(c, chain, t);
+      }
+    } finally {
+      for (const h of s.hooks.afterAll) await h();
+    }
+  }
+
+  private async runTest(t: MiniTest, chain: MiniSuite[], title: string): Promise<void> {
+    if (t.skip || t.fn === undefined) {
+      this.skipped.push(title);
+      return;
+    }
+    for (const s of chain) for (const h of s.hooks.beforeEach) await h();
+    try {
+      await t.fn();
+    } catch (e) {
+      throw Object.assign(new Error(`test '${title}' failed: ${(e as Error).message}`), { cause: e });
+    } finally {
+      for (const s of [...chain].reverse()) for (const h of s.hooks.afterEach) await h();
+    }
+    this.passed.push(title);
+  }
+}
+
+/** What a block needs to run. */
+export interface RunContext {
+  /** Values of the prelude's declared names. */
+  values: Record<string, unknown>;
+  /** The harness of this block (fresh per block). */
+  harness: MiniHarness;
+  /** jest's `expect`. */
+  expect: unknown;
+  /** The test file's `require` (jest's module registry: .ts through ts-jest). */
+  load: (absolutePath: string) => unknown;
+  /** Every block with a `snippet-name`, by absolute path without the extension. */
+  named: Map<string, Snippet>;
+}
+
+const AsyncFunction = Object.getPrototypeOf(async () => undefined).constructor as new (...args: string[]) => Fn;
+
+/** The block's module path (absolute): its snippet-name, or a place one level under test/. */
+export function modulePath(s: Snippet): string {
+  return s.name !== null ? path.join(ROOT, s.name) : path.join(ROOT, 'test', '__doc_snippets__', `${s.file.replace(/[^\w]+/g, '_')}_${s.fenceLine}.ts`);
+}
+
+/** Transpiles a block with its prelude to the CommonJS body of an async function. */
+export function transpile(s: Snippet): string {
+  const source = s.prelude === '' ? s.code : `${s.prelude}\n${s.code}`;
+  return ts.transpileModule(source, {
+    fileName: modulePath(s),
+    reportDiagnostics: false,
+    compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true, sourceMap: false },
+  }).outputText;
+}
+
+/** Runs a block: its body, then the tests it registered. Resolves to the module's exports. */
+export async function runSnippet(s: Snippet, ctx: RunContext, cache = new Map<string, Promise<unknown>>()): Promise<unknown> {
+  const self = modulePath(s);
+  const require = (spec: string): unknown => {
+    if (spec in ENTRY_POINTS) return ctx.load(path.join(ROOT, ENTRY_POINTS[spec]));
+    if (spec.startsWith('.')) {
+      const target = path.resolve(path.dirname(self), spec).replace(/\.ts$/, '');
+      const named = ctx.named.get(target);
+      if (named) return requireNamed(named);
+      return ctx.load(target);
+    }
+    return ctx.load(spec);
+  };
+  const loaded = new Map<string, unknown>();
+  const requireNamed = (named: Snippet): unknown => {
+    const key = modulePath(named);
+    if (!loaded.has(key)) throw new Error(`${named.file}:${named.fenceLine}: import it after its module has run (preload)`);
+    return loaded.get(key);
+  };
+  // Named modules this block imports run first (they may await at top level).
+  for (const m of s.code.matchAll(/from\s+'(\.[^']+)'/g)) {
+    const target = path.resolve(path.dirname(self), m[1]).replace(/\.ts$/, '');
+    const named = ctx.named.get(target);
+    if (named && !loaded.has(modulePath(named))) {
+      const key = modulePath(named);
+      if (!cache.has(key)) cache.set(key, runSnippet(named, { ...ctx, values: {}, harness: new MiniHarness() }, cache));
+      loaded.set(key, await cache.get(key));
+    }
+  }
+  const exports: Record<string, unknown> = {};
+  const module = { exports };
+  const globals = ctx.harness.globals(ctx.expect);
+  const names = ['require', 'exports', 'module', ...Object.keys(globals), ...Object.keys(ctx.values)];
+  const body = new AsyncFunction(...names, transpile(s));
+  const g = globalThis as Record<string, unknown>;
+  const saved = Object.keys(globals).map((k) => [k, g[k]] as const);
+  for (const [k, v] of Object.entries(globals)) g[k] = v;
+  try {
+    await body(require, exports, module, ...Object.values(globals), ...Object.values(ctx.values));
+  } finally {
+    for (const [k, v] of saved) g[k] = v;
+  }
+  await ctx.harness.run();
+  return module.exports;
+}
