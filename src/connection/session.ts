@@ -417,6 +417,10 @@ export class Session implements TransportHandler {
     if (this.head === this.inflight.length) {
       this.inflight.length = 0;
       this.head = 0;
+    } else if (this.head >= 64 && this.head * 2 >= this.inflight.length) {
+      // a pipeline that never drains: drop the completed handlers (and their results) now
+      this.inflight.splice(0, this.head);
+      this.head = 0;
     }
     this.resumeReading(h); // an operation that ends holds reading paused no longer
     return h;

@@ -507,6 +507,9 @@ export class ProtocolMachine {
     if (this.opHead === this.ops.length) {
       this.ops.length = 0;
       this.opHead = 0;
+    } else if (this.opHead >= 64 && this.opHead * 2 >= this.ops.length) {
+      this.ops.splice(0, this.opHead); // a pipeline that never drains: keep only what is in flight
+      this.opHead = 0;
     }
     if (this._state !== 'terminating') this._state = this.pendingOperations > 0 || this.unsynced ? 'busy' : 'ready';
     this.events.push(msg);

@@ -43,6 +43,33 @@ describe('writing and routing', () => {
   });
 });
 
+describe('a pipeline that never drains', () => {
+  it('keeps no completed operation: with one always in flight, what the session and the machine hold stays bounded', async () => {
+    const session = w.reactor.links[0].clientTransport.handler as Session;
+    const held = (): { handlers: number; ops: number } => ({
+      handlers: (session as unknown as { inflight: unknown[] }).inflight.length,
+      ops: (session.machine as unknown as { ops: unknown[] }).ops.length,
+    });
+    const be = w.server.current;
+    be.hold();
+    const pending = [w.conn.runQuery('SELECT 0 AS n')];
+    let most = { handlers: 0, ops: 0 };
+    for (let i = 1; i <= 3000; i++) {
+      pending.push(w.conn.runQuery(`SELECT ${i} AS n`)); // sent while the one before is still running
+      await settle(w.reactor);
+      be.answerNext();
+      expect(await outcome(w.reactor, pending.shift()!)).toEqual([{ n: String(i - 1) }]);
+      const now = held();
+      most = { handlers: Math.max(most.handlers, now.handlers), ops: Math.max(most.ops, now.ops) };
+    }
+    expect(session.pending).toBe(1);
+    expect(most.handlers).toBeLessThan(200);
+    expect(most.ops).toBeLessThan(200);
+    be.resume();
+    expect(await outcome(w.reactor, pending.shift()!)).toEqual([{ n: '3000' }]);
+  });
+});
+
 describe('asynchronous messages', () => {
   it('delivers notifications in order, while idle and while a statement runs, without disturbing its result', async () => {
     const got: string[] = [];
