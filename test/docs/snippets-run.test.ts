@@ -24,9 +24,12 @@
  * table does not know fails the block.
  *
  * A block fails the test, named by its Markdown file:line, when it throws or
- * rejects, leaves an unhandled rejection or an unhandled Deferred failure,
+ * rejects, leaves an unhandled Deferred failure (captureUnhandledFailures),
  * or leaves a session open in the database after the runner has closed the
  * fixtures it supplied (a block that opens its own connection must close it).
+ * An unhandled Promise rejection fails the test running when it surfaces:
+ * jest's own handler does that (the test environment's `process` does not
+ * see the event, so the runner cannot).
  * `<!-- snippet: compile-only (reason) -->` blocks are only type-checked; they
  * and the skips are counted and listed. A fixture page proves the runner
  * fails a block that throws.
@@ -210,9 +213,6 @@ async function runBlock(s: Snippet, db: TestDatabase, admin: Client, named: Map<
   await admin.query(fs.readFileSync(path.join(__dirname, 'fixture.sql'), 'utf8'));
   if (s.setup !== '') await admin.query(s.setup);
   const scope: FixtureScope = { db, code: s.code, closers: [], drains: [] };
-  const rejections: unknown[] = [];
-  const onRejection = (e: unknown): void => { rejections.push(e); };
-  process.on('unhandledRejection', onRejection);
   const capture = captureUnhandledFailures();
   const harness = new MiniHarness();
   let failure: unknown = null;
@@ -225,11 +225,9 @@ async function runBlock(s: Snippet, db: TestDatabase, admin: Client, named: Map<
   } finally {
     for (const close of scope.closers.reverse()) await Promise.resolve(close()).catch(() => undefined);
     await new Promise((r) => setImmediate(r));
-    process.off('unhandledRejection', onRejection);
   }
   const unhandled = capture.restore();
   if (failure !== null) throw Object.assign(new Error(`${where}: ${(failure as Error)?.message ?? String(failure)}`), { cause: failure });
-  if (rejections.length > 0) throw new Error(`${where}: unhandled rejection: ${String((rejections[0] as Error)?.stack ?? rejections[0])}`);
   if (unhandled.length > 0) throw new Error(`${where}: unhandled Deferred failure: ${String(unhandled[0]?.stack ?? unhandled[0])}`);
   const left = await openSessions(admin, db);
   if (left.length > 0) throw new Error(`${where}: left ${left.length} session(s) open (close what the block opens):\n  ${left.join('\n  ')}`);
@@ -254,6 +252,10 @@ const FIXTURE_PAGE = [
   "import { Connection } from 'tspostgres';",
   'const conn = new Connection();',
   'await conn.connect(process.env.DATABASE_URL);',
+  '```',
+  '```ts',
+  "import { fail } from 'tspostgres';",
+  "const d = fail(new Error('nobody handles this'));",
   '```',
   '<!-- snippet: compile-only (needs a standby) -->',
   '```ts',
@@ -297,12 +299,13 @@ describeServer('documentation code blocks run against PostgreSQL', () => {
     console.log(`snippets-run: ${Math.round((Date.now() - started) / 1000)} s in all`);
   }, 60_000);
 
-  it('the fixture page: a block runs, a block that throws fails at its line, a leak fails, compile-only does not run', async () => {
-    expect(fixture.map((s) => s.compileOnly)).toEqual([null, null, null, 'needs a standby']);
+  it('the fixture page: a block runs, a block that throws fails at its line, a leak and an unhandled Deferred failure fail, compile-only does not run', async () => {
+    expect(fixture.map((s) => s.compileOnly)).toEqual([null, null, null, null, 'needs a standby']);
     await runBlock(fixture[0], db, admin, named);
     await expect(runBlock(fixture[1], db, admin, named)).rejects.toThrow(/^fixture\.md:11: .*no_such_column/);
     await expect(runBlock(fixture[2], db, admin, named)).rejects.toThrow(/^fixture\.md:14: left 1 session\(s\) open/);
     await runBlock(fixture[0], db, admin, named); // the leaked session was ended
+    await expect(runBlock(fixture[3], db, admin, named)).rejects.toThrow(/^fixture\.md:19: unhandled Deferred failure: .*nobody handles/);
   }, 120_000);
 
   it('lists the blocks that do not run, each with its reason', () => {
