@@ -185,6 +185,29 @@ describe('a BEGIN the server refuses', () => {
   });
 });
 
+describe('the link lost while BEGIN is in flight', () => {
+  it('fails the statement it travels with and the ones waiting behind it with the link\'s own error (for a detector), and ends nothing', async () => {
+    await start();
+    const be = w.server.current;
+    be.hold();
+    const errors: unknown[] = [];
+    const d = w.conn.runInteraction((c: Cursor) => {
+      const all = [1, 2].map((n) => c.execute(`INSERT INTO t VALUES (${n})`).addErrback((e: Error) => {
+        errors.push(e);
+        throw e;
+      }));
+      return all[1];
+    });
+    await settle(w.reactor);
+    expect(be.held.map((r) => r.sql)).toEqual([['BEGIN', 'INSERT INTO t VALUES (1)']]);
+    be.reset();
+    const error = await outcome(w.reactor, d);
+    expect(error).toMatchObject({ code: 'ERR_CONNECTION_LOST' });
+    expect(errors.map((e) => (e as { code?: string }).code)).toEqual(['ERR_CONNECTION_LOST', 'ERR_CONNECTION_LOST']);
+    expect(executed()).toEqual([]);
+  });
+});
+
 describe('statements issued while BEGIN is in flight', () => {
   it('go out, in order, once it has completed', async () => {
     await start();
