@@ -4,17 +4,16 @@
  * `src/streaming/row-stream.ts`).
  *
  * Pull loop: each batch is emitted synchronously, row by row, and the batch
- * after it is taken only once it has been consumed (the stream fetches one
- * batch ahead meanwhile, see `prefetch` in row-stream.ts), so at most
- * `batchSize` rows wait on the client:
+ * after it is taken only once it has been consumed (the stream fetches
+ * batches ahead meanwhile, see `prefetch` in row-stream.ts), so at most
+ * `(1 + prefetch) x batchSize` rows wait on the client:
  * - a synchronous subscriber has consumed the batch when its `next` has
- *   returned for the last row (the batch fetched ahead is decoded only
- *   after that);
+ *   returned for the last row;
  * - a subscriber that finishes each row asynchronously (`concatMap` to a
  *   Promise, a queue, a worker) says so through `consumed`: an Observable it
  *   drives that emits once per row finished. The next FETCH then waits until
  *   every row emitted so far has been acknowledged, and nothing is fetched
- *   ahead (unless `prefetch: 1` is given). Without `consumed`, such a
+ *   ahead (unless `prefetch` is given). Without `consumed`, such a
  *   subscriber's pending work is not bounded by the stream.
  * Unsubscribing stops the loop, ends the transaction and frees the
  * connection; an error ends the transaction with ROLLBACK and reaches the

@@ -17,18 +17,20 @@
  *
  * Prefetch: a round trip per batch, with the server idle while the consumer
  * works and the consumer idle while the server produces, would cost most of
- * a stream's time. So when a full batch is handed to the consumer, the FETCH
- * of the batch after it is sent at once (`prefetch`, default 1 batch ahead):
- * the server produces it while the consumer works on this one, and the next
- * `next()` usually finds it there.
+ * a stream's time. So when a full batch is handed to the consumer, FETCHes
+ * are sent until `prefetch` batches are ahead (default 2): the server
+ * produces them while the consumer works, and the next `next()` usually
+ * finds its batch there. Two, not one: most of a consumer's work is decoding
+ * the rows as they arrive, and with one FETCH ahead the server sat idle from
+ * the end of each batch until the client had decoded it and asked again;
+ * with two, the next FETCH is already waiting at the server (W7, 1,000,000
+ * rows: about 18% less time on a loaded 2-core machine, the same CPU).
  *
  * Backpressure: a FETCH is sent only when the consumer takes a batch (or
  * asks for one), never because one arrived, so at most `(1 + prefetch) x
  * batchSize` rows are held on the client however slow the consumer
- * (`batchSize` with `prefetch: 0`); a synchronous consumer working on a
- * batch still has at most `batchSize` rows decoded and waiting, since the
- * batch fetched ahead is decoded only once it returns (with the default
- * prefetch of 1). A speculative FETCH after the last full batch finds no
+ * (`batchSize` with `prefetch: 0`); while a synchronous consumer works on
+ * a batch nothing else is decoded (no read runs meanwhile). A speculative FETCH after the last full batch finds no
  * rows; that is the price of not waiting to learn that it was the last.
  * `close()` (unsubscribe, `return()`, `destroy()`) ends the transaction and
  * releases the connection; the FETCHes in flight are awaited first. The
@@ -55,7 +57,7 @@ export interface StreamOptions {
   rowFactory?: RowFactory | 'object' | 'tuple';
   /**
    * Batches fetched ahead of the consumer (default `DEFAULT_PREFETCH`,
-   * 1): when a full batch is handed out, FETCHes are sent until this many
+   * 2): when a full batch is handed out, FETCHes are sent until this many
    * are ahead, so the server works while the consumer does; 0 fetches only
    * when asked. At most `(1 + prefetch) x batchSize` rows are held on the
    * client.
@@ -65,7 +67,7 @@ export interface StreamOptions {
 
 const CURSOR = 'tspg_stream';
 /** Batches fetched ahead of the consumer by default; see the file comment. */
-export const DEFAULT_PREFETCH = 1;
+export const DEFAULT_PREFETCH = 2;
 
 /** A pull-based stream of row batches; see the file comment. */
 export class RowStream<R = Record<string, unknown>> {

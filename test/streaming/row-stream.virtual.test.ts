@@ -60,7 +60,8 @@ describe('RowStream on the reactor', () => {
     flushUntil(closed);
     expect(closed.called).toBe(true);
     expect(w.conn.transactionStatus).toBe('I');
-    expect(w.server.current.executed.map((c) => c.sql.split(' ')[0])).toEqual(['BEGIN', 'DECLARE', 'FETCH', 'FETCH', 'FETCH', 'COMMIT']);
+    // 100, 100, 50: the first FETCH, two ahead of it, one more after the second batch (it finds no rows)
+    expect(w.server.current.executed.map((c) => c.sql.split(' ')[0])).toEqual(['BEGIN', 'DECLARE', 'FETCH', 'FETCH', 'FETCH', 'FETCH', 'COMMIT']);
     const after = w.conn.runQuery('BEGIN');
     flushUntil(after);
     expect(after.called).toBe(true);
@@ -71,8 +72,20 @@ describe('RowStream prefetch', () => {
   /** The statements the server ran, by their first word. */
   const statements = (): string[] => w.server.current.executed.map((c) => c.sql.split(' ')[0]);
 
+  it('fetches two batches ahead by default', async () => {
+    const stream = new RowStream<{ n: string }>(w.conn, 'SELECT n FROM t', [], { batchSize: 10 });
+    const first = stream.next();
+    flushUntil(first);
+    expect((await first)!).toHaveLength(10);
+    for (let i = 0; i < 5; i++) w.reactor.flush();
+    expect(fetches()).toBe(3); // the first, and two ahead of the consumer
+    const closed = stream.close();
+    flushUntil(closed);
+    expect(w.conn.transactionStatus).toBe('I');
+  });
+
   it('sends the FETCH of the next batch when a full batch is handed out, never because one arrived', async () => {
-    const stream = new RowStream<{ n: string }>(w.conn, 'SELECT n FROM t', [], { batchSize: 100 });
+    const stream = new RowStream<{ n: string }>(w.conn, 'SELECT n FROM t', [], { batchSize: 100, prefetch: 1 });
     const first = stream.next();
     flushUntil(first);
     expect((await first)!).toHaveLength(100);
@@ -134,10 +147,10 @@ describe('RowStream prefetch', () => {
     const first = stream.next();
     flushUntil(first);
     await first;
-    const closed = stream.close(); // the second FETCH is in flight
+    const closed = stream.close(); // the second and third FETCH are in flight
     flushUntil(closed);
     expect(closed.called).toBe(true);
-    expect(statements()).toEqual(['BEGIN', 'DECLARE', 'FETCH', 'FETCH', 'COMMIT']);
+    expect(statements()).toEqual(['BEGIN', 'DECLARE', 'FETCH', 'FETCH', 'FETCH', 'COMMIT']);
     const after = w.conn.runQuery('SELECT n FROM t');
     flushUntil(after);
     expect(after.called).toBe(true);
