@@ -41,7 +41,7 @@ import { Client } from 'pg';
 import WebSocket from 'ws';
 import { createTestDatabase, describeServer, testServer, type TestDatabase } from '../support/server';
 import {
-  Connection, ConnectionPool, ReplicationConnection, captureUnhandledFailures, defaultReactor, nodeAuthCrypto, resolveConfig, succeed,
+  Connection, ConnectionPool, PgoutputDecoder, ReplicationConnection, captureUnhandledFailures, defaultReactor, nodeAuthCrypto, resolveConfig, succeed,
   type Cursor,
 } from '../../src/index';
 import { NodeReactor } from '../../reactor/index';
@@ -60,6 +60,7 @@ interface FixtureScope {
   closers: Array<() => Promise<unknown> | unknown>;
   /** Work the runner waits for before closing (a last query on each connection). */
   drains: Array<() => Promise<unknown>>;
+  repl?: Promise<ReplicationConnection>;
 }
 
 async function connected(scope: FixtureScope): Promise<Connection> {
@@ -68,6 +69,16 @@ async function connected(scope: FixtureScope): Promise<Connection> {
   await conn.connect(scope.db.url());
   scope.drains.push(async () => { if (conn.state === 'ready' || conn.state === 'busy') await conn.runQuery('SELECT 1'); });
   return conn;
+}
+
+/** The block's ReplicationConnection (one per block, made on first use). */
+async function replication(scope: FixtureScope): Promise<ReplicationConnection> {
+  if (scope.repl === undefined) {
+    const repl = new ReplicationConnection();
+    scope.closers.push(() => repl.close());
+    scope.repl = repl.connect(scope.db.url()).then(() => repl);
+  }
+  return scope.repl;
 }
 
 type Fixture = (scope: FixtureScope) => unknown;
@@ -89,12 +100,28 @@ const FIXTURES: Record<string, Fixture> = {
     return pool;
   },
   'cursor': async (scope) => (await connected(scope)).cursor(),
-  'repl': async (scope) => {
-    const repl = new ReplicationConnection();
-    scope.closers.push(() => repl.close());
-    await repl.connect(scope.db.url());
-    return repl;
+  'repl': replication,
+  // replication.md's consumer loop: the orders_cdc stream (snippet-setup makes
+  // the slot, the publication and an order), stopped once a position is stored.
+  'stream: ReplicationStream': async (scope) => {
+    const stream = (await replication(scope)).startReplication({ slot: 'orders_cdc', options: { proto_version: 1, publication_names: 'orders_pub' } });
+    const conn = await connected(scope);
+    let stopped = false;
+    const poll = async (): Promise<void> => {
+      while (!stopped) {
+        const rows = await conn.runQuery('SELECT 1 FROM cdc_applied_lsn');
+        if (rows.length > 0) break;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      await stream.stop();
+    };
+    const polling = poll();
+    scope.closers.unshift(async () => { stopped = true; await polling; });
+    return stream;
   },
+  'decoder: PgoutputDecoder': async (scope) => new PgoutputDecoder((await replication(scope)).types),
+  'slot: string': () => 'orders_cdc',
+  'apply': () => async (c: Cursor, change: { tag: string }) => { await c.execute('SELECT $1::text AS tag', [change.tag]); },
   'dsn': (scope) => scope.db.url(),
   'db': (scope) => scope.db,
   'server': () => testServer(),
@@ -211,7 +238,7 @@ async function runBlock(s: Snippet, db: TestDatabase, admin: Client, named: Map<
   const where = `${s.file}:${s.fenceLine}`;
   await dropGlobals(admin, db);
   await admin.query(fs.readFileSync(path.join(__dirname, 'fixture.sql'), 'utf8'));
-  if (s.setup !== '') await admin.query(s.setup);
+  for (const sql of s.setup) await admin.query(sql);
   const scope: FixtureScope = { db, code: s.code, closers: [], drains: [] };
   const capture = captureUnhandledFailures();
   const harness = new MiniHarness();

@@ -54,8 +54,8 @@ export interface Snippet {
   compileOnly: string | null;
   /** A skip or compile-only comment without a reason in parentheses. */
   badSkip: boolean;
-  /** SQL from `<!-- snippet-setup: ... -->` comments, run before the block runs ('' if none). */
-  setup: string;
+  /** SQL of the `<!-- snippet-setup: ... -->` comments, each run as one query before the block runs. */
+  setup: string[];
   /** The module's path from the root, from `<!-- snippet-name: test/jobs/jobs.ts -->`, or null. */
   name: string | null;
 }
@@ -110,7 +110,7 @@ export function extractSnippets(text: string, file: string): Snippet[] {
         }
       }
       out.push({
-        file, fenceLine: i + 1, code: body.join('\n'), prelude: prelude.join('\n'), skip, compileOnly, badSkip, setup: setup.join(';\n'), name,
+        file, fenceLine: i + 1, code: body.join('\n'), prelude: prelude.join('\n'), skip, compileOnly, badSkip, setup, name,
       });
     }
     i = j;
