@@ -217,7 +217,7 @@ export class Requests {
   /** The exclusive hold of `job` on the session. */
   private lease(job: Job): LeaseState {
     const lease: LeaseState = {
-      execute: (req) => this.leaseExecute(lease, req),
+      execute: (exec) => this.leaseExecute(lease, exec, null),
       send: (command, ...handlers) => {
         if (lease.prelude !== null && (lease.prelude.state === 'pending' || lease.prelude.state === 'sent')) {
           throw new InterfaceError('a raw protocol command cannot go out before the interaction\'s BEGIN: execute a statement first', { code: 'ERR_ILLEGAL_COMMAND' });
@@ -240,25 +240,27 @@ export class Requests {
   }
 
   /**
-   * Runs a request on a lease (see `prelude.ts`): with the lease's BEGIN in
-   * front while it is pending; once it is in flight, when it has completed
-   * (in order); once it has failed, not at all.
+   * Runs a statement on a lease (see `prelude.ts`): with the lease's BEGIN
+   * in front while it is pending; once it is in flight, when it has
+   * completed (in order), unless the call was cancelled meanwhile (then it
+   * is never sent); once it has failed, not at all.
    */
-  private leaseExecute(lease: LeaseState, req: ExecRequest): void {
+  private leaseExecute(lease: LeaseState, exec: ExecRequest, req: Request | null): void {
     const p = lease.prelude;
-    if (p === null || p.state === 'done') return this.liveSession().statements.execute(req);
-    if (p.state === 'failed') return req.done(p.refusal(), null);
+    if (p === null || p.state === 'done') return this.liveSession().statements.execute(exec);
+    if (p.state === 'failed') return exec.done(p.refusal(), null);
     if (p.state === 'sent') {
       return p.whenSettled(() => {
+        if (req?.cancelWanted === true) return this.settle(req, new CancelledError('the query was cancelled', { serverCancelled: false }), null);
         try {
-          this.leaseExecute(lease, req);
+          this.leaseExecute(lease, exec, req);
         } catch (e) {
-          req.done(toError(e), null);
+          exec.done(toError(e), null);
         }
       });
     }
-    req.prelude = p;
-    this.liveSession().statements.execute(req);
+    exec.prelude = p;
+    this.liveSession().statements.execute(exec);
   }
 
   private liveSession(): LiveSession {
@@ -275,7 +277,7 @@ export class Requests {
   /** Hands the statement to the session's statement cache (or the lease's); a throw is the request's failure. */
   private execute(exec: ExecRequest, req: Request, job: Job | null): void {
     try {
-      if (req.lease !== null) req.lease.execute(exec);
+      if (req.lease !== null) this.leaseExecute(req.lease as LeaseState, exec, req);
       else this.liveSession().statements.execute(exec);
     } catch (e) {
       this.statementEnded(req, e as Error, null, job, exec);

@@ -228,6 +228,26 @@ describe('statements issued while BEGIN is in flight', () => {
   });
 });
 
+describe('a statement cancelled while it waits behind BEGIN', () => {
+  it('is never sent (no CancelRequest either) and fails with CancelledError; the others go out once BEGIN has completed', async () => {
+    await start();
+    const be = w.server.current;
+    be.hold();
+    let third: ReturnType<Cursor['execute']> | null = null;
+    const d = w.conn.runInteraction((c: Cursor) => {
+      const all = [1, 2, 3].map((n) => c.execute(`INSERT INTO t VALUES (${n})`));
+      third = all[2];
+      return all[1].addCallback(() => outcome(w.reactor, all[2]));
+    });
+    await settle(w.reactor);
+    third!.cancel();
+    be.resume();
+    expect(await outcome(w.reactor, d)).toMatchObject({ name: 'CancelledError', serverCancelled: false });
+    expect(executed()).toEqual(['BEGIN', 'INSERT INTO t VALUES (1)', 'INSERT INTO t VALUES (2)', 'COMMIT']);
+    expect(w.server.cancelRequests).toEqual([]);
+  });
+});
+
 describe('an interaction that issues no statement', () => {
   it('sends nothing, and fires with the function value; one that throws fails with its error, sending nothing', async () => {
     await start();
