@@ -172,9 +172,57 @@ export function modulePath(s: Snippet): string {
   return s.name !== null ? path.join(ROOT, s.name) : path.join(ROOT, 'test', '__doc_snippets__', `${s.file.replace(/[^\w]+/g, '_')}_${s.fenceLine}.ts`);
 }
 
-/** Transpiles a block with its prelude to the CommonJS body of an async function. */
+/** Whether `e` is a value written out: literals, and arrays and objects of them. */
+function isLiteral(e: ts.Expression): boolean {
+  if (ts.isParenthesizedExpression(e)) return isLiteral(e.expression);
+  if (ts.isStringLiteral(e) || ts.isNumericLiteral(e) || ts.isBigIntLiteral(e) || ts.isNoSubstitutionTemplateLiteral(e)) return true;
+  if (e.kind === ts.SyntaxKind.NullKeyword || e.kind === ts.SyntaxKind.TrueKeyword || e.kind === ts.SyntaxKind.FalseKeyword) return true;
+  if (ts.isPrefixUnaryExpression(e) && e.operator === ts.SyntaxKind.MinusToken) return isLiteral(e.operand);
+  if (ts.isArrayLiteralExpression(e)) return e.elements.every(isLiteral);
+  if (ts.isObjectLiteralExpression(e)) return e.properties.every((p) => ts.isPropertyAssignment(p) && isLiteral(p.initializer));
+  return false;
+}
+
+/** The value a comment states (`// 3`, `// 'UPDATE 3'`, `// 3: the rows`), or null when it states none. */
+function statedValue(comment: string): string | null {
+  const text = comment.replace(/^\/\/\s*/, '').trim();
+  for (const candidate of [text, text.split(/:\s/)[0]]) {
+    const sf = ts.createSourceFile('c.ts', `(${candidate});`, ts.ScriptTarget.ES2022, true);
+    const st = sf.statements[0];
+    if (sf.statements.length === 1 && ts.isExpressionStatement(st) && (sf as unknown as { parseDiagnostics: unknown[] }).parseDiagnostics.length === 0 && isLiteral(st.expression)) return candidate;
+  }
+  return null;
+}
+
+/**
+ * The block with its prelude, where each one-line expression statement of
+ * the block followed by a comment stating a value (`rows.rowCount;   // 3`)
+ * becomes a check of that value: `__stated(expr, value, 'file:line')`.
+ * Returns the source and how many checks it makes.
+ */
+export function checkedSource(s: Snippet): { source: string; checks: number } {
+  const head = s.prelude === '' ? '' : `${s.prelude}\n`;
+  const source = `${head}${s.code}`;
+  const sf = ts.createSourceFile('block.ts', source, ts.ScriptTarget.ES2022, true);
+  const edits: Array<{ start: number; end: number; text: string }> = [];
+  for (const st of sf.statements) {
+    if (!ts.isExpressionStatement(st) || st.getStart(sf) < head.length) continue;
+    const comment = (ts.getTrailingCommentRanges(source, st.end) ?? [])[0];
+    if (!comment || comment.kind !== ts.SyntaxKind.SingleLineCommentTrivia) continue;
+    const value = statedValue(source.slice(comment.pos, comment.end));
+    if (value === null) continue;
+    const line = sf.getLineAndCharacterOfPosition(st.getStart(sf)).line - (head === '' ? 0 : head.split('\n').length - 1);
+    const where = JSON.stringify(`${s.file}:${s.fenceLine + 1 + line}`);
+    edits.push({ start: st.getStart(sf), end: st.end, text: `__stated((${st.expression.getText(sf)}), (${value}), ${where});` });
+  }
+  let out = source;
+  for (const e of edits.reverse()) out = out.slice(0, e.start) + e.text + out.slice(e.end);
+  return { source: out, checks: edits.length };
+}
+
+/** Transpiles a block with its prelude (and its stated values checked) to the CommonJS body of an async function. */
 export function transpile(s: Snippet): string {
-  const source = s.prelude === '' ? s.code : `${s.prelude}\n${s.code}`;
+  const { source } = checkedSource(s);
   return ts.transpileModule(source, {
     fileName: modulePath(s),
     reportDiagnostics: false,
@@ -214,13 +262,20 @@ export async function runSnippet(s: Snippet, ctx: RunContext, cache = new Map<st
   const exports: Record<string, unknown> = {};
   const module = { exports };
   const globals = ctx.harness.globals(ctx.expect);
-  const names = ['require', 'exports', 'module', ...Object.keys(globals), ...Object.keys(ctx.values)];
+  const stated = (actual: unknown, value: unknown, where: string): void => {
+    try {
+      (ctx.expect as (v: unknown) => { toEqual(v: unknown): void })(actual).toEqual(value);
+    } catch (e) {
+      throw Object.assign(new Error(`${where}: the comment states a value the code does not give\n${(e as Error).message}`), { cause: e });
+    }
+  };
+  const names = ['require', 'exports', 'module', '__stated', ...Object.keys(globals), ...Object.keys(ctx.values)];
   const body = new AsyncFunction(...names, transpile(s));
   const g = globalThis as Record<string, unknown>;
   const saved = Object.keys(globals).map((k) => [k, g[k]] as const);
   for (const [k, v] of Object.entries(globals)) g[k] = v;
   try {
-    await body(require, exports, module, ...Object.values(globals), ...Object.values(ctx.values));
+    await body(require, exports, module, stated, ...Object.values(globals), ...Object.values(ctx.values));
   } finally {
     for (const [k, v] of saved) g[k] = v;
   }

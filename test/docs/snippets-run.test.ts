@@ -47,7 +47,7 @@ import {
 import { NodeReactor } from '../../reactor/index';
 import { Recorder } from '../../reactor/testing/index';
 import { ROOT, extractSnippets, pages, type Snippet } from './snippets';
-import { MiniHarness, declaredNames, modulePath, runSnippet } from './snippet-runner';
+import { MiniHarness, checkedSource, declaredNames, modulePath, runSnippet } from './snippet-runner';
 
 /** The give-up deadline of one block (never an assertion on time). */
 const DEADLINE_MS = 30_000;
@@ -270,6 +270,7 @@ const FIXTURE_PAGE = [
   "const [row] = await conn.runQuery<{ n: number }>('SELECT count(*)::int AS n FROM jobs');",
   'conn.close();',
   "if (row.n !== 3) throw new Error('the fixture has 3 jobs');",
+  'row.n;   // 3: the jobs of the fixture',
   '```',
   '<!-- snippet-prelude: import { Connection } from \'tspostgres\'; declare const conn: Connection; -->',
   '```ts',
@@ -283,6 +284,9 @@ const FIXTURE_PAGE = [
   '```ts',
   "import { fail } from 'tspostgres';",
   "const d = fail(new Error('nobody handles this'));",
+  '```',
+  '```ts',
+  "['a', 'b'].join('-');   // 'a+b'",
   '```',
   '<!-- snippet: compile-only (needs a standby) -->',
   '```ts',
@@ -326,18 +330,21 @@ describeServer('documentation code blocks run against PostgreSQL', () => {
     console.log(`snippets-run: ${Math.round((Date.now() - started) / 1000)} s in all`);
   }, 60_000);
 
-  it('the fixture page: a block runs, a block that throws fails at its line, a leak and an unhandled Deferred failure fail, compile-only does not run', async () => {
-    expect(fixture.map((s) => s.compileOnly)).toEqual([null, null, null, null, 'needs a standby']);
+  it('the fixture page: a block runs, a block that throws fails at its line, a leak, an unhandled Deferred failure and a false stated value fail, compile-only does not run', async () => {
+    expect(fixture.map((s) => s.compileOnly)).toEqual([null, null, null, null, null, 'needs a standby']);
+    expect(fixture.map((s) => checkedSource(s).checks)).toEqual([1, 0, 0, 0, 1, 0]);
     await runBlock(fixture[0], db, admin, named);
-    await expect(runBlock(fixture[1], db, admin, named)).rejects.toThrow(/^fixture\.md:11: .*no_such_column/);
-    await expect(runBlock(fixture[2], db, admin, named)).rejects.toThrow(/^fixture\.md:14: left 1 session\(s\) open/);
+    await expect(runBlock(fixture[1], db, admin, named)).rejects.toThrow(/^fixture\.md:12: .*no_such_column/);
+    await expect(runBlock(fixture[2], db, admin, named)).rejects.toThrow(/^fixture\.md:15: left 1 session\(s\) open/);
     await runBlock(fixture[0], db, admin, named); // the leaked session was ended
-    await expect(runBlock(fixture[3], db, admin, named)).rejects.toThrow(/^fixture\.md:19: unhandled Deferred failure: .*nobody handles/);
+    await expect(runBlock(fixture[4], db, admin, named)).rejects.toThrow(/^fixture\.md:24: fixture\.md:25: the comment states a value the code does not give/);
+    await expect(runBlock(fixture[3], db, admin, named)).rejects.toThrow(/^fixture\.md:20: unhandled Deferred failure: .*nobody handles/);
   }, 120_000);
 
   it('lists the blocks that do not run, each with its reason', () => {
     const notRun = docs.filter((s) => s.skip !== null || s.compileOnly !== null || s.badSkip);
-    console.log(`snippets-run: ${docs.length} blocks, ${docs.length - notRun.length} run, ${notRun.length} not run${
+    const checks = docs.filter((s) => !notRun.includes(s)).reduce((n, s) => n + checkedSource(s).checks, 0);
+    console.log(`snippets-run: ${docs.length} blocks, ${docs.length - notRun.length} run (${checks} values stated in comments checked), ${notRun.length} not run${
       notRun.map((s) => `\n  ${s.skip !== null ? 'skip' : 'compile-only'} ${s.file}:${s.fenceLine}: ${s.skip ?? s.compileOnly}`).join('')}`);
     expect(docs.filter((s) => s.badSkip).map((s) => `${s.file}:${s.fenceLine}`)).toEqual([]);
     expect(docs.length - notRun.length).toBeGreaterThan(40);
