@@ -3,7 +3,10 @@
  *
  * Theory of operation. A block and its prelude are transpiled to CommonJS
  * (ts.transpileModule) and become the body of one async function, so
- * top-level `await` works. The function's parameters are:
+ * top-level `await` works. Before that, each one-line expression statement
+ * followed by a comment stating a literal value (`rows.length;   // 3`)
+ * becomes a check of that value ({@link checkedSource}). The function's
+ * parameters are:
  * - `require`, mapping the package's entry points (`tspostgres`, ...) to the
  *   source files, relative imports to the block's place in the tree (see
  *   snippets.ts: `snippet-name`), and another block named by `snippet-name`

@@ -27,6 +27,9 @@
  * rejects, leaves an unhandled Deferred failure (captureUnhandledFailures),
  * or leaves a session open in the database after the runner has closed the
  * fixtures it supplied (a block that opens its own connection must close it).
+ * A value the block states in a comment after an expression statement
+ * (`rows.rowCount;   // 3`, `row.t.toISOString();   // '2024-...Z'`) must be
+ * what the expression gives (snippet-runner.ts: checkedSource).
  * An unhandled Promise rejection fails the test running when it surfaces:
  * jest's own handler does that (the test environment's `process` does not
  * see the event, so the runner cannot).
