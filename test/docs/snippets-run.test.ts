@@ -5,7 +5,7 @@
  *
  * Theory of operation. The blocks of README.md, docs/getting-started.md and
  * docs/guide/*.md (extracted by snippets.ts) run one by one, in-process
- * (snippet-runner.ts), each with a give-up deadline of 30 s, in a database
+ * (snippet-runner.ts), each with a give-up deadline of 60 s, in a database
  * made for this file. Before each block the database is reset to
  * test/docs/fixture.sql (the tables the guides name: jobs, account,
  * transfers, items, big, events, orders, ...) and the block's
@@ -53,7 +53,7 @@ import { ROOT, extractSnippets, pages, type Snippet } from './snippets';
 import { MiniHarness, checkedSource, declaredNames, modulePath, runSnippet } from './snippet-runner';
 
 /** The give-up deadline of one block (never an assertion on time). */
-const DEADLINE_MS = 30_000;
+const DEADLINE_MS = 60_000;
 
 /** What a fixture builds values with, and what it must close afterwards. */
 interface FixtureScope {
@@ -209,7 +209,7 @@ async function openSessions(admin: Client, db: TestDatabase): Promise<string[]> 
   const sql = `SELECT pid, backend_type, application_name, state, query FROM pg_stat_activity
                WHERE datname = $1 AND pid <> pg_backend_pid()`;
   let rows: Array<Record<string, unknown>> = [];
-  for (let i = 0; i < 30; i++) {
+  for (let i = 0; i < 100; i++) {
     rows = (await admin.query(sql, [db.name])).rows;
     if (rows.length === 0) return [];
     await new Promise((r) => setTimeout(r, 100));
