@@ -16,6 +16,12 @@
  *   non-transactional message). A position inside a transaction would make
  *   the server send the whole transaction again anyway.
  *
+ * An idle logical stream (nothing unacknowledged, no transaction open)
+ * takes the position of a keepalive as its flush position (`idleAt`), as
+ * pg_recvlogical does: the WAL between the last acknowledged transaction
+ * end and the server's sent position holds no commit the consumer has not
+ * acknowledged.
+ *
  * After an outage the stream restarts from the flush position. The server
  * then sends again every transaction not yet confirmed, from its beginning;
  * the messages of it the consumer had already acknowledged are counted
@@ -110,6 +116,24 @@ export class AckTracker {
     if (last >= 0) this.ackSeq(last);
     if (this.unacknowledged === 0 && !this.inTransaction && this.openStreamed.size === 0 && lsn > this._flushLsn) this._flushLsn = lsn;
     return this._flushLsn !== before;
+  }
+
+  /**
+   * An idle logical stream heard a keepalive at `lsn` (the walsender's
+   * sent position): when nothing delivered is unacknowledged and no
+   * transaction (plain or streamed in-progress) is open, `lsn` becomes the
+   * flush position when it is ahead. Safe: every transaction that committed
+   * before `lsn` was sent and the consumer acknowledged all of it, and the
+   * slot's `confirmed_flush_lsn` only decides which commits are skipped on
+   * restart. Without it a fast shutdown waits for ever (the walsender exits
+   * only once the reported flush reaches its sent position). The caller
+   * checks that nothing received is still buffered. Acknowledges nothing;
+   * returns whether the flush position moved.
+   */
+  idleAt(lsn: bigint): boolean {
+    if (this.physical || this.unacknowledged > 0 || this.inTransaction || this.openStreamed.size > 0 || lsn <= this._flushLsn) return false;
+    this._flushLsn = lsn;
+    return true;
   }
 
   /**

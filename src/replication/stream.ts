@@ -15,6 +15,10 @@
  * `message.ack()`, or `sendFeedback({ flushLsn })`). Status updates go out
  * on the reactor's clock: every `statusIntervalMs` (default 10 s), at once
  * when a keepalive asks for a reply, and on `sendFeedback({ force | reply })`.
+ * A keepalive heard while a logical stream is idle (nothing buffered or
+ * unacknowledged, no transaction open) moves the flush position to the
+ * keepalive's position, as pg_recvlogical does: otherwise a fast shutdown
+ * waits for ever for the flush to reach the walsender's sent position.
  * Their `sendTime` is the wall clock the stream is given (default
  * `Date.now`); the sans-IO machine reads no clock.
  *
@@ -513,6 +517,7 @@ export class ReplicationStream implements MessageAcker {
             return this.received(msg.data, msg.dataStart, msg.walEnd, msg.sendTime);
           case 'PrimaryKeepalive':
             this.serverAt(msg.walEnd, msg.sendTime);
+            this.idleAt(msg.walEnd);
             if (msg.replyRequested) this.sendStatus(false);
             return;
           case 'CopyDone': // the server ended its half (end of a physical timeline): end ours
@@ -575,6 +580,16 @@ export class ReplicationStream implements MessageAcker {
     this.bufferBytes += data.length;
     this.checkPace();
     this.schedulePump();
+  }
+
+  /**
+   * A keepalive at `walEnd`: an idle logical stream (nothing buffered,
+   * nothing unacknowledged, no transaction open) takes it as its flush
+   * position (`AckTracker.idleAt`), so a fast shutdown, which waits for the
+   * reported flush to reach the walsender's sent position, is not held up.
+   */
+  private idleAt(walEnd: bigint): void {
+    if (this.mode === 'logical' && !this.stopWanted && this.buffer.length === 0 && this.skip === 0) this.acks.idleAt(walEnd);
   }
 
   /**

@@ -105,6 +105,43 @@ describe('AckTracker', () => {
     expect(t.isMeta(Uint8Array.of(0x49))).toBe(false);
   });
 
+  test('idleAt: an idle logical stream takes the keepalive position; never with a message unacknowledged or a transaction open', () => {
+    const t = new AckTracker(td, false);
+    const s = deliver(t, [100n, 'BEGIN'], [110n, 'table t'], [140n, 'COMMIT'], [200n, 'BEGIN'], [210n, 'table t']);
+    expect(t.idleAt(500n)).toBe(false); // five delivered, none acknowledged
+    expect(t.flushLsn).toBe(0n);
+    t.ackSeq(s[2]);
+    expect(t.idleAt(500n)).toBe(false); // the second transaction's messages are unacknowledged
+    expect(t.flushLsn).toBe(140n);
+    t.ackSeq(s[4]);
+    expect(t.unacknowledged).toBe(0);
+    expect(t.idleAt(500n)).toBe(false); // all acknowledged, but its COMMIT has not come: the transaction is open
+    expect(t.flushLsn).toBe(140n);
+    const c = deliver(t, [300n, 'COMMIT']);
+    t.ackSeq(c[0]);
+    expect(t.flushLsn).toBe(300n);
+    expect(t.idleAt(500n)).toBe(true); // idle: the keepalive's position
+    expect(t.flushLsn).toBe(500n);
+    expect(t.idleAt(400n)).toBe(false); // never backwards
+    expect(t.flushLsn).toBe(500n);
+    expect(t.resume()).toBe(0);
+  });
+
+  test('idleAt: not while a streamed transaction is open; not for physical streams', () => {
+    const t = new AckTracker(td, false);
+    const s = deliver(t, [10n, 'opening a streamed block for transaction TXN 700'], [12n, 'closing a streamed block for transaction TXN 700']);
+    t.ackSeq(s[1]);
+    expect(t.idleAt(99n)).toBe(false);
+    expect(t.flushLsn).toBe(0n);
+    const c = deliver(t, [30n, 'committing streamed transaction TXN 700']);
+    t.ackSeq(c[0]);
+    expect(t.idleAt(99n)).toBe(true);
+    expect(t.flushLsn).toBe(99n);
+    const p = new AckTracker(null, true);
+    expect(p.idleAt(99n)).toBe(false);
+    expect(p.flushLsn).toBe(0n);
+  });
+
   test('an unknown plugin: every acknowledged message moves the position, nothing is skipped', () => {
     const t = new AckTracker(classifierFor('wal2json'), false);
     const s = deliver(t, [10n, '{"change":[]}'], [20n, '{"change":[]}']);

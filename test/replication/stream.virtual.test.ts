@@ -2,7 +2,8 @@
  * ReplicationStream timing and pacing on virtual time, against a scripted
  * walsender: the periodic status update (interval, flush position only up
  * to what was acknowledged, the given wall clock as sendTime), an immediate
- * reply to a keepalive that asks for one, reading paused above the
+ * reply to a keepalive that asks for one, an idle stream's flush position
+ * moved to a keepalive's position (only when idle), reading paused above the
  * high-water mark while status updates still go out, the liveness deadline
  * (a silent server is a death: reconnect on the detector's backoff, restart
  * from the flush position, one gap), a START_REPLICATION refused with 55006
@@ -79,6 +80,33 @@ describe('status updates', () => {
     w.fake.keepalive(0x500n, true);
     await settle(w.reactor);
     expect(w.fake.current.statuses).toEqual([expect.objectContaining({ at: 3_000, replyRequested: false })]);
+    w.repl.close();
+  });
+
+  it('a keepalive while idle moves the flush position to its position; not while a message is buffered, unacknowledged, or a transaction open', async () => {
+    const w = await world();
+    const stream = await started(w, { statusIntervalMs: 10_000 });
+    const flushes = (): bigint[] => w.fake.current.statuses.map((s) => s.flushLsn);
+    const ping = async (): Promise<void> => {
+      w.fake.keepalive(0x500n, true);
+      await settle(w.reactor);
+    };
+    w.fake.xlog(0x200n, 'BEGIN');
+    w.fake.xlog(0x201n, 'table public.t: INSERT: id[integer]:1');
+    await ping(); // no consumer yet: both buffered
+    expect(stream.stats.buffered).toBe(2);
+    const got = collect(stream);
+    await settle(w.reactor);
+    await ping(); // delivered, unacknowledged
+    got[1].ack();
+    await ping(); // all acknowledged, but the transaction is open (no COMMIT yet)
+    w.fake.xlog(0x202n, 'COMMIT');
+    await ping(); // the COMMIT arrived just before the keepalive, then is unacknowledged
+    expect(flushes()).toEqual([0n, 0n, 0n, 0n]);
+    got[2].ack();
+    await ping(); // idle: the keepalive's position
+    expect(flushes()).toEqual([0n, 0n, 0n, 0n, 0x500n]);
+    expect(stream.stats).toMatchObject({ ackedLsn: 0x500n, flushedLsn: 0x500n, unacknowledged: 0 });
     w.repl.close();
   });
 
