@@ -65,16 +65,24 @@ export function resolveConfig(input: string | ConnectInput | undefined, env: Env
   return resolveExplicit(readConnectInput(input), env, options);
 }
 
-/** {@link resolveConfig} for input already taken apart (and checked) by `readConnectInput`. */
+/**
+ * {@link resolveConfig} for input already taken apart (and checked) by
+ * `readConnectInput`. Every connect runs it, so it builds each layer in
+ * place (no copies of whole parameter sets, no deleted keys).
+ */
 export function resolveExplicit(explicit: ExplicitInput, env: Env, options: ResolveOptions = {}): ConnectParams {
   const defaultHost = options.defaultHost ?? DEFAULT_SOCKET_DIR;
-  const raw: DsnParams = { ...fromEnv(env), ...(explicit.dsn === undefined ? {} : parseDsn(explicit.dsn)), ...explicit.raw };
+  const raw: DsnParams = fromEnv(env);
+  if (explicit.dsn !== undefined) Object.assign(raw, parseDsn(explicit.dsn));
+  Object.assign(raw, explicit.raw);
   if (raw.service !== undefined) throw configError('the "service" option (pg_service.conf) is not supported; give the parameters directly');
-  const params = { ...fromKeywords(raw, defaultHost), ...explicit.typed };
+  const params = Object.assign(fromKeywords(raw, defaultHost), explicit.typed);
   if (explicit.hosts !== undefined) params.hosts = explicitHosts(explicit.hosts, defaultHost);
   const user = params.user ?? (typeof options.osUser === 'function' ? options.osUser() : options.osUser);
   if (user === undefined || user === '') throw configError('no user name: give "user", set PGUSER, or pass the OS user name');
-  const result: ConnectParams = { ...params, user, database: params.database ?? user };
+  params.user = user;
+  params.database ??= user;
+  const result = params as ConnectParams;
   checkSslRootSystem(result, raw.sslmode ?? explicit.typed.sslmode);
   return validate(result);
 }
@@ -99,47 +107,58 @@ function explicitHosts(hosts: readonly ExplicitHost[], defaultHost: string): Con
 
 type Built = Omit<ConnectParams, 'user' | 'database'> & { user?: string; database?: string };
 
+/** The typed value of keyword `k`, or undefined when it is unset or blank. */
+function opt<T>(raw: DsnParams, k: Keyword, parse: (v: string) => T): T | undefined {
+  const v = raw[k];
+  return v === undefined || v.trim() === '' ? undefined : parse(v);
+}
+
+/** Sets `o[k]` only to a defined value (the result never holds undefined fields). */
+function put<T extends object, K extends keyof T>(o: T, k: K, v: T[K] | undefined): void {
+  if (v !== undefined) o[k] = v;
+}
+
 function fromKeywords(raw: DsnParams, defaultHost: string): Built {
-  const opt = <T>(k: Keyword, parse: (v: string) => T): T | undefined => (raw[k] === undefined || raw[k].trim() === '' ? undefined : parse(raw[k]));
-  return definedOnly({
+  const out: Built = {
     hosts: buildHosts(raw.host, raw.hostaddr, raw.port, defaultHost),
-    user: nonEmpty(raw.user),
-    password: nonEmpty(raw.password),
-    database: nonEmpty(raw.dbname),
-    applicationName: raw.application_name,
-    fallbackApplicationName: raw.fallback_application_name,
-    options: raw.options,
-    clientEncoding: nonEmpty(raw.client_encoding),
-    connectTimeoutMs: opt('connect_timeout', parseConnectTimeout),
-    sslmode: opt('sslmode', (v) => parseEnum('sslmode', v, SSL_MODES)) ?? (raw.sslrootcert === 'system' ? 'verify-full' : 'prefer'),
-    sslrootcert: nonEmpty(raw.sslrootcert),
-    sslcert: nonEmpty(raw.sslcert),
-    sslkey: nonEmpty(raw.sslkey),
-    sslpassword: nonEmpty(raw.sslpassword),
-    sslcrl: nonEmpty(raw.sslcrl),
-    sslcrldir: nonEmpty(raw.sslcrldir),
-    sslcertmode: opt('sslcertmode', (v) => parseEnum('sslcertmode', v, SSL_CERT_MODES)),
-    sslsni: opt('sslsni', (v) => parseSwitch('sslsni', v)) ?? true,
-    sslnegotiation: opt('sslnegotiation', (v) => parseEnum('sslnegotiation', v, SSL_NEGOTIATIONS)) ?? 'postgres',
-    sslMinProtocolVersion: nonEmpty(raw.ssl_min_protocol_version),
-    sslMaxProtocolVersion: nonEmpty(raw.ssl_max_protocol_version),
-    minProtocolVersion: opt('min_protocol_version', (v) => parseProtocolVersion('min_protocol_version', v)) ?? '3.0',
-    maxProtocolVersion: opt('max_protocol_version', (v) => parseProtocolVersion('max_protocol_version', v)) ?? LATEST_PROTOCOL_VERSION,
-    targetSessionAttrs: opt('target_session_attrs', (v) => parseEnum('target_session_attrs', v, SESSION_ATTRS)) ?? 'any',
-    passfile: nonEmpty(raw.passfile),
-    channelBinding: opt('channel_binding', (v) => parseEnum('channel_binding', v, CHANNEL_BINDINGS)) ?? 'prefer',
-    loadBalanceHosts: opt('load_balance_hosts', (v) => parseEnum('load_balance_hosts', v, ['disable', 'random'] as const)) === 'random',
-    keepalives: opt('keepalives', (v) => parseInteger('keepalives', v) !== 0) ?? true,
-    keepalivesIdleMs: opt('keepalives_idle', (v) => parseSeconds('keepalives_idle', v)),
-    keepalivesIntervalMs: opt('keepalives_interval', (v) => parseSeconds('keepalives_interval', v)),
-    keepalivesCount: opt('keepalives_count', (v) => parseNonNegative('keepalives_count', v)),
-    tcpUserTimeoutMs: opt('tcp_user_timeout', (v) => parseNonNegative('tcp_user_timeout', v)),
-    requireAuth: nonEmpty(raw.require_auth),
-    replication: opt('replication', parseReplication),
-    requirepeer: nonEmpty(raw.requirepeer),
-    gssencmode: nonEmpty(raw.gssencmode),
-    krbsrvname: nonEmpty(raw.krbsrvname),
-  });
+    sslmode: opt(raw, 'sslmode', (v) => parseEnum('sslmode', v, SSL_MODES)) ?? (raw.sslrootcert === 'system' ? 'verify-full' : 'prefer'),
+    sslsni: opt(raw, 'sslsni', (v) => parseSwitch('sslsni', v)) ?? true,
+    sslnegotiation: opt(raw, 'sslnegotiation', (v) => parseEnum('sslnegotiation', v, SSL_NEGOTIATIONS)) ?? 'postgres',
+    minProtocolVersion: opt(raw, 'min_protocol_version', (v) => parseProtocolVersion('min_protocol_version', v)) ?? '3.0',
+    maxProtocolVersion: opt(raw, 'max_protocol_version', (v) => parseProtocolVersion('max_protocol_version', v)) ?? LATEST_PROTOCOL_VERSION,
+    targetSessionAttrs: opt(raw, 'target_session_attrs', (v) => parseEnum('target_session_attrs', v, SESSION_ATTRS)) ?? 'any',
+    channelBinding: opt(raw, 'channel_binding', (v) => parseEnum('channel_binding', v, CHANNEL_BINDINGS)) ?? 'prefer',
+    loadBalanceHosts: opt(raw, 'load_balance_hosts', (v) => parseEnum('load_balance_hosts', v, ['disable', 'random'] as const)) === 'random',
+    keepalives: opt(raw, 'keepalives', (v) => parseInteger('keepalives', v) !== 0) ?? true,
+  };
+  put(out, 'user', nonEmpty(raw.user));
+  put(out, 'password', nonEmpty(raw.password));
+  put(out, 'database', nonEmpty(raw.dbname));
+  put(out, 'applicationName', raw.application_name);
+  put(out, 'fallbackApplicationName', raw.fallback_application_name);
+  put(out, 'options', raw.options);
+  put(out, 'clientEncoding', nonEmpty(raw.client_encoding));
+  put(out, 'connectTimeoutMs', opt(raw, 'connect_timeout', parseConnectTimeout));
+  put(out, 'sslrootcert', nonEmpty(raw.sslrootcert));
+  put(out, 'sslcert', nonEmpty(raw.sslcert));
+  put(out, 'sslkey', nonEmpty(raw.sslkey));
+  put(out, 'sslpassword', nonEmpty(raw.sslpassword));
+  put(out, 'sslcrl', nonEmpty(raw.sslcrl));
+  put(out, 'sslcrldir', nonEmpty(raw.sslcrldir));
+  put(out, 'sslcertmode', opt(raw, 'sslcertmode', (v) => parseEnum('sslcertmode', v, SSL_CERT_MODES)));
+  put(out, 'sslMinProtocolVersion', nonEmpty(raw.ssl_min_protocol_version));
+  put(out, 'sslMaxProtocolVersion', nonEmpty(raw.ssl_max_protocol_version));
+  put(out, 'passfile', nonEmpty(raw.passfile));
+  put(out, 'keepalivesIdleMs', opt(raw, 'keepalives_idle', (v) => parseSeconds('keepalives_idle', v)));
+  put(out, 'keepalivesIntervalMs', opt(raw, 'keepalives_interval', (v) => parseSeconds('keepalives_interval', v)));
+  put(out, 'keepalivesCount', opt(raw, 'keepalives_count', (v) => parseNonNegative('keepalives_count', v)));
+  put(out, 'tcpUserTimeoutMs', opt(raw, 'tcp_user_timeout', (v) => parseNonNegative('tcp_user_timeout', v)));
+  put(out, 'requireAuth', nonEmpty(raw.require_auth));
+  put(out, 'replication', opt(raw, 'replication', parseReplication));
+  put(out, 'requirepeer', nonEmpty(raw.requirepeer));
+  put(out, 'gssencmode', nonEmpty(raw.gssencmode));
+  put(out, 'krbsrvname', nonEmpty(raw.krbsrvname));
+  return out;
 }
 
 function checkSslRootSystem(p: ConnectParams, givenMode: string | undefined): void {
@@ -184,9 +203,4 @@ function checkProtocolVersions(p: ConnectParams): void {
 
 function nonEmpty(value: string | undefined): string | undefined {
   return value === undefined || value === '' ? undefined : value;
-}
-
-function definedOnly<T extends object>(o: T): T {
-  for (const k of Object.keys(o) as Array<keyof T>) if (o[k] === undefined) delete o[k];
-  return o;
 }
