@@ -5,7 +5,10 @@
  * JS classes to adapters. Each connection owns a `clone()` of the shared
  * default registry, so registrations on one connection never leak to others,
  * while registrations on `TypeRegistry.default()` reach every connection
- * created afterwards (psycopg2's global `register_type`).
+ * created afterwards (psycopg2's global `register_type`). A clone is
+ * copy-on-write: it shares its source's tables until either side registers
+ * something, so creating a connection copies nothing. Decoder caches are
+ * per registry (a decoder reads its own registry's options).
  *
  * Results: `decoder(oid, format)` returns a cached `(bytes) => value`
  * function, built once per (oid, format) and dropped when a record is
@@ -47,9 +50,14 @@ let shared: TypeRegistry | undefined;
 export class TypeRegistry {
   /** Decoding options; changes apply to the next decoded value. */
   readonly options: TypeOptions;
-  private readonly records = new Map<number, TypeRecord>();
-  private readonly names = new Map<string, TypeRecord>();
-  private readonly adapters = new Map<unknown, Adapter<unknown>>();
+  // The tables, copy-on-write: a clone shares them with its source until
+  // either side registers, which first copies them (see `own`). A table set
+  // once shared is never written again, by anyone.
+  private records = new Map<number, TypeRecord>();
+  private names = new Map<string, TypeRecord>();
+  private adapters = new Map<unknown, Adapter<unknown>>();
+  /** True while `records`, `names` and `adapters` may be shared with a clone or a source. */
+  private sharedTables = false;
   private readonly textDecoders = new Map<number, Decoder>();
   private readonly binaryDecoders = new Map<number, Decoder>();
   private _version = 0;
@@ -84,12 +92,22 @@ export class TypeRegistry {
    */
   register(record: TypeRecord): this {
     checkRecord(record);
+    this.own();
     this.put(record);
     if (record.arrayOid > 0) this.put(arrayRecord(record));
     this.textDecoders.clear();
     this.binaryDecoders.clear();
     this._version++;
     return this;
+  }
+
+  /** Makes the tables this registry's own before a write (copies them when they are shared). */
+  private own(): void {
+    if (!this.sharedTables) return;
+    this.records = new Map(this.records);
+    this.names = new Map(this.names);
+    this.adapters = new Map(this.adapters);
+    this.sharedTables = false;
   }
 
   private put(record: TypeRecord): void {
@@ -111,13 +129,16 @@ export class TypeRegistry {
   /**
    * An independent copy: records, adapters and options (`options` given
    * here override the copied ones, e.g. `TypeRegistry.default().clone({ int8: 'number' })`);
-   * later registrations on either side stay there.
+   * later registrations on either side stay there. Cheap (every
+   * connection clones the default registry): the copy shares the tables
+   * until either side registers something, which copies them first.
    */
   clone(options: Partial<TypeOptions> = {}): TypeRegistry {
     const copy = new TypeRegistry({ ...this.options, ...options });
-    for (const [oid, record] of this.records) copy.records.set(oid, record);
-    for (const [name, record] of this.names) copy.names.set(name, record);
-    for (const [cls, adapt] of this.adapters) copy.adapters.set(cls, adapt);
+    copy.records = this.records;
+    copy.names = this.names;
+    copy.adapters = this.adapters;
+    copy.sharedTables = this.sharedTables = true;
     return copy;
   }
 
@@ -126,6 +147,7 @@ export class TypeRegistry {
    * whatever the parameter's type; psycopg2's `register_adapter`.
    */
   registerAdapter<T>(cls: abstract new (...args: never[]) => T, adapt: Adapter<T>): this {
+    this.own();
     this.adapters.set(cls.prototype, adapt as Adapter<unknown>);
     this._version++;
     return this;

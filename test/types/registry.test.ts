@@ -159,6 +159,32 @@ describe('TypeRegistry registration', () => {
     expect(base.options.timestamps).toBe('date');
   });
 
+  it('keeps registrations on the source away from clones made before them, and passes them to clones made after', () => {
+    const base = createDefaultRegistry();
+    const before = base.clone();
+    const grandchild = before.clone();
+    base.register(newType([777003], 'later', () => 'base'));
+    class Money { constructor(readonly cents: number) {} }
+    base.registerAdapter(Money, (m) => String(m.cents / 100));
+    const after = base.clone();
+    for (const old of [before, grandchild]) {
+      expect(old.get(777003)).toBeUndefined();
+      expect(old.byName('later')).toBeUndefined();
+      expect(old.encodeParam(new Money(150), 0)).not.toBe('1.5');
+    }
+    expect(after.decoder(777003, 0)(bytes('x'))).toBe('base');
+    expect(after.byName('later[]')).toBeUndefined();
+    expect(after.encodeParam(new Money(150), 0)).toBe('1.5');
+    // a write on a grandchild reaches neither its source nor the source's source
+    grandchild.register(newType([777004], 'grand', () => 'g'));
+    grandchild.registerAdapter(Money, () => 'g');
+    expect(before.get(777004)).toBeUndefined();
+    expect(base.get(777004)).toBeUndefined();
+    expect(base.encodeParam(new Money(150), 0)).toBe('1.5');
+    expect(grandchild.get(777004)?.name).toBe('grand');
+    expect(grandchild.encodeParam(new Money(1), 0)).toBe('g');
+  });
+
   it('shares one default registry and starts empty when constructed directly', () => {
     expect(TypeRegistry.default()).toBe(TypeRegistry.default());
     expect(new TypeRegistry().get(Oid.int4)).toBeUndefined();
