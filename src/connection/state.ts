@@ -10,7 +10,10 @@
  * again is not a transition, except 'reconnecting' with a reason (each
  * failed reconnect attempt is reported).
  */
-import { publish, traceId, TRACING_CHANNELS } from './tracing';
+import { traceId, TRACING_CHANNELS, watchedChannel } from './tracing';
+
+/** The state channel; its payload is built only when it has subscribers. */
+const stateChannel = watchedChannel(TRACING_CHANNELS.connectionState);
 
 /** The states of a connection, as `state$` reports them. */
 export type ConnectionState = 'connecting' | 'ready' | 'busy' | 'dead' | 'reconnecting' | 'closed';
@@ -37,22 +40,33 @@ export class StateReporter {
     return () => this.listeners.delete(fn);
   }
 
-  /** Makes a transition and tells every listener, in order (see the file comment). */
+  /**
+   * Makes a transition and tells every listener, in order (see the file
+   * comment). This runs twice per query ('busy', then 'ready'): with no
+   * listener and no tracing subscriber it only stores the state.
+   */
   set(state: ConnectionState, reason?: Error): void {
     if (this.current === state && (state !== 'reconnecting' || reason === undefined)) return;
     const previous = this.current;
     this.current = state;
-    publish(TRACING_CHANNELS.connectionState, () => ({ connectionId: this.traceId, state, previous, ...(reason === undefined ? {} : { reason }) }));
-    this.backlog.push([state, reason]);
-    if (this.telling) return;
+    if (stateChannel.hasSubscribers) stateChannel.publish({ connectionId: this.traceId, state, previous, ...(reason === undefined ? {} : { reason }) });
+    if (this.telling) {
+      this.backlog.push([state, reason]);
+      return;
+    }
+    if (this.listeners.size === 0) return;
     this.telling = true;
     try {
-      for (let next = this.backlog.shift(); next !== undefined; next = this.backlog.shift()) {
-        for (const fn of [...this.listeners]) fn(next[0], next[1]);
-      }
+      this.tell(state, reason);
+      for (let next = this.backlog.shift(); next !== undefined; next = this.backlog.shift()) this.tell(next[0], next[1]);
     } finally {
       this.telling = false;
       this.backlog.length = 0;
     }
+  }
+
+  /** Tells the listeners of now (not those added while telling) of one transition. */
+  private tell(state: ConnectionState, reason: Error | undefined): void {
+    for (const fn of [...this.listeners]) fn(state, reason);
   }
 }

@@ -157,6 +157,24 @@ export function publish(name: string, make: () => object): void {
   if (ch?.hasSubscribers === true) ch.publish(make());
 }
 
+/** A channel as a hot path sees it: test `hasSubscribers`, then build and publish the payload. */
+export interface WatchedChannel {
+  readonly hasSubscribers: boolean;
+  publish(message: object): void;
+}
+
+/**
+ * The channel `name` (one of {@link TRACING_CHANNELS}), for a hook on a
+ * path run per query: reading `hasSubscribers` first costs neither a
+ * closure nor a lookup when nobody listens, where {@link publish} allocates
+ * its payload builder on every call.
+ */
+export function watchedChannel(name: string): WatchedChannel {
+  const ch = channels.get(name);
+  if (ch === undefined) throw new Error(`not a tracing channel: ${name}`);
+  return ch;
+}
+
 /** A new id for a query or a connection (unique in the process). */
 export function traceId(): number {
   return ++lastId;
@@ -209,9 +227,23 @@ export function traceReconnectAttempt(attempt: number, now: () => number): (erro
   return (error) => publish(TRACING_CHANNELS.reconnectEnd, () => ({ attempt, durationMs: Math.max(0, now() - startedAt), ...(error === undefined ? {} : { error }) }));
 }
 
-/** Publishes a pool's hand-over of a connection asked for at `requestedAt`; returns what publishes its release. */
-export function tracePoolAcquire(requestedAt: number, now: () => number, size: () => number): () => void {
-  const at = now();
-  publish(TRACING_CHANNELS.poolAcquire, () => ({ waitMs: Math.max(0, at - requestedAt), size: size() }));
-  return () => publish(TRACING_CHANNELS.poolRelease, () => ({ heldMs: Math.max(0, now() - at), size: size() }));
+const poolAcquire = watchedChannel(TRACING_CHANNELS.poolAcquire);
+const poolRelease = watchedChannel(TRACING_CHANNELS.poolRelease);
+
+/**
+ * Publishes a pool's hand-over of a connection asked for at `requestedAt`;
+ * returns the hand-over time for {@link tracePoolRelease}, or null (nothing
+ * allocated, the clock not read) when neither pool channel has subscribers:
+ * a hand-over made before anyone listened has no release event.
+ */
+export function tracePoolAcquire(requestedAt: number, clock: TraceClock, size: () => number): number | null {
+  if (!poolAcquire.hasSubscribers && !poolRelease.hasSubscribers) return null;
+  const at = clock.now();
+  if (poolAcquire.hasSubscribers) poolAcquire.publish({ waitMs: Math.max(0, at - requestedAt), size: size() });
+  return at;
+}
+
+/** Publishes the release of a connection handed over at `acquiredAt` (null: untraced, nothing done). */
+export function tracePoolRelease(acquiredAt: number | null, clock: TraceClock, size: () => number): void {
+  if (acquiredAt !== null && poolRelease.hasSubscribers) poolRelease.publish({ heldMs: Math.max(0, clock.now() - acquiredAt), size: size() });
 }

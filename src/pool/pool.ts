@@ -33,7 +33,7 @@ import type { QueryOptions } from '../connection/lease';
 import type { OperationResult, ResultRows } from '../connection/rows';
 import { defaultReactor } from '../connection/default-reactor';
 import { Deferred, DeferredList, fail, FirstError, maybeDeferred, succeed } from '../defer';
-import { tracePoolAcquire } from '../connection/tracing';
+import { tracePoolAcquire, tracePoolRelease } from '../connection/tracing';
 import type { ConnectInput } from '../dsn/params';
 import { InterfaceError, PoolClosed, PoolTimeout } from '../errors/base';
 import type { Sql } from '../sql/compose';
@@ -99,6 +99,8 @@ export class ConnectionPool {
   private idle: Member[] = [];
   private readonly waiters: Waiter[] = [];
   private opening = 0;
+  /** Connections open and opening, as the tracing events report it. */
+  private readonly traceSize = (): number => this.members.size + this.opening;
   private inFlight = 0;
   private closing: Deferred<void> | null = null;
   private closed = false;
@@ -160,8 +162,8 @@ export class ConnectionPool {
     const askedAt = this.reactor.now();
     return this.acquire().addCallback((m: Member): Deferred<T> => {
       this.inFlight++;
-      const traced = tracePoolAcquire(askedAt, () => this.reactor.now(), () => this.members.size + this.opening);
-      return maybeDeferred<T, []>(() => fn(m.conn) as T | PromiseLike<T>).addFinally(() => (this.release(m), traced()));
+      const acquiredAt = tracePoolAcquire(askedAt, this.reactor, this.traceSize);
+      return maybeDeferred<T, []>(() => fn(m.conn) as T | PromiseLike<T>).addFinally(() => (this.release(m), tracePoolRelease(acquiredAt, this.reactor, this.traceSize)));
     }) as unknown as Deferred<T>;
   }
 
