@@ -73,7 +73,7 @@ export function resolveConfig(input: string | ConnectInput | undefined, env: Env
 export function resolveExplicit(explicit: ExplicitInput, env: Env, options: ResolveOptions = {}): ConnectParams {
   const defaultHost = options.defaultHost ?? DEFAULT_SOCKET_DIR;
   const raw: DsnParams = fromEnv(env);
-  if (explicit.dsn !== undefined) Object.assign(raw, parseDsn(explicit.dsn));
+  if (explicit.dsn !== undefined) Object.assign(raw, parsedDsn(explicit.dsn));
   Object.assign(raw, explicit.raw);
   if (raw.service !== undefined) throw configError('the "service" option (pg_service.conf) is not supported; give the parameters directly');
   const params = Object.assign(fromKeywords(raw, defaultHost), explicit.typed);
@@ -85,6 +85,22 @@ export function resolveExplicit(explicit: ExplicitInput, env: Env, options: Reso
   const result = params as ConnectParams;
   checkSslRootSystem(result, raw.sslmode ?? explicit.typed.sslmode);
   return validate(result);
+}
+
+let lastDsn: string | undefined;
+let lastParsed: Readonly<DsnParams> = {};
+
+/**
+ * `parseDsn(dsn)`, remembered for the last string (a pool or an app
+ * reconnects with the same one): the frozen result is only read. A string
+ * that fails to parse is not remembered, so it throws every time.
+ */
+function parsedDsn(dsn: string): Readonly<DsnParams> {
+  if (dsn !== lastDsn) {
+    lastParsed = Object.freeze(parseDsn(dsn));
+    lastDsn = dsn;
+  }
+  return lastParsed;
 }
 
 /** {@link ENV_VARS} as pairs, built once (every connect reads the environment). */

@@ -223,3 +223,25 @@ describe('resolveConfig values', () => {
     }
   });
 });
+
+describe('resolveConfig with the same connection string again (its parse is remembered)', () => {
+  it('gives each call its own parameters, untouched by what a caller did to an earlier result', () => {
+    const dsn = `postgres://u:${SECRET}@db.example:6543/app?sslmode=require&application_name=one`;
+    const first = resolveConfig(dsn, {}, opts);
+    first.hosts[0].password = 'changed';
+    first.applicationName = 'changed';
+    first.password = undefined;
+    const second = resolveConfig(dsn, {}, opts);
+    expect(second.password).toBe(SECRET);
+    expect(second.applicationName).toBe('one');
+    expect(second.hosts).toEqual([{ host: 'db.example', port: 6543, kind: 'tcp' }]);
+    expect(resolveConfig(dsn, { PGAPPNAME: 'env' }, opts).applicationName).toBe('one');
+    expect(resolveConfig(`postgres://u@h/other`, {}, opts).database).toBe('other');
+    expect(resolveConfig(dsn, {}, opts).database).toBe('app');
+  });
+
+  it('throws for a bad string every time (a failed parse is not remembered)', () => {
+    const bad = 'postgres://u@h/app?sslmode=bogus&nokey';
+    for (let i = 0; i < 2; i++) expect(() => resolveConfig(bad, {}, opts)).toThrow(ConfigurationError);
+  });
+});
