@@ -25,8 +25,11 @@
  * once, commit positions increasing; nothing applied (acknowledged) twice,
  * nothing lost. A {@link SlotSampler} reads the slot's
  * `confirmed_flush_lsn` from pg_replication_slots over and over while the
- * run goes on: it must never be ahead of the last commit the consumer had
- * acknowledged.
+ * run goes on, with the last commit the consumer had acknowledged. The slot
+ * may be past that commit (an idle stream reports a keepalive's position
+ * as flushed), but never at or past a later commit: at the end, with every
+ * commit position known from the applied log, a sample is a violation when
+ * a commit lies between the acknowledged one and the slot's position.
  */
 import type { ReplicationGap, ReplicationMessage, ReplicationStream, TypeRegistry } from '../../src/index';
 import { formatLsn, parseLsn, PgoutputDecoder } from '../../src/index';
@@ -409,20 +412,40 @@ function describeIds(ids: number[]): string {
   return ids.length <= 6 ? ids.join(',') : `${ids.length} from ${ids[0]} to ${ids[ids.length - 1]}`;
 }
 
-/** What {@link SlotSampler} saw. */
+/** A run of equal samples with the slot ahead of the consumer's acknowledged commit. */
+export interface AheadSample {
+  /** The slot's confirmed_flush_lsn. */
+  readonly confirmed: bigint;
+  /** The consumer's acknowledged commit position (or the slot's floor) when it was read. */
+  readonly bound: bigint;
+  /** How many samples in a row saw these two. */
+  count: number;
+}
+
+/** What {@link SlotSampler} saw, judged by {@link SlotSampler.stop}. */
 export interface SlotSamples {
   samples: number;
   /** The slot's active_pid at the last sample (null: inactive), and when (Date.now()). */
   activePid: number | null;
   sampledAt: number;
-  /** Samples with confirmed_flush_lsn ahead of the acknowledged commit. */
+  /** Samples with confirmed_flush_lsn past the acknowledged commit (an idle stream's keepalive position: fine when no commit lies between). */
+  pastAck: number;
+  /** Samples with confirmed_flush_lsn at or past a commit the consumer had not acknowledged: violations. */
   ahead: number;
   violations: string[];
 }
 
-/** Samples the slot's confirmed_flush_lsn until stopped; see the file comment. */
+/**
+ * Samples the slot's confirmed_flush_lsn until stopped; see the file
+ * comment. The slot may be ahead of the last acknowledged commit (an idle
+ * stream reports a keepalive's position as flushed); it must never be at
+ * or past a commit the consumer had not acknowledged when it was sampled.
+ * That needs the commit positions, known at the end: {@link stop} judges.
+ */
 export class SlotSampler {
-  readonly result: SlotSamples = { samples: 0, activePid: null, sampledAt: 0, ahead: 0, violations: [] };
+  readonly result: SlotSamples = { samples: 0, activePid: null, sampledAt: 0, pastAck: 0, ahead: 0, violations: [] };
+  /** Samples past the acknowledged commit, equal neighbours merged. */
+  readonly pastAck: AheadSample[] = [];
   private stopped = false;
   private readonly loop: Promise<void>;
 
@@ -437,11 +460,17 @@ export class SlotSampler {
     this.loop = this.run();
   }
 
-  /** Stops sampling; takes one last sample first. */
-  async stop(): Promise<SlotSamples> {
+  /**
+   * Stops sampling (one last sample first) and judges the samples against
+   * `commits`, the commit positions of every transaction applied (the
+   * applied log's: {@link commitPositions}; that every committed
+   * transaction was applied is {@link judgeReplication}'s to check).
+   */
+  async stop(commits: () => readonly bigint[]): Promise<SlotSamples> {
     this.stopped = true;
     await this.loop;
     await this.sample().catch(() => undefined);
+    judgeSlot(this.pastAck, commits(), this.result);
     return this.result;
   }
 
@@ -463,11 +492,45 @@ export class SlotSampler {
     this.result.sampledAt = Date.now();
     const confirmed = parseLsn(rows[0].lsn);
     this.result.samples++;
-    if (confirmed > bound) {
-      this.result.ahead++;
-      if (this.result.ahead <= 5) this.result.violations.push(`confirmed_flush_lsn ${formatLsn(confirmed)} ahead of the acknowledged commit ${formatLsn(bound)}`);
-    }
+    if (confirmed <= bound) return;
+    this.result.pastAck++;
+    const last = this.pastAck[this.pastAck.length - 1];
+    if (last !== undefined && last.confirmed === confirmed && last.bound === bound) last.count++;
+    else this.pastAck.push({ confirmed, bound, count: 1 });
   }
+}
+
+/** The commit positions of the applied log, in order. */
+export function commitPositions(log: Pick<AppliedLog, 'applied'>): bigint[] {
+  return log.applied.filter((e) => e.kind === 'commit').map((e) => e.lsn);
+}
+
+/**
+ * Judges samples of the slot past the acknowledged commit: one is a
+ * violation when some commit `c` lies in `bound < c <= confirmed` (the
+ * server would skip a transaction the consumer never acknowledged).
+ * Adds to `into.ahead` and `into.violations`.
+ */
+export function judgeSlot(pastAck: readonly AheadSample[], commits: readonly bigint[], into: Pick<SlotSamples, 'ahead' | 'violations'>): void {
+  const sorted = [...commits].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  for (const s of pastAck) {
+    const c = firstAfter(sorted, s.bound);
+    if (c === null || c > s.confirmed) continue;
+    into.ahead += s.count;
+    if (into.violations.length < 5) into.violations.push(`confirmed_flush_lsn ${formatLsn(s.confirmed)} at or past the commit ${formatLsn(c)}, not acknowledged (acknowledged up to ${formatLsn(s.bound)})`);
+  }
+}
+
+/** The first of `sorted` above `lsn`, or null. */
+function firstAfter(sorted: readonly bigint[], lsn: bigint): bigint | null {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (sorted[mid] <= lsn) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo < sorted.length ? sorted[lo] : null;
 }
 
 function maxOf(a: bigint, b: bigint): bigint {

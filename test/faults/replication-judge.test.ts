@@ -4,9 +4,12 @@
  * replication role means something: a transaction applied twice, one lost,
  * one split (a row missing, or another transaction inside it), commits out
  * of order, a row that is not the ledger's; an empty transaction of another
- * session is not a violation.
+ * session is not a violation. The slot's judge: confirmed_flush_lsn at or
+ * past a commit not yet acknowledged is a violation; past the last
+ * acknowledged commit with no commit between (an idle stream's keepalive
+ * position) is not.
  */
-import { judgeReplication, type AppliedLog, type ChangeEvent, type LedgerEntry } from '../../scripts/soak/replication-ledger';
+import { commitPositions, judgeReplication, judgeSlot, type AheadSample, type AppliedLog, type ChangeEvent, type LedgerEntry } from '../../scripts/soak/replication-ledger';
 
 const ledger: LedgerEntry[] = [
   { txn: 1, xid: 100, first: 1, n: 2 },
@@ -61,5 +64,29 @@ describe('the replication judge', () => {
     const { counts, violations } = judgeReplication(ledger, logOf([...a, ...b, ...txn({ ...ledger[2], xid: 999 })]));
     expect(counts.outOfOrder).toBe(1);
     expect(violations).toEqual(expect.arrayContaining([expect.stringMatching(/^transaction 1 \(commit .*\) after 2/), 'transaction 3: xid 999, the ledger says 102']));
+  });
+
+  describe('the slot', () => {
+    // commits at 0x100, 0x200, 0x300 (the applied log's)
+    const log = logOf([{ kind: 'begin', xid: 1, lsn: 0xf0n }, { kind: 'commit', lsn: 0x100n }, { kind: 'begin', xid: 2, lsn: 0x1f0n }, { kind: 'commit', lsn: 0x200n }, { kind: 'begin', xid: 3, lsn: 0x2f0n }, { kind: 'commit', lsn: 0x300n }]);
+    const judged = (samples: AheadSample[]): { ahead: number; violations: string[] } => {
+      const into = { ahead: 0, violations: [] as string[] };
+      judgeSlot(samples, commitPositions(log), into);
+      return into;
+    };
+
+    it('catches a confirmed position at or past a commit not yet acknowledged', () => {
+      expect(commitPositions(log)).toEqual([0x100n, 0x200n, 0x300n]);
+      const { ahead, violations } = judged([{ confirmed: 0x250n, bound: 0x100n, count: 3 }, { confirmed: 0x300n, bound: 0x200n, count: 1 }]);
+      expect(ahead).toBe(4);
+      expect(violations).toEqual([
+        'confirmed_flush_lsn 0/250 at or past the commit 0/200, not acknowledged (acknowledged up to 0/100)',
+        'confirmed_flush_lsn 0/300 at or past the commit 0/300, not acknowledged (acknowledged up to 0/200)',
+      ]);
+    });
+
+    it('passes a confirmed position past the acknowledged commit with no commit between (an idle stream\'s keepalive)', () => {
+      expect(judged([{ confirmed: 0x1ffn, bound: 0x100n, count: 5 }, { confirmed: 0x2ffn, bound: 0x200n, count: 1 }, { confirmed: 0x900n, bound: 0x300n, count: 2 }])).toEqual({ ahead: 0, violations: [] });
+    });
   });
 });

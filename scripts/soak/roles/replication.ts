@@ -7,7 +7,9 @@
  * (../replication-ledger.ts): every committed transaction applied exactly
  * once, in commit order, never split across a resume; one gap per outage
  * that followed streaming; the slot's confirmed_flush_lsn, sampled all
- * along, never ahead of the acknowledged commit.
+ * along, never at or past a commit the consumer had not acknowledged (past
+ * the last acknowledged commit is fine: an idle stream reports a
+ * keepalive's position).
  *
  * Liveness is the stream's own: a status update every heartbeat interval
  * asking for a reply when the link has been quiet, and death after the
@@ -24,7 +26,7 @@
 import * as fs from 'node:fs';
 import { DeadConnectionDetector, parseLsn, ReplicationConnection, type ReplicationStream } from '../../../src/index';
 import { Admin } from '../admin';
-import { AppliedLog, ChangeWriter, judgeReplication, pgoutputParser, readLedger, REPLICATION_TABLES, SlotSampler } from '../replication-ledger';
+import { AppliedLog, ChangeWriter, commitPositions, judgeReplication, pgoutputParser, readLedger, REPLICATION_TABLES, SlotSampler } from '../replication-ledger';
 import { reconnectDelays, type SoakSettings } from '../settings';
 import { waitFor, waitForAsync, within } from '../wait';
 import { ConnectionWatch } from '../watch';
@@ -77,7 +79,7 @@ class ReplicationRun implements RoleRun {
     await this.writer.stop();
     await waitForAsync(() => this.caughtUp(), s.stepMs, 'every committed row applied at the end').catch((e: Error) => violations.push(e.message));
     this.log.flush();
-    const samples = await this.sampler.stop();
+    const samples = await this.sampler.stop(() => commitPositions(this.log));
     const { ledger, violations: table } = await readLedger(this.writerDb);
     const judged = judgeReplication(ledger, this.log);
     this.log.detach();
@@ -96,8 +98,8 @@ class ReplicationRun implements RoleRun {
     violations.push(...table, ...judged.violations, ...samples.violations, ...w.unexpected);
     const c = judged.counts;
     return {
-      summary: `transactions ${c.appliedTransactions}/${c.transactions} applied once in commit order (rows ${c.appliedRows}/${c.rows}); dup ${c.duplicates}, lost ${c.lost}, split ${c.split}; ${c.dropped} unacked resent; gaps ${w.gaps}/${w.expectedGaps}; slot ahead ${samples.ahead}/${samples.samples}${this.stoppedHeld > 0 ? `; held by a frozen walsender ${this.stoppedHeld}x` : ''}`,
-      counts: { ...c, resumes, writerUnknown: this.writer.unknown, samples: samples.samples, samplesAhead: samples.ahead, gapsOwed: w.expectedGaps, heldByFrozen: this.stoppedHeld },
+      summary: `transactions ${c.appliedTransactions}/${c.transactions} applied once in commit order (rows ${c.appliedRows}/${c.rows}); dup ${c.duplicates}, lost ${c.lost}, split ${c.split}; ${c.dropped} unacked resent; gaps ${w.gaps}/${w.expectedGaps}; slot past an unacked commit ${samples.ahead}/${samples.samples} (past the acked one, idle: ${samples.pastAck})${this.stoppedHeld > 0 ? `; held by a frozen walsender ${this.stoppedHeld}x` : ''}`,
+      counts: { ...c, resumes, writerUnknown: this.writer.unknown, samples: samples.samples, samplesAhead: samples.ahead, samplesPastAck: samples.pastAck, gapsOwed: w.expectedGaps, heldByFrozen: this.stoppedHeld },
       violations,
     };
   }
