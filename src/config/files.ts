@@ -60,9 +60,14 @@ export function isMissing(e: unknown): boolean {
   return code === 'ENOENT' || code === 'ENOTDIR';
 }
 
-/** Stats `path`, or returns undefined when it does not exist. Other failures propagate. */
+/**
+ * Stats `path`, or returns undefined when it does not exist. Other failures
+ * propagate. With the Node file access, a missing file (the usual password
+ * file) costs no error object at all.
+ */
 export async function statIfExists(files: FileAccess, path: string): Promise<FileStat | undefined> {
   try {
+    if (files.stat === nodeFiles.stat) return statSync(path, { throwIfNoEntry: false });
     return await files.stat(path);
   } catch (e) {
     if (isMissing(e)) return undefined;
