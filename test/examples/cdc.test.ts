@@ -1,8 +1,8 @@
 /**
  * examples/cdc.ts and examples/cdc-exactly-once.ts as real programs against
  * the real server: changes written as JSON lines and acknowledged (the
- * slot's confirmed_flush_lsn reaches the last written commit, and no
- * further), the exactly-once demo's mirror, and cdc.ts surviving a server
+ * slot's confirmed_flush_lsn reaches the last written commit, and never
+ * the commit of a change not written: a second run gets it), the exactly-once demo's mirror, and cdc.ts surviving a server
  * restart on a PRIVATE cluster (never the shared server) with every change
  * written once, in commit order.
  */
