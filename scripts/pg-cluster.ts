@@ -429,10 +429,11 @@ class ThrowawayCluster implements Cluster {
     if (!child) return;
     child.kill(mode === 'fast' ? 'SIGINT' : 'SIGQUIT');
     if (mode === 'fast' && !(await exitsWithin(this.exited, FAST_SHUTDOWN_GIVE_UP_MS))) {
-      // A fast shutdown waits for every walsender to have its WAL confirmed by
-      // its consumer; a logical consumer that keeps answering keepalives but
-      // has not confirmed the walsender's last position holds it forever
-      // (see docs/guide/replication.md, "Limits"). Tests must not hang on it.
+      // A safety net, not a workaround: a fast shutdown waits for every
+      // walsender's consumer to confirm the walsender's sent position, so a
+      // consumer that never confirms (a stuck or non-tspostgres client, a
+      // stream with messages held unacknowledged) can hold it for ever.
+      // Tests must not hang on that.
       process.stderr.write(`pg-cluster: fast shutdown of ${this.dir} not done after ${FAST_SHUTDOWN_GIVE_UP_MS} ms; immediate shutdown\n`);
       child.kill('SIGQUIT');
     }
