@@ -41,6 +41,7 @@ import { DRIVERS } from './lib/drivers';
 import { environment, environmentMarkdown } from './lib/env';
 import { MICRO_BENCHES, runMicro, type MicroResult } from './lib/micro';
 import { writeGuideSection, writeJson, type RunRecord } from './lib/output';
+import { findPgbench } from './lib/pgbench';
 import { cell, markdownNotes, markdownTable } from './lib/report';
 import { failed, type Measurement, type Participant, type Workload } from './lib/result';
 import { aggregate, roundOrder } from './lib/rounds';
@@ -178,7 +179,7 @@ async function main(): Promise<void> {
     const roots = postmaster ? [postmaster] : [];
     const env = environment(facts.version, warmup, measure, REPEAT);
     console.log(environmentMarkdown(env));
-    const all: Workload[] = [...roundTripWorkloads(url, timing), ...batchWorkloads(url, timing, num('BENCH_BATCH_ROWS', 1000)),
+    const all: Workload[] = [...roundTripWorkloads(url, timing, findPgbench(cluster, process.env.BENCH_PGBENCH)), ...batchWorkloads(url, timing, num('BENCH_BATCH_ROWS', 1000)),
       ...copyWorkloads(url, num('BENCH_COPY_IN_ROWS', 100_000), num('BENCH_COPY_OUT_ROWS', 1_000_000)),
       streamWorkload(url, num('BENCH_STREAM_ROWS', 1_000_000)), notifyWorkload(url, num('BENCH_NOTIFY', 5000)), cancelWorkload(url, num('BENCH_CANCEL', 20)),
       replicationWorkload(url, num('BENCH_REPLICATION_ROWS', 1_000_000))];

@@ -8,8 +8,9 @@
  * units, where the ratio is inverted), and p50/p99 latencies where measured.
  * A median of several rounds shows its spread (min–max) beside it; a run
  * during which other processes used the CPU is marked ⚠ and explained in the
- * notes. When a floor was measured (pgbench in W14), two columns are added:
- * its number and ours/floor.
+ * notes. When a floor was measured (pgbench in W1 and W14), four columns
+ * are added: its number, ours/floor, its p50/p99, and our p50 over its p50
+ * (the latency criterion: 1.10× means ours is 10% slower per round trip).
  */
 import type { DriverName } from './drivers';
 import type { Measurement, Participant, Workload } from './result';
@@ -34,6 +35,12 @@ function latency(m: Measurement | undefined): string {
   return m?.p50Us !== undefined ? `${fmt(m.p50Us)} / ${fmt(m.p99Us)}` : '–';
 }
 
+/** ours p50 / the floor's p50 (above 1.0: ours is slower), or a dash. */
+function p50Ratio(ours: Measurement | undefined, floor: Measurement | undefined): string {
+  if (!ours?.p50Us || !floor?.p50Us || ours.error || floor.error) return '–';
+  return `${(ours.p50Us / floor.p50Us).toFixed(2)}×`;
+}
+
 /** The headline cell: 'error', the display text, or the number with its spread and a ⚠ for contention. */
 export function cell(m: Measurement | undefined): string {
   if (!m) return '–';
@@ -49,7 +56,8 @@ function row(w: Workload, ms: readonly Measurement[], withFloor: boolean): strin
   const [o, p, j] = ORDER.map(by);
   const unit = (o ?? p ?? j)?.unit ?? '';
   const cells = [w.id, w.title, unit, ...ORDER.map((d) => cell(by(d))), ratio(o, p), ratio(o, j), ...ORDER.map((d) => latency(by(d)))];
-  if (withFloor) cells.push(by('pgbench') ? cell(by('pgbench')) : '–', ratio(o, by('pgbench')));
+  const f = by('pgbench');
+  if (withFloor) cells.push(f ? cell(f) : '–', ratio(o, f), latency(f), p50Ratio(o, f));
   return `| ${cells.join(' | ')} |`;
 }
 
@@ -58,7 +66,7 @@ export function markdownTable(workloads: readonly Workload[], ms: readonly Measu
   const withFloor = ms.some((m) => m.driver === 'pgbench');
   const head = '| ID | Workload | Unit | tspostgres | pg | postgres.js | ours/pg | ours/postgres.js | p50/p99 µs ours | p50/p99 µs pg | p50/p99 µs postgres.js |';
   const rule = '|---|---|---|--:|--:|--:|--:|--:|--:|--:|--:|';
-  return [withFloor ? `${head} pgbench | ours/pgbench |` : head, withFloor ? `${rule}--:|--:|` : rule, ...workloads.map((w) => row(w, ms, withFloor))].join('\n');
+  return [withFloor ? `${head} pgbench | ours/pgbench | p50/p99 µs pgbench | p50 ours/pgbench |` : head, withFloor ? `${rule}--:|--:|--:|--:|` : rule, ...workloads.map((w) => row(w, ms, withFloor))].join('\n');
 }
 
 /** Notes, errors and contention warnings of the measurements, one bullet each. */

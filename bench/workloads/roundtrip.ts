@@ -2,9 +2,15 @@
  * Round-trip workloads W1, W2a, W2b, W3 and D1 (bench/README and
  * reference/peers.md section 2.4): closed loops of one statement over one or
  * more connections, with or without several queries in flight per connection.
+ *
+ * W1 has the pgbench binary (C and libpq) as its floor when one is found:
+ * `pgbench -n -M prepared -c 1 -j 1 -f <SELECT 1> -T <seconds> -l`, q/s from
+ * its report and p50/p99 from its per-transaction log (lib/pgbench.ts), so
+ * the table shows ours against the C floor on the same machine and server.
  */
 import { DRIVERS, type BenchClient, type DriverName } from '../lib/drivers';
 import { closedLoop, type LoopTiming } from '../lib/loop';
+import { runPgbench } from '../lib/pgbench';
 import type { Measurement, Workload } from '../lib/result';
 
 /** The shape of one round-trip workload. */
@@ -69,7 +75,19 @@ export async function runRoundTrip(spec: RoundTripSpec, driver: DriverName, url:
   }
 }
 
-/** The round-trip workloads bound to a server and timing. */
-export function roundTripWorkloads(url: string, timing: LoopTiming): Workload[] {
-  return ROUND_TRIPS.map((spec) => ({ id: spec.id, title: spec.title, repeatable: true, run: (driver) => runRoundTrip(spec, driver, url, timing) }));
+/** The workloads that have the pgbench binary as their floor: W1 (one client, one thread, the same statement). */
+const PGBENCH_FLOORS: ReadonlySet<string> = new Set(['W1']);
+
+/**
+ * The round-trip workloads bound to a server and timing; W1 with the
+ * pgbench floor when `pgbench` (the binary's path) is given. pgbench runs
+ * for the measured window only (it has no warm-up).
+ */
+export function roundTripWorkloads(url: string, timing: LoopTiming, pgbench: string | null = null): Workload[] {
+  return ROUND_TRIPS.map((spec) => {
+    const w: Workload = { id: spec.id, title: spec.title, repeatable: true, run: (driver) => runRoundTrip(spec, driver, url, timing) };
+    if (pgbench === null || !PGBENCH_FLOORS.has(spec.id)) return w;
+    const floor = { workload: spec.id, unit: spec.unit, script: { sql: spec.sql }, clients: spec.connections, threads: 1, seconds: timing.measureMs / 1000 };
+    return { ...w, floor: { name: 'pgbench', run: () => runPgbench(pgbench, url, floor) } };
+  });
 }

@@ -24,7 +24,8 @@
  *   (prepared) queries, COMMIT (ROLLBACK on error), `release()`;
  * - postgres.js: `sql.begin(fn)` with `max: 10`, tagged templates (prepared);
  * - pgbench (the floor, C and libpq): `-b tpcb-like -M prepared -c 10 -j 2
- *   -T <seconds> -n`, per-transaction latencies from its `-l` log.
+ *   -T <seconds> -n`, per-transaction latencies from its `-l` log
+ *   (lib/pgbench.ts runs it).
  *
  * The drivers run 10 closed loops (lib/loop.ts) for the warm-up plus
  * BENCH_TPCB_SECONDS; pgbench runs for BENCH_TPCB_SECONDS (it has no
@@ -35,16 +36,12 @@
  * for pgbench, divided by the transactions of that window.
  */
 import { execFile } from 'node:child_process';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { Pool } from 'pg';
 import postgres from 'postgres';
 import type { Cluster } from '../../scripts/pg-cluster';
 import { ConnectionPool } from '../../src/index';
-import { reapedChildrenCpuSeconds } from '../lib/cpu';
-import { draw, pgbenchLogLatencies, pgbenchTps, type TpcbDraw } from '../lib/pgbench';
+import { draw, findPgbench, runPgbench, type TpcbDraw } from '../lib/pgbench';
 import type { DriverName } from '../lib/drivers';
 import { closedLoop, type LoopTiming } from '../lib/loop';
 import type { Measurement, Workload } from '../lib/result';
@@ -156,35 +153,6 @@ async function runDriver(driver: DriverName, url: string, timing: LoopTiming, sc
   }
 }
 
-/** Runs the pgbench binary as the floor: tps, latency from its log, its CPU per transaction. */
-async function runPgbench(bin: string, url: string, seconds: number): Promise<Measurement> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-pgbench-'));
-  try {
-    const cpu0 = reapedChildrenCpuSeconds();
-    const args = ['-n', '-b', 'tpcb-like', '-M', 'prepared', '-c', String(CLIENTS), '-j', '2', '-T', String(seconds), '-l', `--log-prefix=${path.join(dir, 'tx')}`, url];
-    const { stdout } = await run(bin, args, { maxBuffer: 1 << 24 });
-    const cpu1 = reapedChildrenCpuSeconds();
-    const lat = pgbenchLogLatencies(fs.readdirSync(dir).map((f) => fs.readFileSync(path.join(dir, f), 'utf8')));
-    const tps = pgbenchTps(stdout);
-    if (!(tps > 0)) throw new Error(`no tps in pgbench's output: ${stdout.slice(-300)}`);
-    const cpuUsPerTx = cpu0 !== null && cpu1 !== null && lat.count > 0 ? ((cpu1 - cpu0) * 1e6) / lat.count : NaN;
-    return {
-      workload: 'W14', driver: 'pgbench', unit: 'tps', value: tps, p50Us: lat.p50Us, p99Us: lat.p99Us,
-      note: `client CPU ${cpuUsPerTx.toFixed(0)} µs/tx (pgbench's user + system time, 10 ms ticks), ${lat.count} transactions`,
-      metrics: { cpuUsPerTx, transactions: lat.count },
-    };
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-/** The pgbench binary: BENCH_PGBENCH, else the one beside the server's binaries, else Debian's 15; null if none. */
-export function findPgbench(cluster: Cluster | null, explicit?: string): string | null {
-  const candidates = [explicit, cluster ? path.join(cluster.binDir, 'pgbench') : undefined, '/usr/lib/postgresql/15/bin/pgbench'];
-  for (const c of candidates) if (c && fs.existsSync(c)) return c;
-  return null;
-}
-
 /** W14 bound to a server; skipped when no pgbench binary is found (it also makes the tables). */
 export function tpcbWorkloads(url: string, cluster: Cluster | null, timing: LoopTiming, scale: number, pgbenchPath?: string): { workloads: Workload[]; skipped: string[] } {
   const bin = findPgbench(cluster, pgbenchPath);
@@ -195,12 +163,12 @@ export function tpcbWorkloads(url: string, cluster: Cluster | null, timing: Loop
     await run(bin, ['-i', '-q', '-s', String(scale), '-I', 'dtGvp', url], { maxBuffer: 1 << 24 });
     console.log(`  (pgbench -i -s ${scale}: ${((Date.now() - t0) / 1000).toFixed(1)} s)`);
   })());
-  const seconds = Math.max(1, Math.round(timing.measureMs / 1000));
+  const seconds = timing.measureMs / 1000;
   return {
     workloads: [{
       id: 'W14', title: `TPC-B-like transaction (pgbench tpcb-like, scale ${scale}), pool of ${CLIENTS}`, repeatable: true,
       run: async (d) => (await ready(), runDriver(d, url, timing, scale)),
-      floor: { name: 'pgbench', run: async () => (await ready(), runPgbench(bin, url, seconds)) },
+      floor: { name: 'pgbench', run: async () => (await ready(), runPgbench(bin, url, { workload: 'W14', unit: 'tps', script: { builtin: 'tpcb-like' }, clients: CLIENTS, threads: 2, seconds })) },
     }],
     skipped: [],
   };

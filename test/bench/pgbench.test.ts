@@ -1,4 +1,4 @@
-import { draw, pgbenchLogLatencies, pgbenchTps } from '../../bench/lib/pgbench';
+import { draw, pgbenchArgs, pgbenchLogLatencies, pgbenchTps, type PgbenchSpec } from '../../bench/lib/pgbench';
 
 const REPORT = `pgbench (15.18 (Debian 15.18-0+deb12u1))
 transaction type: <builtin: TPC-B (sort of)>
@@ -35,5 +35,14 @@ describe('bench pgbench parsing', () => {
       expect(Math.abs(d.delta)).toBeLessThanOrEqual(5000);
       expect(Number.isInteger(d.aid + d.bid + d.tid + d.delta)).toBe(true);
     }
+  });
+
+  it('builds the floor\'s command line: a -f script for W1 (one client, one thread), -b for a builtin, -T whole seconds, per-transaction log', () => {
+    const w1: PgbenchSpec = { workload: 'W1', unit: 'q/s', script: { sql: 'SELECT 1' }, clients: 1, threads: 1, seconds: 2 };
+    expect(pgbenchArgs(w1, 'postgres://h/db?sslmode=disable', '/tmp/x/tx', '/tmp/x/script.sql')).toEqual([
+      '-n', '-f', '/tmp/x/script.sql', '-M', 'prepared', '-c', '1', '-j', '1', '-T', '2', '-l', '--log-prefix=/tmp/x/tx', 'postgres://h/db?sslmode=disable',
+    ]);
+    const w14: PgbenchSpec = { workload: 'W14', unit: 'tps', script: { builtin: 'tpcb-like' }, clients: 10, threads: 2, seconds: 0.4 };
+    expect(pgbenchArgs(w14, 'u', 'p', 'unused')).toEqual(['-n', '-b', 'tpcb-like', '-M', 'prepared', '-c', '10', '-j', '2', '-T', '1', '-l', '--log-prefix=p', 'u']);
   });
 });

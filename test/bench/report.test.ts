@@ -40,11 +40,13 @@ describe('bench report', () => {
     expect(markdownNotes([m('pg', 200, { contention })])).toBe('- ⚠ W1 pg: other processes used 1.20 CPU over 2.0 s (load 3.00 → 4.00)');
   });
 
-  it('adds pgbench and ours/pgbench columns only when a floor was measured', () => {
+  it('adds pgbench, ours/pgbench, its latencies and the p50 ratio only when a floor was measured', () => {
     expect(markdownTable([w1], [m('tspostgres', 200)]).split('\n')[0]).not.toContain('pgbench');
-    const table = markdownTable([w1], [m('tspostgres', 200), m('pgbench', 400)]).split('\n');
-    expect(table[0]).toMatch(/\| pgbench \| ours\/pgbench \|$/);
+    const table = markdownTable([w1], [m('tspostgres', 200, { p50Us: 66, p99Us: 90 }), m('pgbench', 400, { p50Us: 60, p99Us: 80 })]).split('\n');
+    expect(table[0]).toMatch(/\| pgbench \| ours\/pgbench \| p50\/p99 µs pgbench \| p50 ours\/pgbench \|$/);
     expect(table[1].split('|').length).toBe(table[0].split('|').length);
-    expect(table[2]).toMatch(/\| 400 \| 0\.50× \|$/);
+    expect(table[2]).toMatch(/\| 400 \| 0\.50× \| 60\.0 \/ 80\.0 \| 1\.10× \|$/);
+    const noLatency = markdownTable([w1], [m('tspostgres', 200), m('pgbench', 400)]).split('\n');
+    expect(noLatency[2]).toMatch(/\| 400 \| 0\.50× \| – \| – \|$/);
   });
 });
