@@ -211,7 +211,7 @@ export class Session implements TransportHandler {
     }
     this.flush();
     this.transport.close();
-    this.end(null, new ConnectionClosed('the connection was closed while the operation was running'));
+    this.end(null, () => new ConnectionClosed('the connection was closed while the operation was running'));
   }
 
   /** Ends the session at once (no Terminate). */
@@ -427,16 +427,19 @@ export class Session implements TransportHandler {
   }
 
   /** Ends the session once: aborts every operation in flight, tells the listener. */
-  private end(error: Error | null, abortedWith?: Error): void {
+  private end(error: Error | null, abortedWith?: () => Error): void {
     if (this.ended) return;
     this.ended = true;
-    const aborted = abortedWith ?? error ?? new ConnectionLost('the connection was closed');
     const pending = this.inflight.slice(this.head);
     this.inflight.length = 0;
     this.head = 0;
     this.readingHeldBy.clear();
     this.transport?.unregisterProducer?.();
-    for (const h of pending) h.abort(aborted);
+    if (pending.length > 0) {
+      // built only when an operation is there to fail (an error's stack costs microseconds; a plain close fails none)
+      const aborted = abortedWith?.() ?? error ?? new ConnectionLost('the connection was closed');
+      for (const h of pending) h.abort(aborted);
+    }
     if (this.transport !== null && error !== null) this.transport.abort();
     this.listener.lost(error);
   }
