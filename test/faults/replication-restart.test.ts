@@ -34,7 +34,7 @@ async function createDatabase(name: string): Promise<string> {
 }
 
 describe('fault: the server restarted under a logical replication stream', () => {
-  it.each<[Plugin]>([['test_decoding'], ['pgoutput']])('%s: every committed change applied once, in commit order; one gap per outage; the slot never ahead', async (plugin) => {
+  it.each<[Plugin]>([['test_decoding'], ['pgoutput']])('%s: every committed change applied once, in commit order; one gap per outage; the slot never past an unacknowledged commit', async (plugin) => {
     const url = await createDatabase(`repl_restart_${plugin}`);
     const r = await runScenario({
       plugin, slot: `restart_${plugin}`, cycles: CYCLES, rows: ROWS, replicationUrl: url, directUrl: url,

@@ -77,7 +77,7 @@ describeServer('fault: logical replication stream', () => {
     ['pgoutput', 'link blackholed', blackhole, true],
   ];
 
-  it.each(cases)('%s, %s: every committed change applied once, in commit order; one gap per outage; the slot never ahead', async (plugin, fault, inject, proxied) => {
+  it.each(cases)('%s, %s: every committed change applied once, in commit order; one gap per outage; the slot never past an unacknowledged commit', async (plugin, fault, inject, proxied) => {
     const tag = `${plugin === 'pgoutput' ? 'pgo' : 'td'}_${proxied ? 'bh' : 'term'}`;
     const url = await freshDatabase(tag);
     const r = await runScenario({
