@@ -19,6 +19,7 @@
  *   included. `describe` and friends are also put on globalThis while the
  *   block runs, for helpers such as describeServer that call them.
  */
+import * as dc from 'node:diagnostics_channel';
 import * as path from 'node:path';
 import * as ts from 'typescript';
 import { ENTRY_POINTS, ROOT, type Snippet } from './snippets';
@@ -236,8 +237,10 @@ export function transpile(s: Snippet): string {
 /** Runs a block: its body, then the tests it registered. Resolves to the module's exports. */
 export async function runSnippet(s: Snippet, ctx: RunContext, cache = new Map<string, Promise<unknown>>()): Promise<unknown> {
   const self = modulePath(s);
+  const undo: Array<() => void> = [];
   const require = (spec: string): unknown => {
     if (spec in ENTRY_POINTS) return ctx.load(path.join(ROOT, ENTRY_POINTS[spec]));
+    if (spec === 'node:diagnostics_channel' || spec === 'diagnostics_channel') return recordingChannels(undo);
     if (spec.startsWith('.')) {
       const target = path.resolve(path.dirname(self), spec).replace(/\.ts$/, '');
       const named = ctx.named.get(target);
@@ -278,10 +281,41 @@ export async function runSnippet(s: Snippet, ctx: RunContext, cache = new Map<st
   const saved = Object.keys(globals).map((k) => [k, g[k]] as const);
   for (const [k, v] of Object.entries(globals)) g[k] = v;
   try {
-    await body(require, exports, module, stated, ...Object.values(globals), ...Object.values(ctx.values));
+    try {
+      await body(require, exports, module, stated, ...Object.values(globals), ...Object.values(ctx.values));
+    } finally {
+      for (const [k, v] of saved) g[k] = v;
+    }
+    await ctx.harness.run();
   } finally {
-    for (const [k, v] of saved) g[k] = v;
+    for (const u of undo.splice(0).reverse()) u();
   }
-  await ctx.harness.run();
   return module.exports;
+}
+
+/**
+ * `node:diagnostics_channel` as a block sees it: every subscription the
+ * block makes (`subscribe(name, fn)`, `channel(name).subscribe(fn)`) is
+ * recorded in `undo`, and undone once the block has run. The channels are
+ * process-wide: a tracing block's subscriber would otherwise keep logging
+ * in every test file the jest worker runs after this one.
+ */
+function recordingChannels(undo: Array<() => void>): typeof dc {
+  const channel = (name: string | symbol): dc.Channel => {
+    const ch = dc.channel(name);
+    return new Proxy(ch, {
+      get(target, prop) {
+        if (prop === 'subscribe') {
+          return (fn: dc.ChannelListener) => {
+            target.subscribe(fn);
+            undo.push(() => target.unsubscribe(fn));
+          };
+        }
+        const v: unknown = Reflect.get(target, prop);
+        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+      },
+    });
+  };
+  const subscribe = (name: string | symbol, fn: dc.ChannelListener): void => channel(name).subscribe(fn);
+  return { ...dc, channel, subscribe } as typeof dc;
 }

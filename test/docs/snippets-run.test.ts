@@ -37,6 +37,7 @@
  * and the skips are counted and listed. A fixture page proves the runner
  * fails a block that throws.
  */
+import * as dc from 'node:diagnostics_channel';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
@@ -295,6 +296,12 @@ const FIXTURE_PAGE = [
   '```ts',
   "throw new Error('never runs');",
   '```',
+  '```ts',
+  "import * as dc from 'node:diagnostics_channel';",
+  "dc.subscribe('tspostgres:docs-fixture', () => undefined);",
+  "dc.channel('tspostgres:docs-fixture-2').subscribe(() => undefined);",
+  "if (!dc.channel('tspostgres:docs-fixture').hasSubscribers) throw new Error('subscribed during the block');",
+  '```',
 ].join('\n');
 
 describeServer('documentation code blocks run against PostgreSQL', () => {
@@ -334,8 +341,11 @@ describeServer('documentation code blocks run against PostgreSQL', () => {
   }, 60_000);
 
   it('the fixture page: a block runs, a block that throws fails at its line, a leak, an unhandled Deferred failure and a false stated value fail, compile-only does not run', async () => {
-    expect(fixture.map((s) => s.compileOnly)).toEqual([null, null, null, null, null, 'needs a standby']);
-    expect(fixture.map((s) => checkedSource(s).checks)).toEqual([1, 0, 0, 0, 1, 0]);
+    expect(fixture.map((s) => s.compileOnly)).toEqual([null, null, null, null, null, 'needs a standby', null]);
+    expect(fixture.map((s) => checkedSource(s).checks)).toEqual([1, 0, 0, 0, 1, 0, 0]);
+    // diagnostics_channel is process-wide: a block's subscriptions end with the block
+    await runBlock(fixture[6], db, admin, named);
+    expect([dc.channel('tspostgres:docs-fixture').hasSubscribers, dc.channel('tspostgres:docs-fixture-2').hasSubscribers]).toEqual([false, false]);
     await runBlock(fixture[0], db, admin, named);
     await expect(runBlock(fixture[1], db, admin, named)).rejects.toThrow(/^fixture\.md:12: .*no_such_column/);
     await expect(runBlock(fixture[2], db, admin, named)).rejects.toThrow(/^fixture\.md:15: left 1 session\(s\) open/);
