@@ -105,7 +105,7 @@ export interface FeedbackOptions {
 export interface ReplicationStats {
   /** The highest position received (XLogData). */
   receivedLsn: bigint;
-  /** The acknowledged flush position (what the next status update reports). */
+  /** The acknowledged flush position (what the next status update reports; an idle logical stream's is a keepalive's position). */
   ackedLsn: bigint;
   /** The flush position last sent to the server. */
   flushedLsn: bigint;
