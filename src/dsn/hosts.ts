@@ -77,9 +77,11 @@ export function buildHosts(
   if (ports.length !== 1 && ports.length !== count) {
     throw configError(`could not match ${ports.length} port numbers to ${count} hosts`);
   }
-  return Array.from({ length: count }, (_, i) =>
-    hostSpec((hosts[i] ?? '').trim(), parsePort(ports[ports.length === 1 ? 0 : i]), (addrs?.[i] ?? '').trim(), defaultHost),
-  );
+  const out: HostSpec[] = [];
+  for (let i = 0; i < count; i++) {
+    out.push(hostSpec((hosts[i] ?? '').trim(), parsePort(ports[ports.length === 1 ? 0 : i]), (addrs?.[i] ?? '').trim(), defaultHost));
+  }
+  return out;
 }
 
 const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
