@@ -128,6 +128,27 @@ describeServer('tracing channels', () => {
     expect(kinds).toEqual([TRACING_CHANNELS.poolAcquire, TRACING_CHANNELS.queryEnd, TRACING_CHANNELS.poolRelease]);
   });
 
+  it('publishes a pool release to a subscriber of that channel alone, and a connection state change to one of the state channel alone', async () => {
+    log.stop();
+    const releases: unknown[] = [];
+    const states: unknown[] = [];
+    const onRelease = (e: unknown): void => void releases.push(e);
+    const onState = (e: unknown): void => void states.push(e);
+    dc.subscribe(TRACING_CHANNELS.poolRelease, onRelease);
+    dc.subscribe(TRACING_CHANNELS.connectionState, onState);
+    try {
+      const pool = new ConnectionPool({ min: 1, max: 1, connect: db.url() });
+      closers.push(() => pool.close());
+      await pool.start();
+      await pool.withConnection((c) => c.runQuery('SELECT 1'));
+      expect(releases).toEqual([{ heldMs: expect.any(Number), size: 1 }]);
+      expect(states).toEqual(expect.arrayContaining([expect.objectContaining({ state: 'busy', previous: 'ready' }), expect.objectContaining({ state: 'ready', previous: 'busy' })]));
+    } finally {
+      dc.unsubscribe(TRACING_CHANNELS.poolRelease, onRelease);
+      dc.unsubscribe(TRACING_CHANNELS.connectionState, onState);
+    }
+  });
+
   it('carries neither the password nor a parameter value by default, and the parameters only when asked', async () => {
     const password = `pw_${Math.random().toString(36).slice(2)}`;
     const role = `tsp_tracing_${process.pid}`;
