@@ -158,6 +158,14 @@ export interface OperationResult extends StatementSummary {
  * `Object.defineProperty` calls: about a microsecond per query, the cost
  * postgres.js pays for the same convenience; the columns are reached
  * through `results` rather than a fourth property.
+ *
+ * Measured (issue 15, Node 20, min of 10 rounds): the three calls take
+ * about 600 ns; one shared descriptor object, one `Object.defineProperties`
+ * and defining them before the rows are pushed are no cheaper (690, 2,100
+ * and 620 ns): the cost is V8's define itself. An `Array` subclass with
+ * getters on its prototype costs about 230 ns, but its rows would be
+ * observably different (`constructor`, `util.inspect`'s `Name(n) [...]`,
+ * `hasOwnProperty`, jest's `toStrictEqual`), so the own properties stay.
  */
 export function resultRows<R>(r: QueryResult): ResultRows<R> {
   const rows = r.rows;
