@@ -165,7 +165,8 @@ export interface OperationResult extends StatementSummary {
  * and 620 ns): the cost is V8's define itself. An `Array` subclass with
  * getters on its prototype costs about 230 ns, but its rows would be
  * observably different (`constructor`, `util.inspect`'s `Name(n) [...]`,
- * `hasOwnProperty`, jest's `toStrictEqual`), so the own properties stay.
+ * `hasOwnProperty`, `assert.deepStrictEqual`'s prototype check), so the own
+ * properties stay.
  */
 export function resultRows<R>(r: QueryResult): ResultRows<R> {
   const rows = r.rows;
