@@ -46,6 +46,13 @@ export type Adapter<T = never> = (value: T) => Adapted;
 
 let shared: TypeRegistry | undefined;
 
+/** @internal The tables a clone shares with its source (copy-on-write; see `TypeRegistry.clone`). */
+export interface SharedTables {
+  readonly records: Map<number, TypeRecord>;
+  readonly names: Map<string, TypeRecord>;
+  readonly adapters: Map<unknown, Adapter<unknown>>;
+}
+
 /** The oid -> codec map of one connection (or the shared default). */
 export class TypeRegistry {
   /** Decoding options; changes apply to the next decoded value. */
@@ -53,9 +60,9 @@ export class TypeRegistry {
   // The tables, copy-on-write: a clone shares them with its source until
   // either side registers, which first copies them (see `own`). A table set
   // once shared is never written again, by anyone.
-  private records = new Map<number, TypeRecord>();
-  private names = new Map<string, TypeRecord>();
-  private adapters = new Map<unknown, Adapter<unknown>>();
+  private records: Map<number, TypeRecord>;
+  private names: Map<string, TypeRecord>;
+  private adapters: Map<unknown, Adapter<unknown>>;
   /** True while `records`, `names` and `adapters` may be shared with a clone or a source. */
   private sharedTables = false;
   private readonly textDecoders = new Map<number, Decoder>();
@@ -66,9 +73,13 @@ export class TypeRegistry {
    * An empty registry (no types known); see {@link createDefaultRegistry} for the built-ins.
    * @throws InterfaceError (`ERR_INVALID_OPTION`) for an `int8` mode other than 'bigint', 'number' or 'string'.
    */
-  constructor(options: Partial<TypeOptions> = {}) {
+  constructor(options: Partial<TypeOptions> = {}, /** @internal for `clone`: tables to share */ tables?: SharedTables) {
     this.options = { ...defaultTypeOptions(), ...options };
     checkInt8Mode(this.options.int8);
+    this.records = tables?.records ?? new Map();
+    this.names = tables?.names ?? new Map();
+    this.adapters = tables?.adapters ?? new Map();
+    this.sharedTables = tables !== undefined;
   }
 
   /**
@@ -134,12 +145,8 @@ export class TypeRegistry {
    * until either side registers something, which copies them first.
    */
   clone(options: Partial<TypeOptions> = {}): TypeRegistry {
-    const copy = new TypeRegistry({ ...this.options, ...options });
-    copy.records = this.records;
-    copy.names = this.names;
-    copy.adapters = this.adapters;
-    copy.sharedTables = this.sharedTables = true;
-    return copy;
+    this.sharedTables = true;
+    return new TypeRegistry({ ...this.options, ...options }, { records: this.records, names: this.names, adapters: this.adapters });
   }
 
   /**
