@@ -35,7 +35,7 @@ export * from './errors';
 export * from './types';
 export { backoffIterator, RetryingCall, gaussian, DEFAULT_JITTER } from './defer/retrying';
 export type { BackoffOptions, FailureTester, RetryingCallOptions } from './defer/retrying';
-export { DeadConnectionDetector } from './reconnect/detector';
+export { DeadConnectionDetector, DEFAULT_DEMAND_RETRY_MS } from './reconnect/detector';
 export type { DetectorOptions, Reconnectable, RecoveryHandler } from './reconnect/detector';
 export { defaultDeathChecker, HeartbeatTimeout, OperationDeadlineExceeded, DEATH_CODES, DEATH_SQLSTATES } from './reconnect/death';
 export type { DeathChecker } from './reconnect/death';

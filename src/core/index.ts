@@ -35,7 +35,7 @@ export {
   SYNC, FLUSH, TERMINATE, COPY_DONE, SSL_REQUEST, GSSENC_REQUEST,
 } from '../protocol/encode';
 export { BackendDecoder } from '../protocol/decode';
-export type { DecoderOptions } from '../protocol/decode';
+export type { DecoderOptions, CopyDataSink } from '../protocol/decode';
 export { FrontendDecoder } from '../protocol/frontend-decode';
 export type { PasswordExpectation } from '../protocol/frontend-decode';
 export { encodeBackend, writeBackend } from '../protocol/backend-encode';
