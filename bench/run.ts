@@ -42,7 +42,7 @@ import { environment, environmentMarkdown } from './lib/env';
 import { MICRO_BENCHES, runMicro, type MicroResult } from './lib/micro';
 import { writeGuideSection, writeJson, type RunRecord } from './lib/output';
 import { findPgbench } from './lib/pgbench';
-import { cell, markdownNotes, markdownTable } from './lib/report';
+import { cell, markdownFloorTable, markdownNotes, markdownTable } from './lib/report';
 import { failed, type Measurement, type Participant, type Workload } from './lib/result';
 import { aggregate, roundOrder } from './lib/rounds';
 import { failoverWorkload } from './workloads/failover';
@@ -111,7 +111,7 @@ async function runWorkload(w: Workload, roots: readonly number[]): Promise<Measu
   console.log(`\n${w.id}: ${w.title}`);
   const t0 = Date.now();
   const entrants: Entrant[] = DRIVERS.filter((x) => drivers === null || drivers.has(x.name)).map((d) => ({ name: d.name, run: () => w.run(d.name) }));
-  if (w.floor && (drivers === null || drivers.has(w.floor.name))) entrants.push({ name: w.floor.name, run: () => w.floor!.run() });
+  for (const f of w.floors ?? []) if (drivers === null || drivers.has(f.name)) entrants.push({ name: f.name, run: () => f.run() });
   const reps = w.repeatable ? REPEAT : 1;
   const runs = new Map<Participant, Measurement[]>(entrants.map((e) => [e.name, []]));
   for (let r = 0; r < reps; r++) {
@@ -141,6 +141,8 @@ function runMicros(): MicroResult[] {
 /** The Markdown of the whole run (environment, table, notes, skipped, micro). */
 function markdown(env: ReturnType<typeof environment>, ws: Workload[], ms: Measurement[], skipped: string[], micro: MicroResult[]): string {
   const parts = [`Measured ${env.date.slice(0, 10)} by \`npm run bench\`:`, environmentMarkdown(env), markdownTable(ws, ms)];
+  const floors = markdownFloorTable(ws, ms);
+  if (floors) parts.push(`The raw Node floor (prebuilt protocol bytes on a bare socket, answers skipped over; \`bench/lib/raw-node.ts\`) beside ours and pgbench:\n\n${floors}`);
   const notes = [markdownNotes(ms), ...skipped.map((s) => `- ${s}`)].filter(Boolean).join('\n');
   if (notes) parts.push(`Notes:\n\n${notes}`);
   for (const m of micro) parts.push(`\`${m.file}\`${m.ok ? ` (${m.seconds.toFixed(1)} s)` : ''}:\n\n\`\`\`\n${m.output}\n\`\`\``);
@@ -208,7 +210,7 @@ async function main(): Promise<void> {
     for (const s of skipped) console.log(`\n${s}`);
     const micro = runMicros();
     const md = markdown(env, ws, ms, skipped, micro);
-    console.log(`\n${markdownTable(ws, ms)}\n`);
+    console.log(`\n${markdownTable(ws, ms)}\n\n${markdownFloorTable(ws, ms)}\n`);
     const record: RunRecord = { environment: env, measurements: ms, skipped, micro };
     const full = only === null && drivers === null;
     const dated = writeJson(ROOT, record, full);

@@ -11,6 +11,10 @@
  * notes. When a floor was measured (pgbench in W1 and W14), four columns
  * are added: its number, ours/floor, its p50/p99, and our p50 over its p50
  * (the latency criterion: 1.10× means ours is 10% slower per round trip).
+ * The raw Node floor (lib/raw-node.ts) gets a table of its own: for each
+ * workload that has it, ours against it and it against pgbench, with p50s
+ * and client CPU per operation, which shows how far a target lies beyond
+ * what any Node client reaches on the machine.
  */
 import type { DriverName } from './drivers';
 import type { Measurement, Participant, Workload } from './result';
@@ -78,4 +82,39 @@ export function markdownNotes(ms: readonly Measurement[]): string {
     if (m.contention) lines.push(`- ⚠ ${m.workload} ${m.driver}: ${m.contention.warning}`);
   }
   return lines.join('\n');
+}
+
+/** Client CPU µs per operation (query, transaction) of a measurement, if it has one. */
+function cpuPerOp(m: Measurement | undefined): number | undefined {
+  return m && !m.error ? (m.metrics?.cpuUsPerOp ?? m.metrics?.cpuUsPerTx) : undefined;
+}
+
+/** `a` over `b` as a ratio string (plain, not inverted), or a dash. */
+function over(a: number | undefined, b: number | undefined): string {
+  return a !== undefined && b !== undefined && a > 0 && b > 0 ? `${(a / b).toFixed(2)}×` : '–';
+}
+
+/** One row of the floor table. */
+function floorRow(w: Workload, ms: readonly Measurement[]): string {
+  const by = (d: Participant): Measurement | undefined => ms.find((m) => m.workload === w.id && m.driver === d);
+  const [o, raw, pgb] = [by('tspostgres'), by('raw-node'), by('pgbench')];
+  const p50 = (m: Measurement | undefined): number | undefined => (m?.error ? undefined : m?.p50Us);
+  const cells = [w.id, (o ?? raw)?.unit ?? '', cell(raw), cell(o), cell(pgb), ratio(o, raw), ratio(raw, pgb), ratio(o, pgb)];
+  cells.push(...[raw, o, pgb].map((m) => fmt(p50(m))), over(p50(o), p50(raw)), over(p50(raw), p50(pgb)));
+  cells.push(...[raw, o, pgb].map((m) => fmt(cpuPerOp(m))));
+  return `| ${cells.join(' | ')} |`;
+}
+
+/**
+ * The raw Node floor table in Markdown, or '' when no workload measured it.
+ * Ratios of rates are "above 1.0 is faster" (inverted for lower-is-better
+ * units); p50 ratios are plain quotients ("above 1.0 is slower"), as in the
+ * main table's last column.
+ */
+export function markdownFloorTable(workloads: readonly Workload[], ms: readonly Measurement[]): string {
+  const ws = workloads.filter((w) => ms.some((m) => m.workload === w.id && m.driver === 'raw-node'));
+  if (ws.length === 0) return '';
+  const head = '| ID | Unit | raw Node | tspostgres | pgbench | ours/raw Node | raw Node/pgbench | ours/pgbench | p50 µs raw Node | p50 µs ours | p50 µs pgbench | p50 ours/raw Node | p50 raw Node/pgbench | CPU µs/op raw Node | CPU µs/op ours | CPU µs/op pgbench |';
+  const rule = `|${'---|'.repeat(2)}${'--:|'.repeat(14)}`;
+  return [head, rule, ...ws.map((w) => floorRow(w, ms))].join('\n');
 }

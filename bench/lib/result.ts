@@ -3,8 +3,20 @@
  */
 import type { DriverName } from './drivers';
 
-/** Who produced a measurement: a driver, or a floor that is not a driver (the pgbench binary). */
-export type Participant = DriverName | 'pgbench';
+/**
+ * A floor measured beside the drivers: the pgbench binary (C and libpq) or
+ * the raw Node floor `raw-node` (lib/raw-node.ts: prebuilt bytes on a bare socket).
+ */
+export type FloorName = 'pgbench' | 'raw-node';
+
+/** Who produced a measurement: a driver or a floor. */
+export type Participant = DriverName | FloorName;
+
+/** A floor of a workload: run in the same rounds as the drivers. */
+export interface Floor {
+  readonly name: FloorName;
+  run(): Promise<Measurement>;
+}
 
 /** How much CPU other processes took while a workload ran (see cpu.ts). */
 export interface Contention {
@@ -62,8 +74,8 @@ export interface Workload {
    */
   readonly repeatable?: boolean;
   run(driverName: DriverName): Promise<Measurement>;
-  /** A floor measured in the same rounds as the drivers (W14: the pgbench binary). */
-  readonly floor?: { readonly name: 'pgbench'; run(): Promise<Measurement> };
+  /** Floors measured in the same rounds as the drivers (W1 and W14: pgbench and raw Node; W6: raw Node). */
+  readonly floors?: readonly Floor[];
 }
 
 /** A failed measurement carrying the error's message. */

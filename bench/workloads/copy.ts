@@ -18,6 +18,11 @@
  * consumer's work is the same. The time is from
  * connecting (already done, not timed) to the COPY's end; peak RSS growth is
  * sampled every 50 ms (lib/rss.ts).
+ *
+ * Both directions have the raw Node floor (lib/raw-node.ts): COPY FROM
+ * writes the same chunks as CopyData messages on a bare socket, COPY TO
+ * counts CopyData messages (one per row) without looking into them; what
+ * the server and a bare Node socket can move, with no driver in between.
  */
 import { Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -25,6 +30,7 @@ import { Client, type Submittable } from 'pg';
 import postgres from 'postgres';
 import { Connection, copyToCallback } from '../../src/index';
 import type { DriverName } from '../lib/drivers';
+import { COPY_DONE, copyData, query, RawConnection } from '../lib/raw-node';
 import type { Measurement, Workload } from '../lib/result';
 import { withPeakRss } from '../lib/rss';
 
@@ -131,10 +137,27 @@ async function copierPostgresJs(url: string): Promise<Copier> {
   };
 }
 
-const copiers: Record<DriverName, (url: string) => Promise<Copier>> = { tspostgres: copierOurs, pg: copierPg, 'postgres.js': copierPostgresJs };
+/** The raw Node floor: CopyData written on a bare socket; COPY TO's CopyData messages counted, not read. */
+async function copierRaw(url: string): Promise<Copier> {
+  const raw = await RawConnection.open(url);
+  return {
+    copyIn: async (chunks) => {
+      await raw.request(query(COPY_IN_SQL), 'G');
+      for (const c of chunks) raw.write(copyData(c));
+      await raw.request(COPY_DONE);
+      return chunks.reduce((n, c) => n + countRows(c), 0);
+    },
+    copyOut: async (sql) => (await raw.request(query(sql))).copyData,
+    close: () => raw.close(),
+  };
+}
+
+/** A driver or the raw Node floor. */
+type Entrant = DriverName | 'raw-node';
+const copiers: Record<Entrant, (url: string) => Promise<Copier>> = { tspostgres: copierOurs, pg: copierPg, 'postgres.js': copierPostgresJs, 'raw-node': copierRaw };
 
 /** Times `fn` on an open copier with peak RSS; checks the row count. */
-async function timed(id: string, driver: DriverName, url: string, rows: number, fn: (c: Copier) => Promise<number>): Promise<Measurement> {
+async function timed(id: string, driver: Entrant, url: string, rows: number, fn: (c: Copier) => Promise<number>): Promise<Measurement> {
   const copier = await copiers[driver](url);
   try {
     const t0 = process.hrtime.bigint();
@@ -151,7 +174,7 @@ async function timed(id: string, driver: DriverName, url: string, rows: number, 
 }
 
 /** W6-in for one driver: empty the table, copy the chunks in, check the table's count. */
-async function runCopyIn(driver: DriverName, url: string, rows: number, chunks: readonly Buffer[]): Promise<Measurement> {
+async function runCopyIn(driver: Entrant, url: string, rows: number, chunks: readonly Buffer[]): Promise<Measurement> {
   await withAdmin(url, async (c) => {
     await c.query(`CREATE TABLE IF NOT EXISTS ${TABLE} (a int4, b text, c float8)`);
     await c.query(`TRUNCATE ${TABLE}`);
@@ -170,10 +193,12 @@ export function copyWorkloads(url: string, inRows: number, outRows: number): Wor
     {
       id: 'W6-in', title: `COPY FROM STDIN of ${fmt(inRows)} rows (int4, text, float8)`, repeatable: true,
       run: (d) => runCopyIn(d, url, inRows, (chunks ??= copyInChunks(inRows))),
+      floors: [{ name: 'raw-node', run: () => runCopyIn('raw-node', url, inRows, (chunks ??= copyInChunks(inRows))) }],
     },
     {
       id: 'W6-out', title: `COPY TO STDOUT of ${fmt(outRows)} rows (int4, text)`, repeatable: true,
       run: (d) => timed('W6-out', d, url, outRows, (c) => c.copyOut(copyOutSql(outRows))),
+      floors: [{ name: 'raw-node', run: () => timed('W6-out', 'raw-node', url, outRows, (c) => c.copyOut(copyOutSql(outRows))) }],
     },
   ];
 }

@@ -7,11 +7,17 @@
  * `pgbench -n -M prepared -c 1 -j 1 -f <SELECT 1> -T <seconds> -l`, q/s from
  * its report and p50/p99 from its per-transaction log (lib/pgbench.ts), so
  * the table shows ours against the C floor on the same machine and server.
+ * W1 also has the raw Node floor (lib/raw-node.ts): the same prepared
+ * statement's Bind/Execute/Sync bytes, prebuilt, written on a bare socket
+ * in the same closed loop, the answer skipped over, not decoded: the least
+ * any Node client pays per round trip here. Every W1 entrant reports its
+ * CPU per query (`cpuUsPerOp`).
  */
 import { DRIVERS, type BenchClient, type DriverName } from '../lib/drivers';
 import { closedLoop, type LoopTiming } from '../lib/loop';
 import { runPgbench } from '../lib/pgbench';
-import type { Measurement, Workload } from '../lib/result';
+import { bind, EXECUTE, parse, RawConnection, SYNC } from '../lib/raw-node';
+import type { Floor, Measurement, Workload } from '../lib/result';
 
 /** The shape of one round-trip workload. */
 export interface RoundTripSpec {
@@ -68,26 +74,40 @@ export async function runRoundTrip(spec: RoundTripSpec, driver: DriverName, url:
     const op = async (w: number): Promise<number> => (await clients[w % clients.length].query(spec.sql, spec.params)).length;
     const r = await closedLoop(op, spec.connections * spec.inFlight, timing);
     const value = spec.unit === 'q/s' ? r.opsPerSec : r.unitsPerSec;
-    const note = spec.unit === 'rows/s' ? `${Math.round(r.opsPerSec)} q/s` : undefined;
-    return { workload: spec.id, driver, unit: spec.unit, value, p50Us: r.p50Us, p99Us: r.p99Us, note };
+    const note = spec.unit === 'rows/s' ? `${Math.round(r.opsPerSec)} q/s` : `client CPU ${r.cpuUsPerOp.toFixed(1)} µs/q`;
+    return { workload: spec.id, driver, unit: spec.unit, value, p50Us: r.p50Us, p99Us: r.p99Us, note, metrics: { cpuUsPerOp: r.cpuUsPerOp } };
   } finally {
     await Promise.allSettled(clients.map((c) => c.close()));
   }
 }
 
-/** The workloads that have the pgbench binary as their floor: W1 (one client, one thread, the same statement). */
-const PGBENCH_FLOORS: ReadonlySet<string> = new Set(['W1']);
+/** The raw Node floor of a `SELECT 1` spec on one connection: prebuilt Bind/Execute/Sync in the same closed loop. */
+async function runRawRoundTrip(spec: RoundTripSpec, url: string, timing: LoopTiming): Promise<Measurement> {
+  const raw = await RawConnection.open(url);
+  try {
+    await raw.request(Buffer.concat([parse('w1', spec.sql), SYNC]));
+    const bytes = Buffer.concat([bind('w1'), EXECUTE, SYNC]);
+    const r = await closedLoop(async () => (await raw.request(bytes), 1), 1, timing);
+    const note = `client CPU ${r.cpuUsPerOp.toFixed(1)} µs/q`;
+    return { workload: spec.id, driver: 'raw-node', unit: spec.unit, value: r.opsPerSec, p50Us: r.p50Us, p99Us: r.p99Us, note, metrics: { cpuUsPerOp: r.cpuUsPerOp } };
+  } finally {
+    await raw.close();
+  }
+}
 
 /**
- * The round-trip workloads bound to a server and timing; W1 with the
- * pgbench floor when `pgbench` (the binary's path) is given. pgbench runs
- * for the measured window only (it has no warm-up).
+ * The round-trip workloads bound to a server and timing. W1 (one client,
+ * one thread, the same statement) has its floors: the pgbench binary when
+ * `pgbench` (its path) is given, for the measured window only (it has no
+ * warm-up), and the raw Node floor.
  */
 export function roundTripWorkloads(url: string, timing: LoopTiming, pgbench: string | null = null): Workload[] {
   return ROUND_TRIPS.map((spec) => {
     const w: Workload = { id: spec.id, title: spec.title, repeatable: true, run: (driver) => runRoundTrip(spec, driver, url, timing) };
-    if (pgbench === null || !PGBENCH_FLOORS.has(spec.id)) return w;
-    const floor = { workload: spec.id, unit: spec.unit, script: { sql: spec.sql }, clients: spec.connections, threads: 1, seconds: timing.measureMs / 1000 };
-    return { ...w, floor: { name: 'pgbench', run: () => runPgbench(pgbench, url, floor) } };
+    if (spec.id !== 'W1') return w;
+    const floors: Floor[] = [{ name: 'raw-node', run: () => runRawRoundTrip(spec, url, timing) }];
+    const script = { workload: spec.id, unit: spec.unit, script: { sql: spec.sql }, clients: spec.connections, threads: 1, seconds: timing.measureMs / 1000 };
+    if (pgbench !== null) floors.unshift({ name: 'pgbench', run: () => runPgbench(pgbench, url, script) });
+    return { ...w, floors };
   });
 }

@@ -25,7 +25,12 @@
  * - postgres.js: `sql.begin(fn)` with `max: 10`, tagged templates (prepared);
  * - pgbench (the floor, C and libpq): `-b tpcb-like -M prepared -c 10 -j 2
  *   -T <seconds> -n`, per-transaction latencies from its `-l` log
- *   (lib/pgbench.ts runs it).
+ *   (lib/pgbench.ts runs it);
+ * - raw Node (the Node floor, lib/raw-node.ts): 10 bare sockets, the same
+ *   statements prepared once, each transaction's Bind/Execute/Sync bytes
+ *   built from its draw and written in the same six round trips as ours
+ *   (BEGIN with the first UPDATE), answers skipped over, not decoded: the
+ *   least a single-threaded Node client pays for this transaction.
  *
  * The drivers run 10 closed loops (lib/loop.ts) for the warm-up plus
  * BENCH_TPCB_SECONDS; pgbench runs for BENCH_TPCB_SECONDS (it has no
@@ -44,6 +49,7 @@ import { ConnectionPool } from '../../src/index';
 import { draw, findPgbench, runPgbench, type TpcbDraw } from '../lib/pgbench';
 import type { DriverName } from '../lib/drivers';
 import { closedLoop, type LoopTiming } from '../lib/loop';
+import { bind, EXECUTE, parse, RawConnection, SYNC } from '../lib/raw-node';
 import type { Measurement, Workload } from '../lib/result';
 
 const run = promisify(execFile);
@@ -153,7 +159,38 @@ async function runDriver(driver: DriverName, url: string, timing: LoopTiming, sc
   }
 }
 
-/** W14 bound to a server; skipped when no pgbench binary is found (it also makes the tables). */
+/** The raw Node floor's statements: BEGIN and COMMIT besides the script's. */
+const RAW = { begin: 'BEGIN', ...SQL, commit: 'COMMIT' } as const;
+
+/** One raw transaction: six round trips of prebuilt Bind/Execute/Sync (BEGIN goes with the first UPDATE). */
+async function rawTransaction(c: RawConnection, d: TpcbDraw): Promise<void> {
+  const step = (name: keyof typeof RAW, params: readonly number[] = []): Buffer => Buffer.concat([bind(name, params), EXECUTE]);
+  await c.request(Buffer.concat([step('begin'), step('updateAccount', [d.delta, d.aid]), SYNC]));
+  await c.request(Buffer.concat([step('selectBalance', [d.aid]), SYNC]));
+  await c.request(Buffer.concat([step('updateTeller', [d.delta, d.tid]), SYNC]));
+  await c.request(Buffer.concat([step('updateBranch', [d.delta, d.bid]), SYNC]));
+  await c.request(Buffer.concat([step('insertHistory', [d.tid, d.bid, d.aid, d.delta]), SYNC]));
+  await c.request(Buffer.concat([step('commit'), SYNC]));
+}
+
+/** W14's raw Node floor: 10 bare connections, one closed loop each. */
+async function runRaw(url: string, timing: LoopTiming, scale: number): Promise<Measurement> {
+  const conns: RawConnection[] = [];
+  try {
+    for (let i = 0; i < CLIENTS; i++) conns.push(await RawConnection.open(url));
+    const prepare = Buffer.concat([...Object.entries(RAW).map(([name, sql]) => parse(name, sql)), SYNC]);
+    await Promise.all(conns.map((c) => c.request(prepare)));
+    const r = await closedLoop(async (w) => (await rawTransaction(conns[w], draw(scale)), 1), CLIENTS, timing);
+    return {
+      workload: 'W14', driver: 'raw-node', unit: 'tps', value: r.opsPerSec, p50Us: r.p50Us, p99Us: r.p99Us,
+      note: `client CPU ${r.cpuUsPerOp.toFixed(0)} µs/tx, ${r.ops} transactions`, metrics: { cpuUsPerTx: r.cpuUsPerOp, transactions: r.ops },
+    };
+  } finally {
+    await Promise.allSettled(conns.map((c) => c.close()));
+  }
+}
+
+/** W14 bound to a server, with its floors (pgbench, raw Node); skipped when no pgbench binary is found (it also makes the tables). */
 export function tpcbWorkloads(url: string, cluster: Cluster | null, timing: LoopTiming, scale: number, pgbenchPath?: string): { workloads: Workload[]; skipped: string[] } {
   const bin = findPgbench(cluster, pgbenchPath);
   if (!bin) return { workloads: [], skipped: ['W14 skipped: no pgbench binary (set BENCH_PGBENCH); it also initialises the tables'] };
@@ -164,11 +201,15 @@ export function tpcbWorkloads(url: string, cluster: Cluster | null, timing: Loop
     console.log(`  (pgbench -i -s ${scale}: ${((Date.now() - t0) / 1000).toFixed(1)} s)`);
   })());
   const seconds = timing.measureMs / 1000;
+  const pgbench = { workload: 'W14', unit: 'tps', script: { builtin: 'tpcb-like' }, clients: CLIENTS, threads: 2, seconds } as const;
   return {
     workloads: [{
       id: 'W14', title: `TPC-B-like transaction (pgbench tpcb-like, scale ${scale}), pool of ${CLIENTS}`, repeatable: true,
       run: async (d) => (await ready(), runDriver(d, url, timing, scale)),
-      floor: { name: 'pgbench', run: async () => (await ready(), runPgbench(bin, url, { workload: 'W14', unit: 'tps', script: { builtin: 'tpcb-like' }, clients: CLIENTS, threads: 2, seconds })) },
+      floors: [
+        { name: 'pgbench', run: async () => (await ready(), runPgbench(bin, url, pgbench)) },
+        { name: 'raw-node', run: async () => (await ready(), runRaw(url, timing, scale)) },
+      ],
     }],
     skipped: [],
   };

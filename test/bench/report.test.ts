@@ -1,4 +1,4 @@
-import { cell, fmt, markdownNotes, markdownTable, ratio } from '../../bench/lib/report';
+import { cell, fmt, markdownFloorTable, markdownNotes, markdownTable, ratio } from '../../bench/lib/report';
 import type { Measurement, Workload } from '../../bench/lib/result';
 
 const w1: Workload = { id: 'W1', title: 'SELECT 1', run: () => Promise.reject(new Error('not run')) };
@@ -48,5 +48,18 @@ describe('bench report', () => {
     expect(table[2]).toMatch(/\| 400 \| 0\.50× \| 60\.0 \/ 80\.0 \| 1\.10× \|$/);
     const noLatency = markdownTable([w1], [m('tspostgres', 200), m('pgbench', 400)]).split('\n');
     expect(noLatency[2]).toMatch(/\| 400 \| 0\.50× \| – \| – \|$/);
+  });
+
+  it('gives the raw Node floor its own table: ours against it, it against pgbench, p50s and CPU per operation', () => {
+    expect(markdownFloorTable([w1], [m('tspostgres', 200), m('pgbench', 400)])).toBe('');
+    const ms = [
+      m('tspostgres', 200, { p50Us: 60, metrics: { cpuUsPerOp: 40 } }),
+      m('raw-node', 250, { p50Us: 40, metrics: { cpuUsPerOp: 25 } }),
+      m('pgbench', 400, { p50Us: 32, metrics: { cpuUsPerTx: 16 } }),
+    ];
+    const table = markdownFloorTable([w1], ms).split('\n');
+    expect(table[1].split('|').length).toBe(table[0].split('|').length);
+    expect(table[2].split('|').length).toBe(table[0].split('|').length);
+    expect(table[2]).toBe('| W1 | q/s | 250 | 200 | 400 | 0.80× | 0.63× | 0.50× | 40.0 | 60.0 | 32.0 | 1.50× | 1.25× | 25.0 | 40.0 | 16.0 |');
   });
 });
