@@ -24,7 +24,8 @@
  * "W1,W5,W12c,micro"), BENCH_DRIVERS (e.g. "tspostgres,pg"),
  * BENCH_STREAM_ROWS (default 1,000,000), BENCH_NOTIFY (default 5,000),
  * BENCH_BATCH_ROWS (W5, default 1,000), BENCH_COPY_IN_ROWS (W6, default
- * 100,000), BENCH_COPY_OUT_ROWS (W6, default 1,000,000), BENCH_CONNECTS (W12c
+ * 100,000), BENCH_COPY_IN_COPIES (W6-in copies per run, default 5),
+ * BENCH_COPY_OUT_ROWS (W6, default 1,000,000), BENCH_CONNECTS (W12c
  * connects per driver and round, default 30), BENCH_TPCB_SECONDS (W14
  * measured seconds, default 5), BENCH_TPCB_SCALE (W14 pgbench scale, default
  * 10), BENCH_PGBENCH (the pgbench binary), BENCH_CANCEL (W11 cancels per driver and round, default 20), BENCH_URL (use this server instead
@@ -182,7 +183,7 @@ async function main(): Promise<void> {
     const env = environment(facts.version, warmup, measure, REPEAT);
     console.log(environmentMarkdown(env));
     const all: Workload[] = [...roundTripWorkloads(url, timing, findPgbench(cluster, process.env.BENCH_PGBENCH)), ...batchWorkloads(url, timing, num('BENCH_BATCH_ROWS', 1000)),
-      ...copyWorkloads(url, num('BENCH_COPY_IN_ROWS', 100_000), num('BENCH_COPY_OUT_ROWS', 1_000_000)),
+      ...copyWorkloads(url, num('BENCH_COPY_IN_ROWS', 100_000), num('BENCH_COPY_OUT_ROWS', 1_000_000), num('BENCH_COPY_IN_COPIES', 5)),
       streamWorkload(url, num('BENCH_STREAM_ROWS', 1_000_000)), notifyWorkload(url, num('BENCH_NOTIFY', 5000)), cancelWorkload(url, num('BENCH_CANCEL', 20)),
       replicationWorkload(url, num('BENCH_REPLICATION_ROWS', 1_000_000))];
     const skipped: string[] = [];
