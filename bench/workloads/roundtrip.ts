@@ -1,7 +1,10 @@
 /**
- * Round-trip workloads W1, W2a, W2b, W3 and D1 (bench/README and
- * reference/peers.md section 2.4): closed loops of one statement over one or
- * more connections, with or without several queries in flight per connection.
+ * Round-trip workloads W1, W2a, W2b, W3, W4a-c and D1 (reference/peers.md
+ * section 2.4): closed loops of one statement over one or more connections,
+ * with or without several queries in flight per connection. W3 and W4 are
+ * the queries of MagicStack's pgbench suite (1-pg_type, 2-generate_series,
+ * 3-large_object, 4-arrays); a workload's `setup` (its table) runs once, on
+ * an admin connection, before its first run.
  *
  * W1 has the pgbench binary (C and libpq) as its floor when one is found:
  * `pgbench -n -M prepared -c 1 -j 1 -f <SELECT 1> -T <seconds> -l`, q/s from
@@ -13,6 +16,7 @@
  * any Node client pays per round trip here. Every W1 entrant reports its
  * CPU per query (`cpuUsPerOp`).
  */
+import { Client } from 'pg';
 import { DRIVERS, type BenchClient, type DriverName } from '../lib/drivers';
 import { closedLoop, type LoopTiming } from '../lib/loop';
 import { runPgbench } from '../lib/pgbench';
@@ -31,6 +35,8 @@ export interface RoundTripSpec {
   readonly params: readonly unknown[];
   /** 'q/s' reports queries, 'rows/s' rows. */
   readonly unit: 'q/s' | 'rows/s';
+  /** SQL run once before the workload's first run (simple protocol, several statements allowed). */
+  readonly setup?: string;
 }
 
 /** pgbench's 1-pg_type query: 12 columns, two parameters. */
@@ -51,8 +57,28 @@ export const ROUND_TRIPS: readonly RoundTripSpec[] = [
   { id: 'W2a', title: 'SELECT 1, 10 connections, each awaited', connections: 10, inFlight: 1, sql: 'SELECT 1', params: [], unit: 'q/s' },
   { id: 'W2b', title: 'SELECT 1, 1 connection, 10 in flight', connections: 1, inFlight: 10, sql: 'SELECT 1', params: [], unit: 'q/s' },
   { id: 'W3', title: 'pgbench 1-pg_type (12 cols, $1/$2), 1 connection, awaited', connections: 1, inFlight: 1, sql: PG_TYPE_SQL, params: [-1, true], unit: 'rows/s' },
+  { id: 'W4a', title: 'pgbench 2-generate_series (1,000 int4 rows), 1 connection, awaited', connections: 1, inFlight: 1, sql: 'SELECT i FROM generate_series(1, $1) AS i', params: [1000], unit: 'rows/s' },
+  {
+    id: 'W4b', title: 'pgbench 3-large_object (100 rows of 1,000-byte bytea), 1 connection, awaited', connections: 1, inFlight: 1, sql: 'SELECT * FROM bench_w4_bytes', params: [], unit: 'rows/s',
+    setup: "DROP TABLE IF EXISTS bench_w4_bytes; CREATE TABLE bench_w4_bytes (b bytea); INSERT INTO bench_w4_bytes (b) SELECT repeat('a', 1000)::bytea FROM generate_series(1, 100)",
+  },
+  {
+    id: 'W4c', title: 'pgbench 4-arrays (10 rows of int4[1000]), 1 connection, awaited', connections: 1, inFlight: 1, sql: 'SELECT * FROM bench_w4_arrays', params: [], unit: 'rows/s',
+    setup: 'DROP TABLE IF EXISTS bench_w4_arrays; CREATE TABLE bench_w4_arrays (a int4[]); INSERT INTO bench_w4_arrays (a) SELECT (SELECT array_agg(i) FROM generate_series(1, 1000) AS s(i)) FROM generate_series(1, 10)',
+  },
   { id: 'D1', title: '10,000-row mixed-type result, 1 connection, awaited', connections: 1, inFlight: 1, sql: MIXED_SQL, params: [10_000], unit: 'rows/s' },
 ];
+
+/** Runs a workload's setup SQL on a pg admin connection. */
+async function runSetup(url: string, sql: string): Promise<void> {
+  const admin = new Client({ connectionString: url });
+  await admin.connect();
+  try {
+    await admin.query(sql);
+  } finally {
+    await admin.end();
+  }
+}
 
 /** Opens `n` clients of a driver. */
 async function openClients(driver: DriverName, url: string, n: number): Promise<BenchClient[]> {
@@ -103,7 +129,9 @@ async function runRawRoundTrip(spec: RoundTripSpec, url: string, timing: LoopTim
  */
 export function roundTripWorkloads(url: string, timing: LoopTiming, pgbench: string | null = null): Workload[] {
   return ROUND_TRIPS.map((spec) => {
-    const w: Workload = { id: spec.id, title: spec.title, repeatable: true, run: (driver) => runRoundTrip(spec, driver, url, timing) };
+    let ready: Promise<void> | null = null;
+    const setUp = (): Promise<void> => (ready ??= spec.setup === undefined ? Promise.resolve() : runSetup(url, spec.setup));
+    const w: Workload = { id: spec.id, title: spec.title, repeatable: true, run: async (driver) => (await setUp(), runRoundTrip(spec, driver, url, timing)) };
     if (spec.id !== 'W1') return w;
     const floors: Floor[] = [{ name: 'raw-node', run: () => runRawRoundTrip(spec, url, timing) }];
     const script = { workload: spec.id, unit: spec.unit, script: { sql: spec.sql }, clients: spec.connections, threads: 1, seconds: timing.measureMs / 1000 };
