@@ -32,12 +32,15 @@ let rounds: Round[];
 /** For each CancelRequest, the index in `links` of the connection it came over. */
 let cancelsOver: number[];
 let conn: Connection;
+/** When set, the server keeps a connection open after reading its CancelRequest (until the test closes it). */
+let carrierStaysOpen: boolean;
 
 beforeEach(async () => {
   reactor = new VirtualReactor();
   links = [];
   rounds = [];
   cancelsOver = [];
+  carrierStaysOpen = false;
   reactor.listen({ kind: 'tcp', host: VIRTUAL_DSN.host, port: VIRTUAL_DSN.port }, () => {
     const be = new FakeBackend();
     const link: Link = { backend: be, lost: false };
@@ -51,7 +54,7 @@ beforeEach(async () => {
     be.onMessage('StartupMessage', () => be.acceptStartup({ processId: 77, secretKey: Uint8Array.of(9, 8, 7, 6) }));
     be.onMessage('CancelRequest', () => {
       cancelsOver.push(index);
-      be.close();
+      if (!carrierStaysOpen) be.close();
     });
     for (const type of ['Parse', 'Bind', 'Describe', 'Execute'] as const) be.onMessage(type, (m) => current.push(m));
     be.onMessage('Sync', () => {
@@ -114,13 +117,56 @@ describe('the spare CancelRequest connection', () => {
     reactor.flush();
     const connectionsBefore = reactor.connectAttempts.length;
     d.cancel();
-    expect(reactor.connectAttempts.length).toBe(connectionsBefore + 1); // only the replacement spare
+    expect(reactor.connectAttempts.length).toBe(connectionsBefore); // no connect at cancel time, not even the replacement
     reactor.flush();
     expect(cancelsOver).toEqual([1, spare]);
-    expect(spares()).toEqual([3]); // replaced
+    expect(spares()).toEqual([3]); // replaced once the server closed the spare that carried the CancelRequest
     answer(CANCELED);
     await settle(reactor, d);
     expect(await d.then(() => null, (e: unknown) => e)).toMatchObject({ name: 'CancelledError', serverCancelled: true });
+  });
+
+  it('is opened, first or as a replacement, only once the server has closed the connection that carried the CancelRequest', async () => {
+    carrierStaysOpen = true; // the server has not finished with the CancelRequest yet
+    const d = conn.runQuery('SELECT 1 AS v');
+    reactor.flush();
+    d.cancel();
+    reactor.flush();
+    expect(cancelsOver).toEqual([1]);
+    expect(spares()).toEqual([]); // no fork on the server while it handles the cancel
+    links[1].backend.close(); // done: it signalled the backend
+    reactor.flush();
+    const [spare] = spares();
+    expect(spare).toBe(2);
+    answer(CANCELED);
+    await settle(reactor, d);
+    const e = conn.runQuery('SELECT 1 AS v');
+    reactor.flush();
+    e.cancel();
+    reactor.flush();
+    expect(cancelsOver).toEqual([1, spare]);
+    expect(spares()).toEqual([]); // the replacement waits too
+    links[spare].backend.close();
+    reactor.flush();
+    expect(spares()).toEqual([3]);
+    answer(CANCELED);
+    await settle(reactor, e);
+  });
+
+  it('is not held back by a carrier the server never closed: that one is closed at the next CancelRequest', async () => {
+    carrierStaysOpen = true;
+    await cancelOne();
+    expect(spares()).toEqual([]);
+    const d = conn.runQuery('SELECT 1 AS v');
+    reactor.flush();
+    d.cancel(); // over a new connection again; the first carrier is closed by us
+    reactor.flush();
+    expect(links[1].lost).toBe(true);
+    links[2].backend.close();
+    reactor.flush();
+    expect(spares()).toEqual([3]);
+    answer(CANCELED);
+    await settle(reactor, d);
   });
 
   it('is not trusted once it is older than SPARE_TRUST_MS: the CancelRequest goes over a new connection and the old spare is closed', async () => {
