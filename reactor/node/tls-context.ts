@@ -53,7 +53,13 @@ export function sharedContextCount(): number {
   return contexts.size;
 }
 
+/**
+ * The cache key of `m`: the versions alone as text when there is no
+ * certificate material (the usual `sslmode=require` connect; it cannot
+ * equal a base64 hash, which has no ':'), else a SHA-256 over everything.
+ */
 function materialKey(m: ContextMaterial): string {
+  if (m.ca === undefined && m.cert === undefined && m.key === undefined && m.crl === undefined) return `versions:${m.minVersion ?? ''}:${m.maxVersion ?? ''}`;
   const hash = createHash('sha256');
   const part = (label: string, value: string | Buffer | Array<string | Buffer> | undefined): void => {
     if (value === undefined) return;

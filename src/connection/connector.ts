@@ -127,7 +127,8 @@ class Attempt {
       notice: (fields) => this.events.notice(Diagnostic.fromRaw(fields)),
       lost: (error) => (story === 'up' ? this.events.lost(session, error) : next(hostError(host, error))),
     };
-    const machine = new ProtocolMachine(machineOptions(this.config, host, this.o.crypto, { ...this.o, maxProtocolVersion }));
+    const o = this.o; // the extras named one by one: a spread of the connector options copied every Connection option per host
+    const machine = new ProtocolMachine(machineOptions(this.config, host, o.crypto, { allowCleartextPassword: o.allowCleartextPassword, maxScramIterations: o.maxScramIterations, maxProtocolVersion }));
     const session = new Session(machine, this.o.reactor, listener, sessionTls(this.config, host, this.config.tls ?? {}, this.o.crypto), this.o.crypto);
     this.current = session;
     const timer = this.armTimeout(session, host);

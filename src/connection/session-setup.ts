@@ -88,7 +88,21 @@ export function sessionTls(p: ConnectParams, host: HostSpec, files: TlsMaterial,
     maxVersion: p.sslMaxProtocolVersion === undefined ? undefined : tlsVersion('ssl_max_protocol_version', p.sslMaxProtocolVersion),
   };
   if (verify && p.sslmode !== 'verify-full') options.checkServerIdentity = () => undefined;
-  return { options, channelBinding: (info: TlsInfo) => bindingData(info, crypto) };
+  return { options, channelBinding: bindsChannel(p, host) ? (info: TlsInfo) => bindingData(info, crypto) : () => undefined };
+}
+
+/**
+ * Whether SCRAM channel binding can use the server certificate's hash on a
+ * session to `host`: only SCRAM uses it (the authenticator's SASL start),
+ * SCRAM needs a password, and `channel_binding=disable` never binds. When
+ * it cannot, the certificate is never read (reading it costs 120-300 us per
+ * TLS connect: see `tlsInfoOf` in reactor/node/transport.ts). With no
+ * password a server asking for SCRAM fails the connect with
+ * ERR_PASSWORD_REQUIRED as before, and `channel_binding=require` still
+ * refuses a session authenticated without binding.
+ */
+function bindsChannel(p: ConnectParams, host: HostSpec): boolean {
+  return p.channelBinding !== 'disable' && (host.password ?? p.password) !== undefined;
 }
 
 function bindingData(info: TlsInfo, crypto: AuthCrypto): Uint8Array | undefined {
