@@ -261,19 +261,22 @@ export class Session implements TransportHandler {
     }
   }
 
+  /** Writes what the machine has to send; the transport copies it (its contract), so the machine's buffer is lent, not copied. */
   private flush(): void {
-    const bytes = this.machine.dataToSend();
+    const bytes = this.machine.dataToSendView();
     if (bytes !== null && this.transport !== null) this.transport.write(bytes);
   }
 
   private scheduleFlush(): void {
     if (this.flushScheduled) return;
     this.flushScheduled = true;
-    this.reactor.callSoon(() => {
-      this.flushScheduled = false;
-      if (!this.ended) this.continuePolling();
-    });
+    this.reactor.callSoon(this.flushSoon);
   }
+
+  private readonly flushSoon = (): void => {
+    this.flushScheduled = false;
+    if (!this.ended) this.continuePolling();
+  };
 
   /**
    * Upgrades the transport when the machine asks. A failed upgrade ends the

@@ -29,12 +29,17 @@ export interface Job {
 /** The FIFO of jobs of one connection; see the file comment. */
 export class WorkQueue {
   private readonly queue: Job[] = [];
-  private readonly sharedRunning = new Set<Job>();
+  /**
+   * The shared jobs running, in the order they started: the order their
+   * statements complete in (one pipeline), so `finished` almost always
+   * takes the first (an array, not a Set: no hashing on the hot path).
+   */
+  private sharedRunning: Job[] = [];
   private holder: Job | null = null;
 
   /** Whether anything runs or waits. */
   get busy(): boolean {
-    return this.sharedRunning.size > 0 || this.holder !== null || this.queue.length > 0;
+    return this.sharedRunning.length > 0 || this.holder !== null || this.queue.length > 0;
   }
 
   /** Appends a job and starts what may start. */
@@ -54,7 +59,13 @@ export class WorkQueue {
 
   /** A shared job completed (a job of a session already reset is ignored). */
   finished(job: Job): void {
-    if (!this.sharedRunning.delete(job)) return;
+    const running = this.sharedRunning;
+    if (running[0] === job) running.shift();
+    else {
+      const i = running.indexOf(job);
+      if (i < 0) return;
+      running.splice(i, 1);
+    }
     this.pump();
   }
 
@@ -73,7 +84,7 @@ export class WorkQueue {
 
   /** Resets the bookkeeping of running work (the session they ran on is gone). */
   reset(): void {
-    this.sharedRunning.clear();
+    this.sharedRunning = [];
     this.holder = null;
   }
 
@@ -82,10 +93,10 @@ export class WorkQueue {
     while (this.queue.length > 0 && this.holder === null) {
       const job = this.queue[0];
       if (job.exclusive) {
-        if (this.sharedRunning.size > 0) return;
+        if (this.sharedRunning.length > 0) return;
         this.holder = job;
       } else {
-        this.sharedRunning.add(job);
+        this.sharedRunning.push(job);
       }
       this.queue.shift();
       job.run();

@@ -347,6 +347,18 @@ export class ProtocolMachine {
     return this.out.finish();
   }
 
+  /**
+   * @internal {@link dataToSend} without the copy: a view of the machine's
+   * own output buffer, valid only until the next call into the machine.
+   * For a driver that hands it straight to a transport, whose `write`
+   * copies (the `Transport` contract lets the caller reuse the bytes).
+   */
+  dataToSendView(): Uint8Array | null {
+    if (!this.outPending) return null;
+    this.outPending = false;
+    return this.out.take();
+  }
+
   /** The next event, or null when more data is needed. */
   nextEvent(): MachineEvent | null {
     if (this.eventHead === this.events.length) return null;
@@ -536,7 +548,10 @@ export class ProtocolMachine {
     // more than 65,535 parameters) leaves nothing of the batch queued and
     // the machine as it was.
     const at = this.out.length;
-    const saved = { ops: this.ops.length, unsynced: this.unsynced, state: this._state, outPending: this.outPending };
+    const savedOps = this.ops.length;
+    const savedUnsynced = this.unsynced;
+    const savedState = this._state;
+    const savedOutPending = this.outPending;
     try {
       for (const m of messages) {
         this.write(m);
@@ -547,10 +562,10 @@ export class ProtocolMachine {
       }
     } catch (e) {
       this.out.truncate(at);
-      this.ops.length = saved.ops;
-      this.unsynced = saved.unsynced;
-      this._state = saved.state;
-      this.outPending = saved.outPending;
+      this.ops.length = savedOps;
+      this.unsynced = savedUnsynced;
+      this._state = savedState;
+      this.outPending = savedOutPending;
       throw e;
     }
     if (this.unsynced && this._state === 'ready') this._state = 'busy';

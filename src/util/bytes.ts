@@ -148,6 +148,18 @@ export class ByteWriter {
     return this;
   }
 
+  /**
+   * Returns the bytes written as a view of the writer's own buffer (no copy)
+   * and empties the writer: the view is valid until the next write. For a
+   * caller that copies at once (a transport's `write`).
+   */
+  take(): Uint8Array {
+    const out = this.buf.subarray(0, this.pos);
+    this.pos = 0;
+    this.messageStart = -1;
+    return out;
+  }
+
   /** Returns a copy of the bytes written and empties the writer. */
   finish(): Uint8Array {
     const out = this.buf.slice(0, this.pos);

@@ -3,6 +3,7 @@
  * of 65,536 parameters, one more than the protocol can count) leaves nothing
  * of the batch queued and the machine as it was, so the session goes on.
  */
+import { toHex } from '../../src/util/bytes';
 import { be, drain, readyMachine, sent } from './machine-helpers';
 
 describe('a batch the codec refuses', () => {
@@ -35,5 +36,24 @@ describe('a batch the codec refuses', () => {
     m.receiveData(be({ type: 'ReadyForQuery', status: 'I' }));
     expect(drain(m).map((e) => e.type)).toEqual(['ReadyForQuery']);
     expect(m.state).toBe('ready');
+  });
+});
+
+describe('dataToSendView', () => {
+  it('hands over the same bytes as dataToSend, once, as a view of the machine\'s buffer that the next write reuses', () => {
+    const a = readyMachine();
+    const b = readyMachine();
+    const batch = { type: 'batch' as const, messages: [{ type: 'Parse' as const, name: '', sql: 'SELECT 1', paramTypes: [] }, { type: 'Sync' as const }] };
+    a.send(batch);
+    b.send(batch);
+    const copy = a.dataToSend()!;
+    const view = b.dataToSendView()!;
+    expect(toHex(view)).toBe(toHex(copy));
+    expect(b.dataToSendView()).toBeNull();
+    expect(b.poll()).toBe('read');
+    b.send({ type: 'batch', messages: [{ type: 'Sync' }] });
+    const next = b.dataToSendView()!;
+    expect(next.buffer).toBe(view.buffer); // lent, not copied: the caller must copy before calling the machine again
+    expect(toHex(next)).toBe('5300000004');
   });
 });

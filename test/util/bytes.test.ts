@@ -22,6 +22,17 @@ describe('ByteWriter', () => {
     expect([Array.from(a), Array.from(b)]).toEqual([[1], [2]]);
   });
 
+  test('take() returns a view of the writer\'s own buffer (no copy) and empties the writer for reuse', () => {
+    const w = new ByteWriter();
+    const a = w.u8(1).u8(2).take();
+    expect(Array.from(a)).toEqual([1, 2]);
+    const b = w.u8(3).take();
+    expect(Array.from(b)).toEqual([3]);
+    expect(a.buffer).toBe(b.buffer); // the same storage: valid only until the next write
+    expect(Array.from(a)).toEqual([3, 2]);
+    expect(w.length).toBe(0);
+  });
+
   test('long strings (past the hand-written loop) are UTF-8 too, and cstring still refuses NUL in them', () => {
     const ascii = 'a'.repeat(100);
     const mixed = 'é'.repeat(40) + 'x'.repeat(40);
