@@ -156,7 +156,7 @@ export class Requests {
     };
     req.d = new Deferred<QueryResult>(() => this.cancelRequest(req, job));
     if (job === null) {
-      (lease as LeaseState).pending.add(req.d);
+      (lease as LeaseState).pending.push(req.d as Deferred<unknown>);
       this.execute(exec, req, null);
     } else {
       this.queue.push(job);
@@ -230,7 +230,7 @@ export class Requests {
       },
       errors: [],
       order: new CompletionOrder(),
-      pending: new Set(),
+      pending: [],
       cancelRunning: () => {
         for (const pending of [...lease.pending]) pending.cancel();
       },
@@ -360,7 +360,7 @@ export class Requests {
     if (req.done) return;
     req.done = true;
     traceQueryEnd(req.trace, this.reactor, error, value);
-    (req.lease as LeaseState | null)?.pending.delete(req.d as Deferred<unknown>);
+    if (req.lease !== null) removePending((req.lease as LeaseState).pending, req.d as Deferred<unknown>);
     req.order.deliver(req.ticket, () => this.fireSoon(req.d, error, value));
   }
 
@@ -383,6 +383,15 @@ export class Requests {
       else d.callback(batch[i + 2]);
     }
   };
+}
+
+/** Removes `d` from a lease's pending Deferreds (almost always the first: they settle in call order). */
+function removePending(pending: Array<Deferred<unknown>>, d: Deferred<unknown>): void {
+  if (pending[0] === d) pending.shift();
+  else {
+    const i = pending.indexOf(d);
+    if (i >= 0) pending.splice(i, 1);
+  }
 }
 
 /** Arms the call's client-side deadline and abort signal. */
