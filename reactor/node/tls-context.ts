@@ -13,10 +13,13 @@
  * most {@link MAX_SHARED_CONTEXTS} are kept, the least recently used going
  * first. Building a context throws for material OpenSSL refuses (a key that
  * is not a key, a key that does not match its certificate), as `tls.connect`
- * did; nothing is kept then.
+ * did; nothing is kept then. Every context offers the key exchange groups of
+ * tls-groups.ts (P-256 first, which saves PostgreSQL servers up to 17 a
+ * HelloRetryRequest round trip).
  */
 import { createHash } from 'node:crypto';
 import * as tls from 'node:tls';
+import { clientGroups } from './tls-groups';
 
 /** The most contexts kept. */
 export const MAX_SHARED_CONTEXTS = 16;
@@ -42,7 +45,10 @@ export function sharedSecureContext(material: ContextMaterial): tls.SecureContex
     contexts.set(key, known);
     return known;
   }
-  const context = tls.createSecureContext(definedOnly(material));
+  const options = definedOnly(material);
+  const groups = clientGroups(); // P-256 first: no HelloRetryRequest from a PostgreSQL server with its default curve (tls-groups.ts)
+  if (groups !== undefined) options.ecdhCurve = groups;
+  const context = tls.createSecureContext(options);
   contexts.set(key, context);
   if (contexts.size > MAX_SHARED_CONTEXTS) contexts.delete(contexts.keys().next().value as string);
   return context;
