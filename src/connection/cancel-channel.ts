@@ -31,8 +31,9 @@
  * Opened at the cancel itself, the spare's connection made the server fork
  * at the very moment it had to read the CancelRequest, signal the backend
  * and have the backend answer: on a busy machine that fork delayed the
- * cancel it was meant to speed up (W11 at load 6-8: our p50 went from
- * about twice pg's to 0.6-1.0 times it once the replacement waited). A
+ * cancel it was meant to speed up (W11, 7 interleaved runs each at load
+ * 6-9: our p50 over pg's was 1.43 before, range 0.49-2.05, and 0.75
+ * after, range 0.63-1.24). A
  * carrier the server has not closed by the next CancelRequest is closed by
  * us then (its bytes were sent long before) and stops holding the
  * replacement back.
