@@ -1,24 +1,19 @@
 /**
  * ReadCoalescer: a replication stream reads its socket at most once per
- * window while the server keeps sending (opt-in: `readCoalesceMs`).
+ * window while the server keeps sending.
  *
  * Theory of operation. A walsender sends each change as soon as it is
  * decoded, a few dozen bytes at a time. A client that is faster than the
  * walsender waits in the event loop for each send, so every few changes
- * cost it a wakeup and a read system call. After a read that brought
- * messages, the coalescer holds reading for `windowMs`: meanwhile the
- * kernel's receive buffer collects what the server sends, and the next
- * read takes more of it at once.
- *
- * What it buys, measured (W12, 1,000,000 inserts through pgoutput, 2
- * shared cores at load 6 to 10): with a 1 ms window 7.5k to 20k reads
- * instead of 20k to 51k (Node's socket pause keeps reading into the
- * stream's 16 KiB buffer, so a window stops the reads only once that is
- * full; a pause that stops the socket's handle gave 1.6k to 2.9k), and
- * about half the walsender's involuntary context switches. It did not buy
- * W12 throughput or walsender CPU: perf shows the walsender's time in its
- * spill-file reads and its sends, the TCP receive work and wakeups a
- * reading client causes it under 1% either way. So it is off by default.
+ * cost it a wakeup and a read, and they cost the walsender too: on
+ * loopback the sender's system call does the receiver's TCP work and
+ * wakes it, and the woken client competes with the walsender for a core
+ * (measured on 2 cores, 1,000,000 inserts: 8k to 51k reads, 8k to 14k
+ * involuntary context switches of the walsender; 2.6k to 3.2k reads, 1.7k
+ * to 2.8k switches and about 10% less walsender CPU with a 1 ms window).
+ * So, after a read that brought messages, reading is held for `windowMs`:
+ * meanwhile the kernel's receive buffer collects what the server sends
+ * (without waking us), and the next read takes all of it at once.
  *
  * A "read" is everything the transport delivers before the reactor's next
  * `callSoon` batch: the window opens there, not at the first message. A

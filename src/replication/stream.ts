@@ -29,12 +29,12 @@
  * again. Status updates keep going out while reading is paused, so the
  * server's `wal_sender_timeout` is never missed by a slow consumer.
  *
- * Read coalescing (`read-coalescer.ts`, opt-in): with `readCoalesceMs`,
- * after a read that brought messages the next read waits that long, so a
- * server that keeps sending is read in fewer, larger reads (fewer wakeups
- * of the client); a message waits at most that much longer, one after a
- * quiet spell not at all. Reading is paused while pacing or coalescing
- * holds it (`applyReading`).
+ * Read coalescing (`read-coalescer.ts`): after a read that brought
+ * messages, the next read waits `readCoalesceMs` (default 1 ms), so a
+ * server that keeps sending is read in large chunks rather than one wakeup
+ * per send, which costs the walsender CPU; a message waits at most that
+ * much longer, and one after a quiet spell not at all. Reading is paused
+ * while pacing or coalescing holds it (`applyReading`).
  *
  * Liveness: with `timeoutMs` (default 60 s) a stream that hears nothing from
  * the server for that long while reading aborts its session with a
@@ -95,9 +95,9 @@ export interface StreamTuning {
   wallClock?: () => number;
   /**
    * After a read that brought messages, hold the next read this long, so
-   * the server's small sends arrive in fewer, larger reads (ms, 0 to 1,000;
-   * default 0 = read as data arrives). A message waits at most this long
-   * more; see `read-coalescer.ts`.
+   * the server's small sends arrive in one larger read (ms, 0 to 1,000;
+   * default 1; 0 = read as data arrives). A message waits at most this
+   * long more; see `read-coalescer.ts`.
    */
   readCoalesceMs?: number;
 }
@@ -197,7 +197,7 @@ export type MessageConsumer = (message: ReplicationMessage) => unknown;
 /** The size of the arenas small payloads are copied into (see `ReplicationStream.keep`). */
 const ARENA_BYTES = 64 * 1024;
 
-const DEFAULTS = { readCoalesceMs: 0, statusIntervalMs: 10_000, timeoutMs: 60_000, highWaterMark: 1000, highWaterBytes: 16 * 1024 * 1024 };
+const DEFAULTS = { readCoalesceMs: 1, statusIntervalMs: 10_000, timeoutMs: 60_000, highWaterMark: 1000, highWaterBytes: 16 * 1024 * 1024 };
 /** SQLSTATE 55006 object_in_use: "replication slot ... is active for PID ..." (the old walsender not gone yet). */
 const SLOT_IN_USE = '55006';
 

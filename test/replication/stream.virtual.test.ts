@@ -38,7 +38,7 @@ function collect(stream: ReplicationStream): ReplicationMessage[] {
   return got;
 }
 
-/** A started stream; reads as data arrives (`readCoalesceMs: 0`, the default, said explicitly) unless `options` say otherwise: the tests here do not move time for it. */
+/** A started stream; reads as data arrives (`readCoalesceMs: 0`) unless `options` say otherwise: the tests here do not move time for it. */
 async function started(w: World, options: Parameters<ReplicationConnection['startReplication']>[0] = {}): Promise<ReplicationStream> {
   const stream = w.repl.startReplication({ slot: 's', plugin: 'test_decoding', wallClock: () => WALL, readCoalesceMs: 0, ...options });
   await settle(w.reactor, () => stream.state === 'streaming');
@@ -173,9 +173,9 @@ describe('pacing', () => {
 describe('read coalescing', () => {
   const msg = (i: number): string => `message: transactional: 0 prefix: p, sz: 1 content:${i}`;
 
-  it('reads at most once per readCoalesceMs while the server keeps sending; a message after a quiet spell is read at once', async () => {
+  it('reads at most once per readCoalesceMs (default 1 ms) while the server keeps sending; a message after a quiet spell is read at once', async () => {
     const w = await world();
-    const stream = w.repl.startReplication({ slot: 's', plugin: 'test_decoding', wallClock: () => WALL, readCoalesceMs: 1 });
+    const stream = w.repl.startReplication({ slot: 's', plugin: 'test_decoding', wallClock: () => WALL });
     await settle(w.reactor, () => stream.state === 'streaming');
     const got = collect(stream);
     w.fake.xlog(0x1000n, msg(0));
