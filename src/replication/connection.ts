@@ -286,10 +286,10 @@ export class ReplicationConnection {
    */
   startReplication(options: StartReplicationOptions = {}): ReplicationStream {
     const physical = options.physical ?? this._kind === 'physical';
-    const { statusIntervalMs, timeoutMs, highWaterMark, highWaterBytes, autoAck, wallClock, readCoalesceMs } = options;
+    const { statusIntervalMs, timeoutMs, highWaterMark, highWaterBytes, autoAck, wallClock } = options;
     const host = this.streamHost();
     const setup = this.setupFor(options, physical);
-    const stream = this.createStream(host, physical ? 'physical' : 'logical', setup, { statusIntervalMs, timeoutMs, highWaterMark, highWaterBytes, autoAck, wallClock, readCoalesceMs });
+    const stream = this.createStream(host, physical ? 'physical' : 'logical', setup, { statusIntervalMs, timeoutMs, highWaterMark, highWaterBytes, autoAck, wallClock });
     this.streams.add(stream);
     stream.onEnd(() => this.streams.delete(stream));
     return stream;

@@ -29,13 +29,6 @@
  * again. Status updates keep going out while reading is paused, so the
  * server's `wal_sender_timeout` is never missed by a slow consumer.
  *
- * Read coalescing (`read-coalescer.ts`): after a read that brought
- * messages, the next read waits `readCoalesceMs` (default 1 ms), so a
- * server that keeps sending is read in large chunks rather than one wakeup
- * per send, which costs the walsender CPU; a message waits at most that
- * much longer, and one after a quiet spell not at all. Reading is paused
- * while pacing or coalescing holds it (`applyReading`).
- *
  * Liveness: with `timeoutMs` (default 60 s) a stream that hears nothing from
  * the server for that long while reading aborts its session with a
  * `HeartbeatTimeout` (a death); every status update sent after a quiet
@@ -74,7 +67,6 @@ import { AckTracker } from './acks';
 import { textRow } from './command';
 import type { BoundaryClassifier } from './boundaries';
 import { ReplicationMessage, type MessageAcker } from './message';
-import { ReadCoalescer } from './read-coalescer';
 
 /** The states of a stream, as `state$` and `onStateChange` report them. */
 export type ReplicationStreamState = 'starting' | 'streaming' | 'paused' | 'reconnecting' | 'stopping' | 'stopped' | 'failed';
@@ -93,13 +85,6 @@ export interface StreamTuning {
   autoAck?: boolean;
   /** The wall clock for `sendTime` and the lag in ms, in Unix ms (default `Date.now`). */
   wallClock?: () => number;
-  /**
-   * After a read that brought messages, hold the next read this long, so
-   * the server's small sends arrive in one larger read (ms, 0 to 1,000;
-   * default 1; 0 = read as data arrives). A message waits at most this
-   * long more; see `read-coalescer.ts`.
-   */
-  readCoalesceMs?: number;
 }
 
 /** Feedback a consumer sends (psycopg2's `send_feedback`). */
@@ -197,7 +182,7 @@ export type MessageConsumer = (message: ReplicationMessage) => unknown;
 /** The size of the arenas small payloads are copied into (see `ReplicationStream.keep`). */
 const ARENA_BYTES = 64 * 1024;
 
-const DEFAULTS = { readCoalesceMs: 1, statusIntervalMs: 10_000, timeoutMs: 60_000, highWaterMark: 1000, highWaterBytes: 16 * 1024 * 1024 };
+const DEFAULTS = { statusIntervalMs: 10_000, timeoutMs: 60_000, highWaterMark: 1000, highWaterBytes: 16 * 1024 * 1024 };
 /** SQLSTATE 55006 object_in_use: "replication slot ... is active for PID ..." (the old walsender not gone yet). */
 const SLOT_IN_USE = '55006';
 
@@ -222,11 +207,7 @@ export class ReplicationStream implements MessageAcker {
   private decodeText = false;
   private pumping = false;
   private pumpScheduled = false;
-  /** Paced: too much unacknowledged (see `checkPace`). */
   private readingPaused = false;
-  /** Whether the operation's flow was told to pause (pacing or coalescing; see `applyReading`). */
-  private flowPaused = false;
-  private readonly coalescer: ReadCoalescer;
   private statusTimer: { cancel(): void } | null = null;
   private lastHeardAt = 0;
   private skip = 0;
@@ -254,7 +235,6 @@ export class ReplicationStream implements MessageAcker {
   ) {
     this.t = { ...DEFAULTS, autoAck: false, wallClock: Date.now, ...definedOnly(tuning) };
     this.acks = new AckTracker(null, mode === 'physical');
-    this.coalescer = new ReadCoalescer(host.reactor, this.t.readCoalesceMs, () => this.applyReading());
     let bad: Error | null = null;
     try {
       checkTuning(this.t);
@@ -444,9 +424,10 @@ export class ReplicationStream implements MessageAcker {
     this.stopWanted = true;
     this.buffer.length = 0;
     this.bufferBytes = 0;
-    this.readingPaused = false; // the server's end of the copy must be read
-    this.coalescer.cancel();
-    this.applyReading();
+    if (this.readingPaused) {
+      this.readingPaused = false; // the server's end of the copy must be read
+      this.flow?.resumeReading();
+    }
     if (this._state === 'reconnecting') {
       this.finish(null);
     } else if (this._state === 'streaming' || this._state === 'paused') {
@@ -525,8 +506,6 @@ export class ReplicationStream implements MessageAcker {
       attached: (flow) => {
         this.flow = flow;
         this.readingPaused = false;
-        this.flowPaused = false;
-        this.coalescer.cancel();
       },
       message: (msg: BackendMessage) => {
         if (this.lease !== lease) return;
@@ -591,7 +570,6 @@ export class ReplicationStream implements MessageAcker {
     const end = this.physical ? dataStart + BigInt(data.length) : dataStart;
     if (end > this.stats_.receivedLsn) this.stats_.receivedLsn = end;
     if (this.stopWanted) return;
-    this.coalescer.read();
     if (this.skip > 0 && !this.acks.isMeta(data)) {
       this.skip--; // acknowledged before the outage: sent again by the server, not delivered again
       return;
@@ -697,25 +675,14 @@ export class ReplicationStream implements MessageAcker {
     const bytes = this.acks.unacknowledgedBytes + this.bufferBytes;
     if (!this.readingPaused && (count >= this.t.highWaterMark || bytes >= this.t.highWaterBytes)) {
       this.readingPaused = true;
-      this.applyReading();
+      flow.pauseReading();
       if (this._state === 'streaming') this.setState('paused');
     } else if (this.readingPaused && count <= this.t.highWaterMark / 2 && bytes <= this.t.highWaterBytes / 2) {
       this.readingPaused = false;
       this.lastHeardAt = this.host.reactor.now(); // silence while paused was ours
-      this.applyReading();
+      flow.resumeReading();
       if (this._state === 'paused') this.setState('streaming');
     }
-  }
-
-  /** Pauses or resumes the operation's reading: paused while paced or while the coalescer holds it. */
-  private applyReading(): void {
-    const flow = this.flow;
-    if (flow === null) return;
-    const hold = this.readingPaused || this.coalescer.holding;
-    if (hold === this.flowPaused) return;
-    this.flowPaused = hold;
-    if (hold) flow.pauseReading();
-    else flow.resumeReading();
   }
 
   // ------------------------------------------------------------ status updates
@@ -801,7 +768,6 @@ export class ReplicationStream implements MessageAcker {
     this.lease = null;
     this.flow = null;
     this.statusTimer?.cancel();
-    this.coalescer.cancel();
     lease.release();
     if (error !== null && this.retryable(error)) return this.retryLater(error);
     if (error === null && timeline.length > 0) {
@@ -831,7 +797,6 @@ export class ReplicationStream implements MessageAcker {
     this.lease = null;
     this.flow = null;
     this.statusTimer?.cancel();
-    this.coalescer.cancel();
     lease.release();
     if (this.stopWanted) return this.finish(null);
     if (!this.host.resumable || error instanceof ConnectionClosed) return this.finish(error);
@@ -871,7 +836,6 @@ export class ReplicationStream implements MessageAcker {
     this.unwatch?.();
     this.unwatch = null;
     this.statusTimer?.cancel();
-    this.coalescer.cancel();
     this.endError = error;
     this.buffer.length = 0;
     this.setState(error === null ? 'stopped' : 'failed', error ?? undefined);
@@ -920,6 +884,5 @@ function checkTuning(t: Required<StreamTuning>): void {
   if (!(t.timeoutMs >= 0)) bad('timeoutMs', 'a number of ms >= 0');
   if (!(Number.isInteger(t.highWaterMark) && t.highWaterMark >= 1)) bad('highWaterMark', 'an integer >= 1');
   if (!(t.highWaterBytes >= 1)) bad('highWaterBytes', 'a number of bytes >= 1');
-  if (!(t.readCoalesceMs >= 0 && t.readCoalesceMs <= 1000)) bad('readCoalesceMs', 'a number of ms from 0 to 1,000');
   if (typeof t.wallClock !== 'function') bad('wallClock', 'a function returning Unix ms');
 }

@@ -38,9 +38,8 @@ function collect(stream: ReplicationStream): ReplicationMessage[] {
   return got;
 }
 
-/** A started stream; reads as data arrives (`readCoalesceMs: 0`) unless `options` say otherwise: the tests here do not move time for it. */
 async function started(w: World, options: Parameters<ReplicationConnection['startReplication']>[0] = {}): Promise<ReplicationStream> {
-  const stream = w.repl.startReplication({ slot: 's', plugin: 'test_decoding', wallClock: () => WALL, readCoalesceMs: 0, ...options });
+  const stream = w.repl.startReplication({ slot: 's', plugin: 'test_decoding', wallClock: () => WALL, ...options });
   await settle(w.reactor, () => stream.state === 'streaming');
   return stream;
 }
@@ -166,83 +165,6 @@ describe('pacing', () => {
     expect(got).toHaveLength(30);
     expect(stream.state).toBe('streaming');
     expect(stream.stats.ackedLsn).toBe(0xa02n);
-    w.repl.close();
-  });
-});
-
-describe('read coalescing', () => {
-  const msg = (i: number): string => `message: transactional: 0 prefix: p, sz: 1 content:${i}`;
-
-  it('reads at most once per readCoalesceMs (default 1 ms) while the server keeps sending; a message after a quiet spell is read at once', async () => {
-    const w = await world();
-    const stream = w.repl.startReplication({ slot: 's', plugin: 'test_decoding', wallClock: () => WALL });
-    await settle(w.reactor, () => stream.state === 'streaming');
-    const got = collect(stream);
-    w.fake.xlog(0x1000n, msg(0));
-    await settle(w.reactor);
-    expect(got).toHaveLength(1); // the first one at once
-    w.fake.xlog(0x1001n, msg(1));
-    w.fake.xlog(0x1002n, msg(2));
-    await settle(w.reactor);
-    expect(got).toHaveLength(1); // held: within the window the first read opened
-    w.reactor.advance(1);
-    await settle(w.reactor);
-    expect(got.map((m) => m.dataStart)).toEqual([0x1000n, 0x1001n, 0x1002n]); // read together when it closed; a new window opens
-    w.fake.xlog(0x1003n, msg(3));
-    await settle(w.reactor);
-    expect(got).toHaveLength(3);
-    w.reactor.advance(1);
-    await settle(w.reactor);
-    expect(got).toHaveLength(4);
-    w.reactor.advance(10); // a quiet spell: the window after that read closed long ago
-    w.fake.xlog(0x1004n, msg(4));
-    await settle(w.reactor);
-    expect(got).toHaveLength(5);
-    expect(stream.state).toBe('streaming'); // coalescing is no pause of the stream
-    await settle(w.reactor, stream.stop());
-  });
-
-  it('a pause for pacing that ends inside a window reads again when the window closes; readCoalesceMs: 0 reads as data arrives', async () => {
-    const w = await world();
-    const stream = await started(w, { highWaterMark: 2, readCoalesceMs: 5 });
-    const got = collect(stream);
-    for (let i = 0; i < 3; i++) w.fake.xlog(BigInt(0x1000 + i), msg(i));
-    await settle(w.reactor);
-    expect(got).toHaveLength(2);
-    expect(stream.state).toBe('paused'); // 2 unacknowledged >= 2; then the read's window opened
-    got[1].ack(); // below half: pacing lets go, the window of the last read still holds
-    await settle(w.reactor);
-    expect(stream.state).toBe('streaming');
-    expect(got).toHaveLength(2);
-    w.reactor.advance(5);
-    await settle(w.reactor);
-    expect(got).toHaveLength(3);
-    w.repl.close();
-
-    const v = await world();
-    const eager = await started(v, { readCoalesceMs: 0 });
-    const all = collect(eager);
-    for (let i = 0; i < 3; i++) v.fake.xlog(BigInt(0x1000 + i), msg(i));
-    await settle(v.reactor);
-    expect(all).toHaveLength(3);
-    v.repl.close();
-  });
-
-  it('stop() inside a window reads the server\'s end of the copy at once; readCoalesceMs outside 0 to 1,000 is refused', async () => {
-    const w = await world();
-    const stream = w.repl.startReplication({ slot: 's', plugin: 'test_decoding', readCoalesceMs: 1_000 });
-    await settle(w.reactor, () => stream.state === 'streaming');
-    collect(stream);
-    w.fake.xlog(0x1000n, msg(0));
-    await settle(w.reactor);
-    await settle(w.reactor, stream.stop()); // no time passes
-    expect(stream.state).toBe('stopped');
-    for (const readCoalesceMs of [-1, 1_001, Number.NaN]) {
-      let ended: Error | null | undefined;
-      w.repl.startReplication({ slot: 's', plugin: 'test_decoding', readCoalesceMs }).onEnd((e) => void (ended = e));
-      await settle(w.reactor);
-      expect(ended).toMatchObject({ code: 'ERR_INVALID_ARGUMENT', message: expect.stringContaining('readCoalesceMs') });
-    }
     w.repl.close();
   });
 });
@@ -396,7 +318,7 @@ describe('stop', () => {
 describe('physical streams', () => {
   it('end at the end of their timeline: our CopyDone answers the server\'s, and timelineEnd names the next timeline', async () => {
     const w = await world();
-    const stream = w.repl.startReplication({ physical: true, wallClock: () => WALL, readCoalesceMs: 0 });
+    const stream = w.repl.startReplication({ physical: true, wallClock: () => WALL });
     await settle(w.reactor, () => stream.state === 'streaming');
     expect(w.fake.current.started).toBe('START_REPLICATION PHYSICAL 0/1000 TIMELINE 1'); // IDENTIFY_SYSTEM's position and timeline
     const got = collect(stream);
@@ -436,7 +358,7 @@ describe('Observables', () => {
     const fake = new FakeWalsenders(reactor);
     const repl = new ReplicationConnection({ reactor, env: {}, detector });
     await settle(reactor, repl.connect(fake.server.dsn), 1_000);
-    const stream = repl.startReplication({ slot: 's', plugin: 'test_decoding', readCoalesceMs: 0 });
+    const stream = repl.startReplication({ slot: 's', plugin: 'test_decoding' });
     const states: string[] = [];
     const gaps: ReplicationGap[] = [];
     const texts: string[] = [];
