@@ -68,11 +68,55 @@ export function resolveConfig(input: string | ConnectInput | undefined, env: Env
 /**
  * {@link resolveConfig} for input already taken apart (and checked) by
  * `readConnectInput`. Every connect runs it, so it builds each layer in
- * place (no copies of whole parameter sets, no deleted keys).
+ * place (no copies of whole parameter sets, no deleted keys), and the result
+ * for a bare connection string is remembered (see {@link cacheKey}) and
+ * handed out as a copy.
  */
 export function resolveExplicit(explicit: ExplicitInput, env: Env, options: ResolveOptions = {}): ConnectParams {
   const defaultHost = options.defaultHost ?? DEFAULT_SOCKET_DIR;
   const raw: DsnParams = fromEnv(env);
+  const key = cacheKey(explicit, raw, defaultHost);
+  if (key !== undefined && key === lastKey) return copyParams(lastResolved as ConnectParams);
+  const params = resolveLayers(explicit, raw, defaultHost, options);
+  // remembered only when the string or the environment named the user: the OS user is asked afresh each time it is needed
+  if (key !== undefined && raw.user !== undefined && raw.user !== '') {
+    lastResolved = copyParams(params);
+    lastKey = key;
+  }
+  return params;
+}
+
+let lastKey: string | undefined;
+let lastResolved: ConnectParams | undefined;
+
+/**
+ * What the resolution of a bare connection string depends on: the string,
+ * the default host and every PG* variable's value (read on each connect, so a
+ * changed variable is seen). Undefined for other input (objects with
+ * explicit fields are resolved every time).
+ */
+function cacheKey(explicit: ExplicitInput, env: DsnParams, defaultHost: string): string | undefined {
+  if (explicit.dsn === undefined || explicit.hosts !== undefined || !isEmpty(explicit.raw) || !isEmpty(explicit.typed)) return undefined;
+  let key = `${defaultHost.length}:${defaultHost}${explicit.dsn.length}:${explicit.dsn}`;
+  for (const [keyword] of ENV_ENTRIES) {
+    const v = env[keyword];
+    key += v === undefined ? '-' : `${v.length}:${v}`;
+  }
+  return key;
+}
+
+function isEmpty(o: object): boolean {
+  for (const _ in o) return false;
+  return true;
+}
+
+/** A copy the caller may change (the password file sets host passwords): the fields are values, the hosts flat objects. */
+function copyParams(p: ConnectParams): ConnectParams {
+  return { ...p, hosts: p.hosts.map((h) => ({ ...h })) };
+}
+
+/** The layers laid on each other, checked (see the file comment). */
+function resolveLayers(explicit: ExplicitInput, raw: DsnParams, defaultHost: string, options: ResolveOptions): ConnectParams {
   if (explicit.dsn !== undefined) Object.assign(raw, parsedDsn(explicit.dsn));
   Object.assign(raw, explicit.raw);
   if (raw.service !== undefined) throw configError('the "service" option (pg_service.conf) is not supported; give the parameters directly');
