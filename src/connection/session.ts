@@ -392,21 +392,21 @@ export class Session implements TransportHandler {
 
   /**
    * An operation's ErrorResponse: to its handler, then to its `serverError`
-   * hook. A FATAL or PANIC one while no operation is in flight
-   * (`pg_terminate_backend`, an idle-session timeout, a shutdown) ends the
-   * session at once with that error: the server is exiting, and its close
-   * of the socket comes only after its exit work (pg reports the same
-   * ErrorResponse as soon as it arrives).
+   * hook. A FATAL or PANIC one (`pg_terminate_backend`, an idle-session
+   * timeout, a shutdown), with or without an operation in flight, then ends
+   * the session at once with that error: the server is exiting, and its
+   * close of the socket comes only after its exit work (pg reports the same
+   * ErrorResponse as soon as it arrives), so waiting for the close would
+   * only delay the failure of the rest of the pipeline and the reconnection.
    */
   private serverError(msg: Extract<BackendMessage, { type: 'ErrorResponse' }>): void {
-    if (this.head >= this.inflight.length) {
-      const severity = msg.fields.V ?? msg.fields.S;
-      if (severity === 'FATAL' || severity === 'PANIC') this.end(databaseErrorFrom(msg.fields));
-      return;
+    if (this.head < this.inflight.length) {
+      const h = this.inflight[this.head];
+      h.message(msg);
+      h.serverError?.(msg.fields);
     }
-    const h = this.inflight[this.head];
-    h.message(msg);
-    h.serverError?.(msg.fields);
+    const severity = msg.fields.V ?? msg.fields.S;
+    if (severity === 'FATAL' || severity === 'PANIC') this.end(databaseErrorFrom(msg.fields));
   }
 
   /** The error to report: a lost link keeps the socket error as its cause. */

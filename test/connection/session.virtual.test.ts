@@ -139,6 +139,20 @@ describe('the end of a session', () => {
     expect((later as Error).cause).toMatchObject({ code: '57P01' });
   });
 
+  it('a FATAL error ends the session when it arrives, not when the server gets round to closing the socket: the statement in flight and the ones queued behind it fail at once', async () => {
+    const be = w.server.current;
+    be.hold();
+    const first = w.conn.runQuery('SELECT pg_sleep(10)');
+    const queued = w.conn.runQuery('SELECT 2 AS n');
+    await settle(w.reactor);
+    // the server's FATAL, while its exit work keeps the socket open
+    be.send({ type: 'ErrorResponse', fields: { S: 'FATAL', V: 'FATAL', C: '57P01', M: 'terminating connection due to administrator command' } });
+    expect(await outcome(w.reactor, first)).toMatchObject({ code: '57P01' });
+    expect(await outcome(w.reactor, queued)).toMatchObject({ code: '57P01' });
+    expect(w.conn.state).toBe('closed');
+    expect(w.states.at(-1)).toMatch(/^closed: .*administrator command/);
+  });
+
   it('a server that hangs up or a network reset fails the statement in flight with ConnectionLost, keeping the cause', async () => {
     for (const end of ['close', 'reset'] as const) {
       if (w.conn.closed) await settle(w.reactor, w.conn.connect(w.server.dsn));
