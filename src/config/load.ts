@@ -8,6 +8,7 @@
  * tests run on temporary files and fake environments.
  */
 
+import { statSync } from 'node:fs';
 import * as os from 'node:os';
 
 import { readConnectInput } from '../dsn/input';
@@ -15,7 +16,7 @@ import type { ConnectInput, ConnectParams } from '../dsn/params';
 import { DEFAULT_SOCKET_DIR, type Env, resolveExplicit } from '../dsn/resolve';
 import { type FileAccess, nodeFiles } from './files';
 import { applyPgpass, defaultPassfile } from './pgpass-file';
-import { loadTlsMaterial, type TlsMaterial } from './tls-files';
+import { loadTlsMaterial, mayUseTls, type TlsMaterial } from './tls-files';
 
 /** Resolved parameters plus the TLS material read from files. */
 export interface LoadedConfig extends ConnectParams {
@@ -63,6 +64,16 @@ export function defaultHostFor(platform: string): string {
  * unknown key or a value of the wrong type. Errors never contain a password.
  */
 export async function loadConfig(input: string | ConnectInput | undefined, options: LoadOptions = {}): Promise<LoadedConfig> {
+  return loadConfigSoon(input, options);
+}
+
+/**
+ * @internal {@link loadConfig} for the connection: the configuration itself,
+ * at once, when no file has to be read (no password file, no TLS), else the
+ * promise of it; so a plain connect costs no promises or microtask hops.
+ * Throws synchronously what `loadConfig` rejects with.
+ */
+export function loadConfigSoon(input: string | ConnectInput | undefined, options: LoadOptions = {}): LoadedConfig | Promise<LoadedConfig> {
   const explicit = readConnectInput(input);
   const env = options.env ?? process.env;
   const platform = options.platform ?? process.platform;
@@ -72,11 +83,36 @@ export async function loadConfig(input: string | ConnectInput | undefined, optio
   const home = options.homeDir ?? os.homedir();
   const checkPermissions = options.checkPermissions ?? platform !== 'win32';
   const passfile = params.passfile ?? defaultPassfile(home, platform, env);
+  if (!mayUseTls(params) && !needsPgpass(params, passfile, files)) return params;
   const socketDir = defaultHost.startsWith('/') ? defaultHost : DEFAULT_SOCKET_DIR;
-  await applyPgpass(params, passfile, files, { checkPermissions, defaultSocketDir: socketDir });
-  const tls = await loadTlsMaterial(params, files, { home, checkPermissions, uid: process.getuid?.() });
+  return readFiles(params, { passfile, files, home, checkPermissions, socketDir });
+}
+
+/** The file work of {@link loadConfig}: the password file, then the TLS files. */
+async function readFiles(
+  params: LoadedConfig,
+  o: { passfile: string; files: FileAccess; home: string; checkPermissions: boolean; socketDir: string },
+): Promise<LoadedConfig> {
+  await applyPgpass(params, o.passfile, o.files, { checkPermissions: o.checkPermissions, defaultSocketDir: o.socketDir });
+  const tls = await loadTlsMaterial(params, o.files, { home: o.home, checkPermissions: o.checkPermissions, uid: process.getuid?.() });
   if (tls !== undefined) params.tls = tls;
   return params;
+}
+
+/**
+ * Whether the password file may have to be read: a password is not given and,
+ * as far as a synchronous stat of the Node file access can tell, the file
+ * exists (anything it cannot tell, an injected `stat` or a failed stat, says
+ * yes: `applyPgpass` then decides as always).
+ */
+function needsPgpass(params: ConnectParams, passfile: string, files: FileAccess): boolean {
+  if (params.password !== undefined) return false;
+  if (files.stat !== nodeFiles.stat) return true;
+  try {
+    return statSync(passfile, { throwIfNoEntry: false }) !== undefined;
+  } catch {
+    return true;
+  }
 }
 
 /** The OS user name, or undefined when the system cannot tell. */

@@ -53,9 +53,14 @@ export interface TlsFileOptions {
   uid?: number;
 }
 
+/** Whether TLS may be used (then its files are read): not with `sslmode=disable`, nor when every host is a unix socket. */
+export function mayUseTls(params: ConnectParams): boolean {
+  return params.sslmode !== 'disable' && !params.hosts.every((h) => h.kind === 'unix');
+}
+
 /** Reads the TLS files `params` needs; undefined when TLS will not be used. */
 export async function loadTlsMaterial(params: ConnectParams, files: FileAccess, options: TlsFileOptions): Promise<TlsMaterial | undefined> {
-  if (params.sslmode === 'disable' || params.hosts.every((h) => h.kind === 'unix')) return undefined;
+  if (!mayUseTls(params)) return undefined;
   const dir = path.join(options.home, '.postgresql');
   const out: TlsMaterial = { ...(await loadRoot(params, files, dir)) };
   if (params.sslcertmode !== 'disable') Object.assign(out, await loadClientPair(params, files, options, dir));

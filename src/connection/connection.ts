@@ -29,7 +29,8 @@
  * events, and decides what a lost session means.
  */
 import type { DelayedCall, Reactor } from '../../reactor/interfaces';
-import { loadConfig } from '../config';
+import type { LoadedConfig } from '../config';
+import { loadConfig, loadConfigSoon } from '../config/load';
 import { Deferred, fail, fromPromise, succeed } from '../defer';
 import type { ConnectInput } from '../dsn/params';
 import { AlreadyConnected, ConnectionClosed, InterfaceError, TimeoutError } from '../errors/base';
@@ -343,28 +344,36 @@ export class Connection extends ConnectionEvents {
     return this.live?.session ?? null;
   }
 
-  /** Reads the configuration (files included, a Promise of the config layer), then opens a session. */
+  /**
+   * Reads the configuration, then opens a session. When no file had to be
+   * read the session is opened at once; the attempt may then even end before
+   * this returns (a reactor that fails synchronously), which `attempt.done` notes.
+   */
   private open(report: boolean): Deferred<this> {
-    const d: Deferred<this> = fromPromise(loadConfig(this.input, { env: this.options.env })) // public boundary: Promise (the config layer reads files)
+    const attempt: OpenAttempt<this> = { d: null, done: false };
+    const d: Deferred<this> = configFor(this.input, this.options.env)
       .addCallback((config) => openSession({ ...this.options, reactor: this.reactor, crypto: this.options.crypto ?? nodeAuthCrypto, types: this.types }, config, this.sessionEvents()))
       .addCallbacks(
-        (live: LiveSession) => this.opened(d, live, report),
-        (error: Error) => this.notOpened(d, error, report),
+        (live: LiveSession) => this.opened(attempt, live, report),
+        (error: Error) => this.notOpened(attempt, error, report),
       );
-    this.connecting = d;
+    attempt.d = d;
+    if (!attempt.done) this.connecting = d;
     return d;
   }
 
-  private opened(d: Deferred<this>, live: LiveSession, report: boolean): this {
-    if (this.connecting === d) this.connecting = null;
+  private opened(attempt: OpenAttempt<this>, live: LiveSession, report: boolean): this {
+    attempt.done = true;
+    if (this.connecting === attempt.d) this.connecting = null;
     this.live = live;
     this.requests.attach(live);
     if (report) this.states.set('ready');
     return this;
   }
 
-  private notOpened(d: Deferred<this>, error: Error, report: boolean): never {
-    if (this.connecting === d) this.connecting = null;
+  private notOpened(attempt: OpenAttempt<this>, error: Error, report: boolean): never {
+    attempt.done = true;
+    if (this.connecting === attempt.d) this.connecting = null;
     if (report) this.states.set('closed', error);
     throw error;
   }
@@ -477,6 +486,28 @@ export class Connection extends ConnectionEvents {
   private doit<T>(fn: () => Deferred<T>): Deferred<T> {
     return this.detector ? this.detector.callChecking(fn) : fn();
   }
+}
+
+/** One `open()`: its Deferred (null while it is being built) and whether it has ended. */
+interface OpenAttempt<C> {
+  d: Deferred<C> | null;
+  done: boolean;
+}
+
+/**
+ * The configuration as a Deferred: fired at once when no file had to be read
+ * (no Promise, no microtask hop per connect), else from `loadConfig`'s Promise
+ * (the public boundary of the config layer, which reads files). A bad
+ * configuration fails asynchronously, as it always has.
+ */
+function configFor(input: string | ConnectInput | undefined, env: ConnectionOptions['env']): Deferred<LoadedConfig> {
+  let loaded: LoadedConfig | Promise<LoadedConfig>;
+  try {
+    loaded = loadConfigSoon(input, { env });
+  } catch {
+    loaded = loadConfig(input, { env }); // rejects with the same error, after a microtask as before
+  }
+  return loaded instanceof Promise ? fromPromise(loaded) : succeed(loaded); // public boundary: Promise (the config layer reads files)
 }
 
 /** The error queued work fails with when the connection is closed (a new one each time, with the caller's stack). */

@@ -69,40 +69,39 @@ export function resolveConfig(input: string | ConnectInput | undefined, env: Env
  * {@link resolveConfig} for input already taken apart (and checked) by
  * `readConnectInput`. Every connect runs it, so it builds each layer in
  * place (no copies of whole parameter sets, no deleted keys), and the result
- * for a bare connection string is remembered (see {@link cacheKey}) and
+ * for a bare connection string is remembered (see `last` below) and
  * handed out as a copy.
  */
 export function resolveExplicit(explicit: ExplicitInput, env: Env, options: ResolveOptions = {}): ConnectParams {
   const defaultHost = options.defaultHost ?? DEFAULT_SOCKET_DIR;
   const raw: DsnParams = fromEnv(env);
-  const key = cacheKey(explicit, raw, defaultHost);
-  if (key !== undefined && key === lastKey) return copyParams(lastResolved as ConnectParams);
+  const cacheable = isBareString(explicit);
+  if (cacheable && last !== null && last.dsn === explicit.dsn && last.defaultHost === defaultHost && sameEnv(last.env, raw)) return copyParams(last.params);
+  const envLayer = cacheable ? { ...raw } : raw; // resolveLayers lays the string over `raw`
   const params = resolveLayers(explicit, raw, defaultHost, options);
   // remembered only when the string or the environment named the user: the OS user is asked afresh each time it is needed
-  if (key !== undefined && raw.user !== undefined && raw.user !== '') {
-    lastResolved = copyParams(params);
-    lastKey = key;
-  }
+  if (cacheable && raw.user !== undefined && raw.user !== '') last = { dsn: explicit.dsn as string, defaultHost, env: envLayer, params: copyParams(params) };
   return params;
 }
 
-let lastKey: string | undefined;
-let lastResolved: ConnectParams | undefined;
-
 /**
- * What the resolution of a bare connection string depends on: the string,
- * the default host and every PG* variable's value (read on each connect, so a
- * changed variable is seen). Undefined for other input (objects with
- * explicit fields are resolved every time).
+ * The last bare connection string resolved, with what its result depends on:
+ * the string, the default host and the PG* variables' values (read on every
+ * connect and compared, so a changed variable is seen).
  */
-function cacheKey(explicit: ExplicitInput, env: DsnParams, defaultHost: string): string | undefined {
-  if (explicit.dsn === undefined || explicit.hosts !== undefined || !isEmpty(explicit.raw) || !isEmpty(explicit.typed)) return undefined;
-  let key = `${defaultHost.length}:${defaultHost}${explicit.dsn.length}:${explicit.dsn}`;
-  for (const [keyword] of ENV_ENTRIES) {
-    const v = env[keyword];
-    key += v === undefined ? '-' : `${v.length}:${v}`;
+let last: { dsn: string; defaultHost: string; env: DsnParams; params: ConnectParams } | null = null;
+
+/** Input that is only a connection string (objects with explicit fields are resolved every time). */
+function isBareString(explicit: ExplicitInput): boolean {
+  return explicit.dsn !== undefined && explicit.hosts === undefined && isEmpty(explicit.raw) && isEmpty(explicit.typed);
+}
+
+/** Whether two environment layers (from {@link fromEnv}) hold the same values. */
+function sameEnv(a: DsnParams, b: DsnParams): boolean {
+  for (let i = 0; i < ENV_KEYWORDS.length; i++) {
+    if (a[ENV_KEYWORDS[i]] !== b[ENV_KEYWORDS[i]]) return false;
   }
-  return key;
+  return true;
 }
 
 function isEmpty(o: object): boolean {
@@ -147,15 +146,16 @@ function parsedDsn(dsn: string): Readonly<DsnParams> {
   return lastParsed;
 }
 
-/** {@link ENV_VARS} as pairs, built once (every connect reads the environment). */
-const ENV_ENTRIES = Object.entries(ENV_VARS) as ReadonlyArray<[Keyword, string]>;
+/** {@link ENV_VARS} as two parallel arrays, built once: every connect reads the environment, with an index loop (no iterator objects). */
+const ENV_KEYWORDS = Object.keys(ENV_VARS) as readonly Keyword[];
+const ENV_NAMES: readonly string[] = ENV_KEYWORDS.map((k) => ENV_VARS[k] as string);
 
 /** The raw keyword values the PG* environment variables supply (empty values count as unset). */
 export function fromEnv(env: Env): DsnParams {
   const out: DsnParams = {};
-  for (const [keyword, name] of ENV_ENTRIES) {
-    const value = env[name];
-    if (value !== undefined && value !== '') out[keyword] = value;
+  for (let i = 0; i < ENV_NAMES.length; i++) {
+    const value = env[ENV_NAMES[i]];
+    if (value !== undefined && value !== '') out[ENV_KEYWORDS[i]] = value;
   }
   return out;
 }

@@ -1,6 +1,6 @@
 /**
  * The remembered resolution of a bare connection string (resolve.ts
- * `cacheKey`): every connect still sees changed PG* variables and a changed
+ * `last`): every connect still sees changed PG* variables and a changed
  * string, hands out a copy the caller may change, and asks the OS user
  * afresh whenever it is needed.
  */
