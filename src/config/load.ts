@@ -16,7 +16,7 @@ import type { ConnectInput, ConnectParams } from '../dsn/params';
 import { DEFAULT_SOCKET_DIR, type Env, resolveExplicit } from '../dsn/resolve';
 import { type FileAccess, nodeFiles } from './files';
 import { applyPgpass, defaultPassfile } from './pgpass-file';
-import { loadTlsMaterial, mayUseTls, type TlsMaterial } from './tls-files';
+import { loadTlsMaterial, type TlsMaterial, tlsMaterialWithoutFiles } from './tls-files';
 
 /** Resolved parameters plus the TLS material read from files. */
 export interface LoadedConfig extends ConnectParams {
@@ -69,7 +69,8 @@ export async function loadConfig(input: string | ConnectInput | undefined, optio
 
 /**
  * @internal {@link loadConfig} for the connection: the configuration itself,
- * at once, when no file has to be read (no password file, no TLS), else the
+ * at once, when no file has to be read (no password file, and no TLS or
+ * none of its files present), else the
  * promise of it; so a plain connect costs no promises or microtask hops.
  * Throws synchronously what `loadConfig` rejects with.
  */
@@ -83,7 +84,13 @@ export function loadConfigSoon(input: string | ConnectInput | undefined, options
   const home = options.homeDir ?? os.homedir();
   const checkPermissions = options.checkPermissions ?? platform !== 'win32';
   const passfile = params.passfile ?? defaultPassfile(home, platform, env);
-  if (!mayUseTls(params) && !needsPgpass(params, passfile, files)) return params;
+  if (!needsPgpass(params, passfile, files)) {
+    const tls = tlsMaterialWithoutFiles(params, files, home);
+    if (tls !== null) {
+      if (tls !== undefined) params.tls = tls;
+      return params;
+    }
+  }
   const socketDir = defaultHost.startsWith('/') ? defaultHost : DEFAULT_SOCKET_DIR;
   return readFiles(params, { passfile, files, home, checkPermissions, socketDir });
 }

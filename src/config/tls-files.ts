@@ -24,12 +24,13 @@
  */
 
 import { X509Certificate, createPrivateKey, type KeyObject } from 'node:crypto';
+import { statSync } from 'node:fs';
 import * as path from 'node:path';
 
 import { configError } from '../dsn/errors';
 import type { ConnectParams } from '../dsn/params';
 import { SslKeyPermissionError } from './errors';
-import { type FileAccess, statIfExists } from './files';
+import { type FileAccess, nodeFiles, statIfExists } from './files';
 
 /** TLS material read from files: PEM text, ready for the reactor's TlsOptions. */
 export interface TlsMaterial {
@@ -56,6 +57,32 @@ export interface TlsFileOptions {
 /** Whether TLS may be used (then its files are read): not with `sslmode=disable`, nor when every host is a unix socket. */
 export function mayUseTls(params: ConnectParams): boolean {
   return params.sslmode !== 'disable' && !params.hosts.every((h) => h.kind === 'unix');
+}
+
+/**
+ * @internal The result of {@link loadTlsMaterial} when it would read no file: undefined
+ * when TLS will not be used, `{}` when TLS may be used but a synchronous stat
+ * of the Node file access finds neither the root certificate nor the client
+ * certificate (and no CRL is named, no verification asked for). Null when
+ * files may have to be read (or the stat cannot tell): then use `loadTlsMaterial`.
+ */
+export function tlsMaterialWithoutFiles(params: ConnectParams, files: FileAccess, home: string): TlsMaterial | undefined | null {
+  if (!mayUseTls(params)) return undefined;
+  if (files.stat !== nodeFiles.stat || params.sslrootcert === 'system' || params.sslmode === 'verify-ca' || params.sslmode === 'verify-full') return null;
+  if (params.sslcrl !== undefined || params.sslcrldir !== undefined) return null;
+  const dir = path.join(home, '.postgresql');
+  if (mayExist(params.sslrootcert ?? path.join(dir, 'root.crt'))) return null;
+  if (params.sslcertmode !== 'disable' && mayExist(params.sslcert ?? path.join(dir, 'postgresql.crt'))) return null;
+  return {};
+}
+
+/** False only when a synchronous stat says the file does not exist. */
+function mayExist(file: string): boolean {
+  try {
+    return statSync(file, { throwIfNoEntry: false }) !== undefined;
+  } catch {
+    return true;
+  }
 }
 
 /** Reads the TLS files `params` needs; undefined when TLS will not be used. */

@@ -36,11 +36,28 @@ describe('loadConfigSoon', () => {
     expect(soon).toEqual(await loadConfig(DSN, base()));
   });
 
-  it('gives a promise when TLS may be used, and the same configuration as loadConfig', async () => {
+  it('gives TLS material at once when TLS may be used but none of its files exists', async () => {
     const dsn = 'postgres://alice@h1:5432/app?sslmode=prefer';
     const soon = loadConfigSoon(dsn, base());
+    expect(soon).not.toBeInstanceOf(Promise);
+    expect((soon as Awaited<typeof soon>).tls).toEqual({});
+    expect(soon).toEqual(await loadConfig(dsn, base()));
+  });
+
+  it('gives a promise, with what loadConfig reads, once ~/.postgresql/root.crt exists', async () => {
+    const dsn = 'postgres://alice@h1:5432/app?sslmode=require';
+    fs.mkdirSync(path.join(home, '.postgresql'));
+    fs.writeFileSync(path.join(home, '.postgresql', 'root.crt'), 'CA-PEM');
+    const soon = loadConfigSoon(dsn, base());
     expect(soon).toBeInstanceOf(Promise);
+    expect((await soon).tls).toEqual({ ca: 'CA-PEM' });
     expect(await soon).toEqual(await loadConfig(dsn, base()));
+  });
+
+  it('leaves verify-full without a root certificate to loadConfig (it fails as before)', async () => {
+    const soon = loadConfigSoon('postgres://alice@h1:5432/app?sslmode=verify-full', base());
+    expect(soon).toBeInstanceOf(Promise);
+    await expect(soon).rejects.toThrow(/root certificate file/);
   });
 
   it('sees a password file that appears, changes and goes away between connects', async () => {
