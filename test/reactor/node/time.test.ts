@@ -156,4 +156,23 @@ describe('NodeTime.callSoon: microtask batches, and a yield to the event loop ev
     await waitReal(1);
     expect(ran).toBe(MAX_MICROTASK_HOPS);
   });
+
+  it('runs calls scheduled during a batch in a later batch, in order, with the batches\' arrays reused', async () => {
+    const errors: unknown[] = [];
+    const time = new NodeTime({ onError: (e) => errors.push(e) });
+    const ran: string[] = [];
+    for (let round = 0; round < 3; round++) {
+      time.callSoon(() => {
+        ran.push(`a${round}`);
+        time.callSoon(() => ran.push(`c${round}`));
+      });
+      time.callSoon(() => {
+        throw new Error(`boom${round}`);
+      });
+      time.callSoon(() => ran.push(`b${round}`));
+      await waitReal(1);
+    }
+    expect(ran).toEqual(['a0', 'b0', 'c0', 'a1', 'b1', 'c1', 'a2', 'b2', 'c2']);
+    expect(errors.map((e) => (e as Error).message)).toEqual(['boom0', 'boom1', 'boom2']);
+  });
 });
