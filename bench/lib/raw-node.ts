@@ -136,11 +136,22 @@ export class RawConnection {
    */
   private walk(chunk: Buffer): void {
     let i = 0;
-    while (i < chunk.length) {
+    const n = chunk.length;
+    while (i < n) {
       if (this.skip > 0) {
-        const n = Math.min(this.skip, chunk.length - i);
-        i += n;
-        this.skip -= n;
+        const k = Math.min(this.skip, n - i);
+        i += k;
+        this.skip -= k;
+        continue;
+      }
+      if (this.headerFill === 0 && i + 9 <= n) {
+        // the whole header is in this read (the common case): no byte-by-byte gathering
+        const type = chunk[i];
+        chunk.copy(this.header, 0, i, i + 9);
+        const headerLength = type === TYPE_R ? 9 : 5;
+        this.skip = chunk.readInt32BE(i + 1) + 1 - headerLength;
+        i += headerLength;
+        this.onMessage(type);
         continue;
       }
       this.header[this.headerFill++] = chunk[i++];
