@@ -36,8 +36,8 @@ function helloGroups(record: Buffer): { supported: number[]; shares: number[] } 
   return out;
 }
 
-/** The first record a client with the shared context sends (its ClientHello). */
-async function clientHello(): Promise<Buffer> {
+/** The first record a client with `secureContext` (default: our shared one) sends: its ClientHello. */
+async function clientHello(secureContext = sharedSecureContext({ minVersion: 'TLSv1.2' })): Promise<Buffer> {
   const server = net.createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as net.AddressInfo).port;
@@ -45,7 +45,7 @@ async function clientHello(): Promise<Buffer> {
     resolve(b);
     s.destroy();
   })));
-  const client = tls.connect({ host: '127.0.0.1', port, secureContext: sharedSecureContext({ minVersion: 'TLSv1.2' }), rejectUnauthorized: false });
+  const client = tls.connect({ host: '127.0.0.1', port, secureContext, rejectUnauthorized: false });
   client.on('error', () => undefined);
   try {
     return await first;
@@ -63,9 +63,14 @@ describe('client TLS key exchange groups', () => {
     expect(clientGroups('1.1.1w')).toBeUndefined();
   });
 
-  it('send a P-256 key share first and still offer X25519 (on OpenSSL 3.0-3.4)', async () => {
-    if (clientGroups() === undefined) return; // another OpenSSL: its own default applies
+  it('send a P-256 key share first and still offer X25519 on OpenSSL 3.0-3.4, and the library default elsewhere', async () => {
     const { supported, shares } = helloGroups(await clientHello());
+    if (clientGroups() === undefined) {
+      // another OpenSSL: our contexts leave its default order alone
+      const plain = helloGroups(await clientHello(tls.createSecureContext({ minVersion: 'TLSv1.2' })));
+      expect({ supported, shares }).toEqual(plain);
+      return;
+    }
     expect(shares[0]).toBe(SECP256R1);
     expect(supported[0]).toBe(SECP256R1);
     expect(supported).toContain(X25519);
