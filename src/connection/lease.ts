@@ -56,11 +56,7 @@ export interface Lease {
   prelude: Prelude | null;
 }
 
-/**
- * A lease's internal side: the Deferreds of its statements still pending,
- * in call order (an array, not a Set: they settle in that order, so removing
- * one is a look at the front, and a fresh Deferred needs no identity hash).
- */
+/** A lease's internal side: the Deferreds of its statements still pending, in call order (see `util/in-order.ts`). */
 export interface LeaseState extends Lease {
   readonly pending: Array<Deferred<unknown>>;
 }

@@ -33,6 +33,7 @@ import { toError } from '../defer/failure';
 import { DatabaseError } from '../errors/database';
 import { databaseErrorFrom, QueryCanceled } from '../errors/sqlstate.generated';
 import type { RawFields } from '../protocol/messages';
+import { removeInOrder } from '../util/in-order';
 import { CancelChannel } from './cancel-channel';
 import { CompletionOrder } from './completion-order';
 import type { Lease, LeaseState, QueryOptions } from './lease';
@@ -360,7 +361,7 @@ export class Requests {
     if (req.done) return;
     req.done = true;
     traceQueryEnd(req.trace, this.reactor, error, value);
-    if (req.lease !== null) removePending((req.lease as LeaseState).pending, req.d as Deferred<unknown>);
+    if (req.lease !== null) removeInOrder((req.lease as LeaseState).pending, req.d as Deferred<unknown>);
     req.order.deliver(req.ticket, () => this.fireSoon(req.d, error, value));
   }
 
@@ -383,15 +384,6 @@ export class Requests {
       else d.callback(batch[i + 2]);
     }
   };
-}
-
-/** Removes `d` from a lease's pending Deferreds (almost always the first: they settle in call order). */
-function removePending(pending: Array<Deferred<unknown>>, d: Deferred<unknown>): void {
-  if (pending[0] === d) pending.shift();
-  else {
-    const i = pending.indexOf(d);
-    if (i >= 0) pending.splice(i, 1);
-  }
 }
 
 /** Arms the call's client-side deadline and abort signal. */

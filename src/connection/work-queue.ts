@@ -17,6 +17,8 @@
  * (the connection closed or died).
  */
 
+import { removeInOrder } from '../util/in-order';
+
 /** A unit of queued work. */
 export interface Job {
   readonly exclusive: boolean;
@@ -31,8 +33,7 @@ export class WorkQueue {
   private readonly queue: Job[] = [];
   /**
    * The shared jobs running, in the order they started: the order their
-   * statements complete in (one pipeline), so `finished` almost always
-   * takes the first (an array, not a Set: no hashing on the hot path).
+   * statements complete in (one pipeline); see `util/in-order.ts`.
    */
   private sharedRunning: Job[] = [];
   private holder: Job | null = null;
@@ -59,13 +60,7 @@ export class WorkQueue {
 
   /** A shared job completed (a job of a session already reset is ignored). */
   finished(job: Job): void {
-    const running = this.sharedRunning;
-    if (running[0] === job) running.shift();
-    else {
-      const i = running.indexOf(job);
-      if (i < 0) return;
-      running.splice(i, 1);
-    }
+    if (!removeInOrder(this.sharedRunning, job)) return;
     this.pump();
   }
 
