@@ -342,9 +342,7 @@ export class ProtocolMachine {
 
   /** The bytes to send now, coalesced into one buffer, or null when there are none. */
   dataToSend(): Uint8Array | null {
-    if (!this.outPending) return null;
-    this.outPending = false;
-    return this.out.finish();
+    return this.dataToSendView()?.slice() ?? null;
   }
 
   /**

@@ -162,10 +162,7 @@ export class ByteWriter {
 
   /** Returns a copy of the bytes written and empties the writer. */
   finish(): Uint8Array {
-    const out = this.buf.slice(0, this.pos);
-    this.pos = 0;
-    this.messageStart = -1;
-    return out;
+    return this.take().slice();
   }
 
   private stringSlow(s: string, forbidNul: boolean): this {
