@@ -68,54 +68,11 @@ export function resolveConfig(input: string | ConnectInput | undefined, env: Env
 /**
  * {@link resolveConfig} for input already taken apart (and checked) by
  * `readConnectInput`. Every connect runs it, so it builds each layer in
- * place (no copies of whole parameter sets, no deleted keys), and the result
- * for a bare connection string is remembered (see `last` below) and
- * handed out as a copy.
+ * place (no copies of whole parameter sets, no deleted keys).
  */
 export function resolveExplicit(explicit: ExplicitInput, env: Env, options: ResolveOptions = {}): ConnectParams {
   const defaultHost = options.defaultHost ?? DEFAULT_SOCKET_DIR;
   const raw: DsnParams = fromEnv(env);
-  const cacheable = isBareString(explicit);
-  if (cacheable && last !== null && last.dsn === explicit.dsn && last.defaultHost === defaultHost && sameEnv(last.env, raw)) return copyParams(last.params);
-  const envLayer = cacheable ? { ...raw } : raw; // resolveLayers lays the string over `raw`
-  const params = resolveLayers(explicit, raw, defaultHost, options);
-  // remembered only when the string or the environment named the user: the OS user is asked afresh each time it is needed
-  if (cacheable && raw.user !== undefined && raw.user !== '') last = { dsn: explicit.dsn as string, defaultHost, env: envLayer, params: copyParams(params) };
-  return params;
-}
-
-/**
- * The last bare connection string resolved, with what its result depends on:
- * the string, the default host and the PG* variables' values (read on every
- * connect and compared, so a changed variable is seen).
- */
-let last: { dsn: string; defaultHost: string; env: DsnParams; params: ConnectParams } | null = null;
-
-/** Input that is only a connection string (objects with explicit fields are resolved every time). */
-function isBareString(explicit: ExplicitInput): boolean {
-  return explicit.dsn !== undefined && explicit.hosts === undefined && isEmpty(explicit.raw) && isEmpty(explicit.typed);
-}
-
-/** Whether two environment layers (from {@link fromEnv}) hold the same values. */
-function sameEnv(a: DsnParams, b: DsnParams): boolean {
-  for (let i = 0; i < ENV_KEYWORDS.length; i++) {
-    if (a[ENV_KEYWORDS[i]] !== b[ENV_KEYWORDS[i]]) return false;
-  }
-  return true;
-}
-
-function isEmpty(o: object): boolean {
-  for (const _ in o) return false;
-  return true;
-}
-
-/** A copy the caller may change (the password file sets host passwords): the fields are values, the hosts flat objects. */
-function copyParams(p: ConnectParams): ConnectParams {
-  return { ...p, hosts: p.hosts.map((h) => ({ ...h })) };
-}
-
-/** The layers laid on each other, checked (see the file comment). */
-function resolveLayers(explicit: ExplicitInput, raw: DsnParams, defaultHost: string, options: ResolveOptions): ConnectParams {
   if (explicit.dsn !== undefined) Object.assign(raw, parsedDsn(explicit.dsn));
   Object.assign(raw, explicit.raw);
   if (raw.service !== undefined) throw configError('the "service" option (pg_service.conf) is not supported; give the parameters directly');
