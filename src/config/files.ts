@@ -74,3 +74,18 @@ export async function statIfExists(files: FileAccess, path: string): Promise<Fil
     throw e;
   }
 }
+
+/**
+ * Whether `path` may exist, answered synchronously: false only when the
+ * Node file access's stat says it does not. Any other file access (which
+ * cannot be asked synchronously) or a failed stat says true, and the
+ * caller then reads the files the asynchronous way, as always.
+ */
+export function mayExistSync(files: FileAccess, path: string): boolean {
+  if (files.stat !== nodeFiles.stat) return true;
+  try {
+    return statSync(path, { throwIfNoEntry: false }) !== undefined;
+  } catch {
+    return true;
+  }
+}

@@ -8,13 +8,12 @@
  * tests run on temporary files and fake environments.
  */
 
-import { statSync } from 'node:fs';
 import * as os from 'node:os';
 
 import { readConnectInput } from '../dsn/input';
 import type { ConnectInput, ConnectParams } from '../dsn/params';
 import { DEFAULT_SOCKET_DIR, type Env, resolveExplicit } from '../dsn/resolve';
-import { type FileAccess, nodeFiles } from './files';
+import { type FileAccess, mayExistSync, nodeFiles } from './files';
 import { applyPgpass, defaultPassfile } from './pgpass-file';
 import { loadTlsMaterial, type TlsMaterial, tlsMaterialWithoutFiles } from './tls-files';
 
@@ -106,20 +105,9 @@ async function readFiles(
   return params;
 }
 
-/**
- * Whether the password file may have to be read: a password is not given and,
- * as far as a synchronous stat of the Node file access can tell, the file
- * exists (anything it cannot tell, an injected `stat` or a failed stat, says
- * yes: `applyPgpass` then decides as always).
- */
+/** Whether the password file may have to be read: no password is given and the file may exist. */
 function needsPgpass(params: ConnectParams, passfile: string, files: FileAccess): boolean {
-  if (params.password !== undefined) return false;
-  if (files.stat !== nodeFiles.stat) return true;
-  try {
-    return statSync(passfile, { throwIfNoEntry: false }) !== undefined;
-  } catch {
-    return true;
-  }
+  return params.password === undefined && mayExistSync(files, passfile);
 }
 
 /** The OS user name, or undefined when the system cannot tell. */

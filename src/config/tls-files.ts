@@ -24,13 +24,12 @@
  */
 
 import { X509Certificate, createPrivateKey, type KeyObject } from 'node:crypto';
-import { statSync } from 'node:fs';
 import * as path from 'node:path';
 
 import { configError } from '../dsn/errors';
 import type { ConnectParams } from '../dsn/params';
 import { SslKeyPermissionError } from './errors';
-import { type FileAccess, nodeFiles, statIfExists } from './files';
+import { type FileAccess, mayExistSync, statIfExists } from './files';
 
 /** TLS material read from files: PEM text, ready for the reactor's TlsOptions. */
 export interface TlsMaterial {
@@ -68,21 +67,12 @@ export function mayUseTls(params: ConnectParams): boolean {
  */
 export function tlsMaterialWithoutFiles(params: ConnectParams, files: FileAccess, home: string): TlsMaterial | undefined | null {
   if (!mayUseTls(params)) return undefined;
-  if (files.stat !== nodeFiles.stat || params.sslrootcert === 'system' || params.sslmode === 'verify-ca' || params.sslmode === 'verify-full') return null;
+  if (params.sslrootcert === 'system' || params.sslmode === 'verify-ca' || params.sslmode === 'verify-full') return null;
   if (params.sslcrl !== undefined || params.sslcrldir !== undefined) return null;
   const dir = path.join(home, '.postgresql');
-  if (mayExist(params.sslrootcert ?? path.join(dir, 'root.crt'))) return null;
-  if (params.sslcertmode !== 'disable' && mayExist(params.sslcert ?? path.join(dir, 'postgresql.crt'))) return null;
+  if (mayExistSync(files, params.sslrootcert ?? path.join(dir, 'root.crt'))) return null;
+  if (params.sslcertmode !== 'disable' && mayExistSync(files, params.sslcert ?? path.join(dir, 'postgresql.crt'))) return null;
   return {};
-}
-
-/** False only when a synchronous stat says the file does not exist. */
-function mayExist(file: string): boolean {
-  try {
-    return statSync(file, { throwIfNoEntry: false }) !== undefined;
-  } catch {
-    return true;
-  }
 }
 
 /** Reads the TLS files `params` needs; undefined when TLS will not be used. */
