@@ -30,7 +30,7 @@
  */
 import type { DelayedCall, Reactor } from '../../reactor/interfaces';
 import type { LoadedConfig } from '../config';
-import { loadConfig, loadConfigSoon } from '../config/load';
+import { loadConfigSoon } from '../config/load';
 import { Deferred, fail, fromPromise, succeed } from '../defer';
 import type { ConnectInput } from '../dsn/params';
 import { AlreadyConnected, ConnectionClosed, InterfaceError, TimeoutError } from '../errors/base';
@@ -496,16 +496,16 @@ interface OpenAttempt<C> {
 
 /**
  * The configuration as a Deferred: fired at once when no file had to be read
- * (no Promise, no microtask hop per connect), else from `loadConfig`'s Promise
+ * (no Promise, no microtask hop per connect), else from the Promise of `loadConfigSoon`
  * (the public boundary of the config layer, which reads files). A bad
- * configuration fails asynchronously, as it always has.
+ * configuration fails the Deferred at once.
  */
 function configFor(input: string | ConnectInput | undefined, env: ConnectionOptions['env']): Deferred<LoadedConfig> {
   let loaded: LoadedConfig | Promise<LoadedConfig>;
   try {
     loaded = loadConfigSoon(input, { env });
-  } catch {
-    loaded = loadConfig(input, { env }); // rejects with the same error, after a microtask as before
+  } catch (e) {
+    return fail(e as Error);
   }
   return loaded instanceof Promise ? fromPromise(loaded) : succeed(loaded); // public boundary: Promise (the config layer reads files)
 }
