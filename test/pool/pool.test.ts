@@ -6,6 +6,7 @@
 import { Connection, ConnectionFailed, ConnectionPool, Cursor, FirstError, PoolTimeout, RollbackFailed } from '../../src/index';
 import { captureUnhandledFailures } from '../../src/defer';
 import { adminQuery, createTestDatabase, type TestDatabase } from '../support/server';
+import { until } from '../support/until';
 
 let db: TestDatabase;
 
@@ -109,7 +110,7 @@ describe('ConnectionPool errors and growth', () => {
     await pool.start();
     const pids = pool.connections.map((c) => c.processId);
     await adminQuery('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE pid = ANY($1)', [pids]);
-    await new Promise((r) => setTimeout(r, 100));
+    await until(() => pool.stats().connectionsLost === 2, 20_000, 'both losses noticed'); // not a fixed sleep: a busy machine may take longer
     const rows = await Promise.all([pool.runQuery('SELECT 1 AS one'), pool.runQuery('SELECT 1 AS one')]);
     expect(rows).toEqual([[{ one: 1 }], [{ one: 1 }]]);
     expect(pool.stats().connectionsLost).toBe(2);
