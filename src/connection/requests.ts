@@ -28,7 +28,7 @@
  */
 import type { Endpoint, Reactor } from '../../reactor/interfaces';
 import { addTimeout, CANCEL_PENDING, Deferred, fail, withAbortSignal } from '../defer';
-import { CancelledError, ConnectionClosed, ConnectionLost, InterfaceError } from '../errors/base';
+import { CancelledError, ConnectionClosed, ConnectionLost, InterfaceError, withoutStack } from '../errors/base';
 import { toError } from '../defer/failure';
 import { DatabaseError } from '../errors/database';
 import { databaseErrorFrom, QueryCanceled } from '../errors/sqlstate.generated';
@@ -316,10 +316,11 @@ export class Requests {
    */
   private serverError(req: Request, fields: RawFields, sql: string): void {
     if (req.done || !req.cancelWanted || fields.C !== QUERY_CANCELED) return;
-    const cause = databaseErrorFrom(fields, { query: sql });
+    // both made in the read handler: their stacks would list only our frames (see withoutStack)
+    const cause = withoutStack(() => databaseErrorFrom(fields, { query: sql }));
     if (req.lease !== null) (req.lease.errors as Error[]).push(cause);
     req.settledEarly = true;
-    this.settle(req, new CancelledError('the query was cancelled', { serverCancelled: true, cause }), null);
+    this.settle(req, withoutStack(() => new CancelledError('the query was cancelled', { serverCancelled: true, cause })), null);
   }
 
   /** The statement ended (from the read handler): rerun a collateral cancel, or complete. */
@@ -334,7 +335,8 @@ export class Requests {
     if (error instanceof DatabaseError && req.lease !== null) (req.lease.errors as Error[]).push(error);
     this.jobEnded(job);
     if (req.cancelWanted) {
-      error = new CancelledError('the query was cancelled', { serverCancelled: canceled, cause: error ?? undefined });
+      const cause = error ?? undefined;
+      error = withoutStack(() => new CancelledError('the query was cancelled', { serverCancelled: canceled, cause }));
     }
     this.settle(req, error, result);
   }
