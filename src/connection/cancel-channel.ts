@@ -12,6 +12,20 @@
  * then already forked the process that waits for the spare's first packet,
  * and the next CancelRequest is written there at once.
  *
+ * What the server does with a CancelRequest on a spare (PostgreSQL 15,
+ * traced with strace): the postmaster forked the spare's process at its
+ * connect; that process sleeps until the 16 bytes come, reads them in one
+ * recv, signals the backend (SIGINT to its pid, then to its process group)
+ * and exits, closing the spare. The backend, asleep in pg_sleep's latch wait
+ * (a 10 s epoll timeout, not a polling loop), wakes at once (EINTR), logs
+ * the error and sends the ErrorResponse; ReadyForQuery follows after its
+ * rollback. No fork is left on the cancel's path, and Nagle plays no part
+ * (the 16 bytes are the only segment the spare ever sends). In one process,
+ * same session, same bytes, at load 8-9 on 2 cores: ErrorResponse 2.0-2.8 ms
+ * after the write over a spare, 2.5 ms over a connection made 3 ms before,
+ * 4.2-5.5 ms over a connection made at the cancel (median of 40 each). What
+ * is left on the path is the scheduling of the server's two processes.
+ *
  * A spare that never sends anything is dropped by the server after
  * `authentication_timeout` (60 s by default; a pooler has its own login
  * timeout), and bytes written to a spare the server has just dropped would be
