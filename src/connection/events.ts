@@ -21,8 +21,9 @@ export class ConnectionEvents {
   protected readonly states = new StateReporter();
   /** Notifications and notices (the session reports into it). */
   protected readonly notify: NotifyDispatch;
-  private readonly lostListeners = new Set<(e: Error | null) => void>();
-  private readonly closeListeners = new Set<() => void>();
+  /** Created on the first subscriber (most connections never have one: no Set per connection). */
+  private lostListeners: Set<(e: Error | null) => void> | null = null;
+  private closeListeners: Set<() => void> | null = null;
 
   constructor(reactor: Reactor) {
     this.notify = new NotifyDispatch(reactor);
@@ -60,12 +61,12 @@ export class ConnectionEvents {
 
   /** Calls `fn` when a live session ends (with the error that ended it); returns the unsubscriber. */
   onSessionLost(fn: (e: Error | null) => void): () => void {
-    return addListener(this.lostListeners, fn);
+    return addListener((this.lostListeners ??= new Set()), fn);
   }
 
   /** Calls `fn` when the user calls `close()`; returns the unsubscriber. */
   onClose(fn: () => void): () => void {
-    return addListener(this.closeListeners, fn);
+    return addListener((this.closeListeners ??= new Set()), fn);
   }
 
   /** @internal Sets the state and tells the listeners in order (the detector uses it for 'dead', 'reconnecting', 'ready'). */
@@ -75,12 +76,12 @@ export class ConnectionEvents {
 
   /** Tells the session-lost listeners. */
   protected tellLost(error: Error | null): void {
-    for (const fn of [...this.lostListeners]) fn(error);
+    if (this.lostListeners !== null) for (const fn of [...this.lostListeners]) fn(error);
   }
 
   /** Tells the close listeners (a user close). */
   protected tellClosed(): void {
-    for (const fn of [...this.closeListeners]) fn();
+    if (this.closeListeners !== null) for (const fn of [...this.closeListeners]) fn();
   }
 }
 

