@@ -79,11 +79,12 @@ export function loadConfigSoon(input: string | ConnectInput | undefined, options
   const platform = options.platform ?? process.platform;
   const defaultHost = options.defaultHost ?? defaultHostFor(platform);
   const params: LoadedConfig = resolveExplicit(explicit, env, { osUser: options.osUser ?? currentUser, defaultHost });
-  const files: FileAccess = { readFile: options.readFile ?? nodeFiles.readFile, stat: options.stat ?? nodeFiles.stat, readDir: options.readDir ?? nodeFiles.readDir };
+  const files = fileAccess(options);
   const home = options.homeDir ?? os.homedir();
   const checkPermissions = options.checkPermissions ?? platform !== 'win32';
-  const passfile = params.passfile ?? defaultPassfile(home, platform, env);
-  if (!needsPgpass(params, passfile, files)) {
+  // the password file is only looked for (its path only built) when no password is given
+  const passfile = params.password === undefined ? params.passfile ?? defaultPassfile(home, platform, env) : undefined;
+  if (passfile === undefined || !mayExistSync(files, passfile)) {
     const tls = tlsMaterialWithoutFiles(params, files, home);
     if (tls !== null) {
       if (tls !== undefined) params.tls = tls;
@@ -97,17 +98,18 @@ export function loadConfigSoon(input: string | ConnectInput | undefined, options
 /** The file work of {@link loadConfig}: the password file, then the TLS files. */
 async function readFiles(
   params: LoadedConfig,
-  o: { passfile: string; files: FileAccess; home: string; checkPermissions: boolean; socketDir: string },
+  o: { passfile: string | undefined; files: FileAccess; home: string; checkPermissions: boolean; socketDir: string },
 ): Promise<LoadedConfig> {
-  await applyPgpass(params, o.passfile, o.files, { checkPermissions: o.checkPermissions, defaultSocketDir: o.socketDir });
+  if (o.passfile !== undefined) await applyPgpass(params, o.passfile, o.files, { checkPermissions: o.checkPermissions, defaultSocketDir: o.socketDir });
   const tls = await loadTlsMaterial(params, o.files, { home: o.home, checkPermissions: o.checkPermissions, uid: process.getuid?.() });
   if (tls !== undefined) params.tls = tls;
   return params;
 }
 
-/** Whether the password file may have to be read: no password is given and the file may exist. */
-function needsPgpass(params: ConnectParams, passfile: string, files: FileAccess): boolean {
-  return params.password === undefined && mayExistSync(files, passfile);
+/** The file access of `options`: the Node one itself when none of its functions is replaced (no object per connect). */
+function fileAccess(options: LoadOptions): FileAccess {
+  if (options.readFile === undefined && options.stat === undefined && options.readDir === undefined) return nodeFiles;
+  return { readFile: options.readFile ?? nodeFiles.readFile, stat: options.stat ?? nodeFiles.stat, readDir: options.readDir ?? nodeFiles.readDir };
 }
 
 /** The OS user name, or undefined when the system cannot tell. */

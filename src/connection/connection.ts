@@ -39,7 +39,7 @@ import { TypeRegistry } from '../types/registry';
 import { Sql, toStatement, type Statement } from '../sql/compose';
 import { checkOptions } from '../util/options-check';
 import { definePublicView } from '../util/public-view';
-import { openSession } from './connector';
+import { openSession, type ConnectorOptions } from './connector';
 import { Cursor, type CursorFactory } from './cursor';
 import { defaultReactor } from './default-reactor';
 import { runInteraction, type Interaction, type InteractionOptions } from './interaction';
@@ -351,8 +351,7 @@ export class Connection extends ConnectionEvents {
    */
   private open(report: boolean): Deferred<this> {
     const attempt: OpenAttempt<this> = { d: null, done: false };
-    const d: Deferred<this> = configFor(this.input, this.options.env)
-      .addCallback((config) => openSession({ ...this.options, reactor: this.reactor, crypto: this.options.crypto ?? nodeAuthCrypto, types: this.types }, config, this.sessionEvents()))
+    const d: Deferred<this> = sessionFor(this.input, this.options.env, (config) => openSession(this.connectorOptions(), config, this.sessionEvents()))
       .addCallbacks(
         (live: LiveSession) => this.opened(attempt, live, report),
         (error: Error) => this.notOpened(attempt, error, report),
@@ -376,6 +375,15 @@ export class Connection extends ConnectionEvents {
     if (this.connecting === attempt.d) this.connecting = null;
     if (report) this.states.set('closed', error);
     throw error;
+  }
+
+  /** What the connector needs: the options it reads, named one by one (a spread would copy every Connection option per connect). */
+  private connectorOptions(): ConnectorOptions {
+    const o = this.options;
+    return {
+      reactor: this.reactor, crypto: o.crypto ?? nodeAuthCrypto, types: this.types, connectTimeoutMs: o.connectTimeoutMs,
+      allowCleartextPassword: o.allowCleartextPassword, maxScramIterations: o.maxScramIterations, prepare: o.prepare,
+    };
   }
 
   private sessionEvents(): Parameters<typeof openSession>[2] {
@@ -495,19 +503,20 @@ interface OpenAttempt<C> {
 }
 
 /**
- * The configuration as a Deferred: fired at once when no file had to be read
- * (no Promise, no microtask hop per connect), else from the Promise of `loadConfigSoon`
- * (the public boundary of the config layer, which reads files). A bad
- * configuration fails the Deferred at once.
+ * The session for the configuration of `input`: when no file had to be read,
+ * `open` runs at once on the configuration (no Deferred for the
+ * configuration itself, no Promise, no microtask hop per connect), else
+ * once the Promise of `loadConfigSoon` (the public boundary of the config
+ * layer, which reads files) resolves. A bad configuration, or an `open`
+ * that throws, fails the Deferred at once.
  */
-function configFor(input: string | ConnectInput | undefined, env: ConnectionOptions['env']): Deferred<LoadedConfig> {
-  let loaded: LoadedConfig | Promise<LoadedConfig>;
+function sessionFor(input: string | ConnectInput | undefined, env: ConnectionOptions['env'], open: (config: LoadedConfig) => Deferred<LiveSession>): Deferred<LiveSession> {
   try {
-    loaded = loadConfigSoon(input, { env });
+    const loaded = loadConfigSoon(input, { env });
+    return loaded instanceof Promise ? fromPromise(loaded).addCallback(open) : open(loaded); // public boundary: Promise (the config layer reads files)
   } catch (e) {
     return fail(e as Error);
   }
-  return loaded instanceof Promise ? fromPromise(loaded) : succeed(loaded); // public boundary: Promise (the config layer reads files)
 }
 
 /** The error queued work fails with when the connection is closed (a new one each time, with the caller's stack). */

@@ -109,27 +109,37 @@ class Attempt {
       this.refusedHosts.push(describeHost(host));
       this.tryHost(i + 1);
     };
+    const handOver = (): void => {
+      story = 'up';
+      timer?.cancel();
+      this.settle({ session, statements: new Statements(session, this.o.types, this.o.prepare !== false), endpoint: endpointOf(host), database: this.config.database }, null);
+    };
     const listener: SessionListener = {
-      ready: () => void checkSession(session, this.attrs).addCallbacks((reason) => {
-        if (story !== 'opening') return;
-        if (reason !== null) {
-          next(new UnsuitableServer(describeHost(host), this.attrs, reason));
-          return session.terminate();
-        }
-        story = 'up';
-        timer?.cancel();
-        this.settle({ session, statements: new Statements(session, this.o.types, this.o.prepare !== false), endpoint: endpointOf(host), database: this.config.database }, null);
-      }, (error) => {
-        next(error);
-        session.abort(error);
-      }),
+      ready: () => {
+        // 'any' takes every server: handed over at once (no role check, no Deferred)
+        if (this.attrs === 'any') return void (story === 'opening' && handOver());
+        void checkSession(session, this.attrs).addCallbacks((reason) => {
+          if (story !== 'opening') return;
+          if (reason !== null) {
+            next(new UnsuitableServer(describeHost(host), this.attrs, reason));
+            return session.terminate();
+          }
+          handOver();
+        }, (error) => {
+          next(error);
+          session.abort(error);
+        });
+      },
       notification: (pid, channel, payload) => this.events.notification(new Notification(channel, payload, pid)),
       notice: (fields) => this.events.notice(Diagnostic.fromRaw(fields)),
       lost: (error) => (story === 'up' ? this.events.lost(session, error) : next(hostError(host, error))),
     };
     const o = this.o; // the extras named one by one: a spread of the connector options copied every Connection option per host
-    const machine = new ProtocolMachine(machineOptions(this.config, host, o.crypto, { allowCleartextPassword: o.allowCleartextPassword, maxScramIterations: o.maxScramIterations, maxProtocolVersion }));
-    const session = new Session(machine, this.o.reactor, listener, sessionTls(this.config, host, this.config.tls ?? {}, this.o.crypto), this.o.crypto);
+    const mo = machineOptions(this.config, host, o.crypto, { allowCleartextPassword: o.allowCleartextPassword, maxScramIterations: o.maxScramIterations, maxProtocolVersion });
+    const machine = new ProtocolMachine(mo);
+    // no TLS settings where TLS is never asked for (sslmode disable/allow, unix sockets): the session refuses any upgrade then
+    const tls = mo.tls === 'disable' ? null : sessionTls(this.config, host, this.config.tls ?? {}, o.crypto);
+    const session = new Session(machine, this.o.reactor, listener, tls, o.crypto);
     this.current = session;
     const timer = this.armTimeout(session, host);
     try {

@@ -51,6 +51,7 @@ const SESSION_ATTRS: readonly TargetSessionAttrs[] = ['any', 'read-write', 'read
 const CHANNEL_BINDINGS: readonly ChannelBinding[] = ['disable', 'prefer', 'require'];
 const SSL_NEGOTIATIONS = ['postgres', 'direct'] as const;
 const SSL_CERT_MODES = ['disable', 'allow', 'require'] as const;
+const LOAD_BALANCE = ['disable', 'random'] as const;
 
 /**
  * Resolves connection parameters. `input` is a connection string, a
@@ -130,23 +131,36 @@ function opt<T>(raw: DsnParams, k: Keyword, parse: (v: string) => T): T | undefi
   return v === undefined || v.trim() === '' ? undefined : parse(v);
 }
 
+/** {@link opt} for a parser that names its keyword: `parse(k, v)` (no closure per keyword and connect). */
+function optNamed<T>(raw: DsnParams, k: Keyword, parse: (keyword: string, v: string) => T): T | undefined {
+  const v = raw[k];
+  return v === undefined || v.trim() === '' ? undefined : parse(k, v);
+}
+
+/** {@link opt} for an enumeration: `v` must be one of `allowed`. */
+function optEnum<T extends string>(raw: DsnParams, k: Keyword, allowed: readonly T[]): T | undefined {
+  const v = raw[k];
+  return v === undefined || v.trim() === '' ? undefined : parseEnum(k, v, allowed);
+}
+
 /** Sets `o[k]` only to a defined value (the result never holds undefined fields). */
 function put<T extends object, K extends keyof T>(o: T, k: K, v: T[K] | undefined): void {
   if (v !== undefined) o[k] = v;
 }
 
 function fromKeywords(raw: DsnParams, defaultHost: string): Built {
+  const keepalives = optNamed(raw, 'keepalives', parseInteger);
   const out: Built = {
     hosts: buildHosts(raw.host, raw.hostaddr, raw.port, defaultHost),
-    sslmode: opt(raw, 'sslmode', (v) => parseEnum('sslmode', v, SSL_MODES)) ?? (raw.sslrootcert === 'system' ? 'verify-full' : 'prefer'),
-    sslsni: opt(raw, 'sslsni', (v) => parseSwitch('sslsni', v)) ?? true,
-    sslnegotiation: opt(raw, 'sslnegotiation', (v) => parseEnum('sslnegotiation', v, SSL_NEGOTIATIONS)) ?? 'postgres',
-    minProtocolVersion: opt(raw, 'min_protocol_version', (v) => parseProtocolVersion('min_protocol_version', v)) ?? '3.0',
-    maxProtocolVersion: opt(raw, 'max_protocol_version', (v) => parseProtocolVersion('max_protocol_version', v)) ?? LATEST_PROTOCOL_VERSION,
-    targetSessionAttrs: opt(raw, 'target_session_attrs', (v) => parseEnum('target_session_attrs', v, SESSION_ATTRS)) ?? 'any',
-    channelBinding: opt(raw, 'channel_binding', (v) => parseEnum('channel_binding', v, CHANNEL_BINDINGS)) ?? 'prefer',
-    loadBalanceHosts: opt(raw, 'load_balance_hosts', (v) => parseEnum('load_balance_hosts', v, ['disable', 'random'] as const)) === 'random',
-    keepalives: opt(raw, 'keepalives', (v) => parseInteger('keepalives', v) !== 0) ?? true,
+    sslmode: optEnum(raw, 'sslmode', SSL_MODES) ?? (raw.sslrootcert === 'system' ? 'verify-full' : 'prefer'),
+    sslsni: optNamed(raw, 'sslsni', parseSwitch) ?? true,
+    sslnegotiation: optEnum(raw, 'sslnegotiation', SSL_NEGOTIATIONS) ?? 'postgres',
+    minProtocolVersion: optNamed(raw, 'min_protocol_version', parseProtocolVersion) ?? '3.0',
+    maxProtocolVersion: optNamed(raw, 'max_protocol_version', parseProtocolVersion) ?? LATEST_PROTOCOL_VERSION,
+    targetSessionAttrs: optEnum(raw, 'target_session_attrs', SESSION_ATTRS) ?? 'any',
+    channelBinding: optEnum(raw, 'channel_binding', CHANNEL_BINDINGS) ?? 'prefer',
+    loadBalanceHosts: optEnum(raw, 'load_balance_hosts', LOAD_BALANCE) === 'random',
+    keepalives: keepalives === undefined || keepalives !== 0,
   };
   put(out, 'user', nonEmpty(raw.user));
   put(out, 'password', nonEmpty(raw.password));
@@ -162,14 +176,14 @@ function fromKeywords(raw: DsnParams, defaultHost: string): Built {
   put(out, 'sslpassword', nonEmpty(raw.sslpassword));
   put(out, 'sslcrl', nonEmpty(raw.sslcrl));
   put(out, 'sslcrldir', nonEmpty(raw.sslcrldir));
-  put(out, 'sslcertmode', opt(raw, 'sslcertmode', (v) => parseEnum('sslcertmode', v, SSL_CERT_MODES)));
+  put(out, 'sslcertmode', optEnum(raw, 'sslcertmode', SSL_CERT_MODES));
   put(out, 'sslMinProtocolVersion', nonEmpty(raw.ssl_min_protocol_version));
   put(out, 'sslMaxProtocolVersion', nonEmpty(raw.ssl_max_protocol_version));
   put(out, 'passfile', nonEmpty(raw.passfile));
-  put(out, 'keepalivesIdleMs', opt(raw, 'keepalives_idle', (v) => parseSeconds('keepalives_idle', v)));
-  put(out, 'keepalivesIntervalMs', opt(raw, 'keepalives_interval', (v) => parseSeconds('keepalives_interval', v)));
-  put(out, 'keepalivesCount', opt(raw, 'keepalives_count', (v) => parseNonNegative('keepalives_count', v)));
-  put(out, 'tcpUserTimeoutMs', opt(raw, 'tcp_user_timeout', (v) => parseNonNegative('tcp_user_timeout', v)));
+  put(out, 'keepalivesIdleMs', optNamed(raw, 'keepalives_idle', parseSeconds));
+  put(out, 'keepalivesIntervalMs', optNamed(raw, 'keepalives_interval', parseSeconds));
+  put(out, 'keepalivesCount', optNamed(raw, 'keepalives_count', parseNonNegative));
+  put(out, 'tcpUserTimeoutMs', optNamed(raw, 'tcp_user_timeout', parseNonNegative));
   put(out, 'requireAuth', nonEmpty(raw.require_auth));
   put(out, 'replication', opt(raw, 'replication', parseReplication));
   put(out, 'requirepeer', nonEmpty(raw.requirepeer));
