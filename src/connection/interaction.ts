@@ -86,9 +86,9 @@ export function runInteraction<R, A extends unknown[]>(
   if (invalid !== null) return fail(invalid);
   const delayMs = options.retry?.delayMs ?? 10;
   const runs = Math.max(1, options.retry?.attempts ?? 1);
-  // the waits between runs: delayMs, then doubling, capped (maxRetries 0 would mean unlimited: one run has none)
-  const delays: Iterator<number> =
-    runs > 1 ? backoffIterator({ initialDelay: delayMs / 2, factor: 2, maxDelay: MAX_RETRY_DELAY_MS, jitter: 0, maxRetries: runs - 1, now: false }) : [][Symbol.iterator]();
+  if (runs === 1) return once(conn, options, fn, args, lease); // no retries: nothing to wait for between runs
+  // the waits between runs: delayMs, then doubling, capped
+  const delays: Iterator<number> = backoffIterator({ initialDelay: delayMs / 2, factor: 2, maxDelay: MAX_RETRY_DELAY_MS, jitter: 0, maxRetries: runs - 1, now: false });
   const attempt = (): Deferred<R> =>
     once(conn, options, fn, args, lease).addErrback((e: Error) => {
       const next = delays.next();
@@ -112,9 +112,9 @@ function once<R, A extends unknown[]>(conn: InteractionHost, options: Interactio
     const blockFailed = (serverError?: Error): Error => inFailedTransaction(lease.errors[firstError] ?? serverError, nested);
     // a transaction's BEGIN goes out with its first statement (prelude.ts); a savepoint is set at once
     const prelude = nested ? null : (lease.prelude = new Prelude(begin));
-    const begun: Deferred<unknown> = nested ? cursor.execute(begin) : succeed(undefined);
-    const run = begun
-      .addCallback(() => maybeDeferred(() => fn(cursor, ...args)))
+    const call = (): Deferred<R> => maybeDeferred(fn, cursor, ...args);
+    // a savepoint runs the function once it is set; a transaction's BEGIN waits for the first statement, so the function runs now
+    const run = (nested ? cursor.execute(begin).addCallback(call) : call())
       .addCallbacks(
         (value: R) =>
           afterPrelude(conn.reactor, prelude, () => {

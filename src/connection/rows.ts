@@ -193,6 +193,19 @@ function summaryOf(r: StatementSummary): StatementSummary {
 /** Parses the row count from a command tag ('SELECT 5', 'INSERT 0 3'). */
 export function rowCountOf(tag: string | null): number {
   if (tag === null) return -1;
+  // the usual tag ends in ' ' and 1-15 ASCII digits: read them in place (no lastIndexOf, slice or Number: this runs once per statement)
+  let count = 0;
+  let scale = 1;
+  for (let i = tag.length - 1; i >= 0 && tag.length - i <= 16; i--) {
+    const c = tag.charCodeAt(i);
+    if (c === 32) {
+      if (i < tag.length - 1) return count;
+      break;
+    }
+    if (c < 48 || c > 57) break;
+    count += (c - 48) * scale;
+    scale *= 10;
+  }
   const space = tag.lastIndexOf(' ');
   if (space < 0) return -1;
   const n = Number(tag.slice(space + 1));

@@ -418,14 +418,15 @@ export class Session implements TransportHandler {
   private shift(): OpHandler {
     const h = this.inflight[this.head++];
     if (this.head === this.inflight.length) {
-      this.inflight.length = 0;
+      // all done: emptied by pop (setting `length` is a runtime call; this runs once per operation)
+      while (this.inflight.length > 0) this.inflight.pop();
       this.head = 0;
     } else if (this.head >= 64 && this.head * 2 >= this.inflight.length) {
       // a pipeline that never drains: drop the completed handlers (and their results) now
       this.inflight.splice(0, this.head);
       this.head = 0;
     }
-    this.resumeReading(h); // an operation that ends holds reading paused no longer
+    if (this.readingHeldBy.size > 0) this.resumeReading(h); // an operation that ends holds reading paused no longer
     return h;
   }
 

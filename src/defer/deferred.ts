@@ -73,9 +73,15 @@ export class Deferred<T> implements PromiseLike<T> {
   private pauseCount = 0;
   /** The inner Deferred this one waits for (a link returned it). */
   private chainedTo: Deferred<unknown> | null = null;
-  /** Flat links: [onValue, onError, extra] triples; `next` indexes the first unrun one. */
+  /**
+   * Flat links: [onValue, onError, extra] triples; `next` indexes the first
+   * unrun one, `end` the first free slot. The storage starts with room for
+   * two links (most Deferreds get one or two): a push onto an empty array
+   * would allocate room for about twenty.
+   */
   private links: unknown[] | null = null;
   private next = 0;
+  private end = 0;
   private running = false;
   /** Swallow one late callback/errback after a cancel without canceller (Twisted's rule). */
   private suppressAlreadyCalled = false;
@@ -282,8 +288,12 @@ export class Deferred<T> implements PromiseLike<T> {
   /** Appends one link (internal); `extra` is args, RAW, or a waiting Deferred for CONTINUE. */
   private link<U>(onValue: unknown, onError: unknown, extra: Extra): Deferred<U> {
     if (this.held !== null) this.releaseHeld();
-    const links = this.links ?? (this.links = []);
-    links.push(onValue, onError, extra);
+    const links = this.links ?? (this.links = [undefined, undefined, undefined, undefined, undefined, undefined]);
+    const end = this.end;
+    links[end] = onValue;
+    links[end + 1] = onError;
+    links[end + 2] = extra;
+    this.end = end + 3;
     if (this.fired) this.runCallbacks();
     return this as unknown as Deferred<U>;
   }
@@ -340,7 +350,7 @@ export class Deferred<T> implements PromiseLike<T> {
       for (;;) {
         // Re-read each time: a callback may have added links (or the first ones).
         const links = current.links;
-        if (links === null || current.next >= links.length) break;
+        if (links === null || current.next >= current.end) break;
         const i = current.next;
         current.next = i + 3;
         const failed = current.result instanceof Failure;
@@ -408,9 +418,10 @@ export class Deferred<T> implements PromiseLike<T> {
 
   /** End of a run for this Deferred: reset drained link storage and track an unhandled failure. */
   private settle(): void {
-    if (this.links !== null && this.next >= this.links.length) {
+    if (this.links !== null && this.next >= this.end) {
       this.links = null;
       this.next = 0;
+      this.end = 0;
     }
     const r = this.result;
     if (r instanceof Failure && this.chainedTo === null) {

@@ -160,11 +160,17 @@ export class ConnectionPool {
     if (this.closed) return fail(new PoolClosed());
     this.counters.requests++;
     const askedAt = this.reactor.now();
-    return this.acquire().addCallback((m: Member): Deferred<T> => {
-      this.inFlight++;
-      const acquiredAt = tracePoolAcquire(askedAt, this.reactor, this.traceSize);
-      return maybeDeferred<T, []>(() => fn(m.conn) as T | PromiseLike<T>).addFinally(() => (this.release(m), tracePoolRelease(acquiredAt, this.reactor, this.traceSize)));
-    }) as unknown as Deferred<T>;
+    const idle = this.takeIdle();
+    // an idle member runs fn at once (no Deferred of the hand-over); else fn runs when the new or freed member arrives
+    if (idle !== null) return this.runOn(idle, fn, askedAt);
+    return this.acquire().addCallback((m: Member) => this.runOn(m, fn, askedAt));
+  }
+
+  /** Runs `fn` on the member `m`, which goes back to the pool when fn's Deferred fires. */
+  private runOn<T>(m: Member, fn: (conn: Connection) => Deferred<T> | PromiseLike<T> | T, askedAt: number): Deferred<T> {
+    this.inFlight++;
+    const acquiredAt = tracePoolAcquire(askedAt, this.reactor, this.traceSize);
+    return maybeDeferred(fn as (conn: Connection) => T | PromiseLike<T>, m.conn).addFinally(() => (this.release(m), tracePoolRelease(acquiredAt, this.reactor, this.traceSize)));
   }
 
   /**
