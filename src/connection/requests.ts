@@ -28,10 +28,11 @@
  */
 import type { Endpoint, Reactor } from '../../reactor/interfaces';
 import { addTimeout, CANCEL_PENDING, Deferred, fail, withAbortSignal } from '../defer';
-import { CancelledError, ConnectionClosed, ConnectionLost, InterfaceError, withoutStack } from '../errors/base';
+import { CancelledError, ConnectionClosed, ConnectionLost, InterfaceError } from '../errors/base';
 import { toError } from '../defer/failure';
 import { DatabaseError } from '../errors/database';
 import { databaseErrorFrom, QueryCanceled } from '../errors/sqlstate.generated';
+import { withoutStack } from '../errors/without-stack';
 import type { RawFields } from '../protocol/messages';
 import { removeInOrder } from '../util/in-order';
 import { CancelChannel } from './cancel-channel';

@@ -15,30 +15,6 @@ export interface PgErrorOptions {
   cause?: unknown;
 }
 
-/**
- * Builds an error with `make` without capturing a stack trace: for an error
- * made inside the reactor's read handler from a server message, whose stack
- * would list only the driver's own frames (socket, session, collector),
- * never the caller's, and whose capture costs several microseconds (more
- * than the rest of such an error). The error keeps its name, message,
- * `code`, `cause` and fields; its `stack` is the `Name: message` line.
- * Errors made at a caller's request (a cancel, a bad argument) keep their
- * stack: there it shows who asked.
- */
-export function withoutStack<E>(make: () => E): E {
-  const limit = Error.stackTraceLimit;
-  try {
-    Error.stackTraceLimit = 0;
-  } catch {
-    return make(); // frozen intrinsics (a hardened realm): the stack is captured after all
-  }
-  try {
-    return make();
-  } finally {
-    Error.stackTraceLimit = limit;
-  }
-}
-
 /** Base class of every error tspostgres raises; `code` is stable and machine-readable. */
 export class PgError extends Error {
   /** A stable identifier, e.g. `ERR_CONNECTION_DEAD`. */

@@ -1,7 +1,7 @@
 import {
   AlreadyCalledError, AlreadyConnected, CancelledError, ConfigurationError, ConnectionClosed, ConnectionDead,
   ConnectionError, ConnectionFailed, ConnectionLost, ConnectTimeout, InterfaceError, MessageTooLarge, PgError,
-  PoolClosed, PoolTimeout, ProtocolViolation, RollbackFailed, TimeoutError, withoutStack,
+  PoolClosed, PoolTimeout, ProtocolViolation, RollbackFailed, TimeoutError,
 } from '../../src/errors';
 
 describe('library errors', () => {
@@ -42,26 +42,5 @@ describe('library errors', () => {
     expect(err.errors).toEqual(errors);
     expect(err.cause).toBe(errors[1]);
     expect(err.message).toBe('could not connect to any host: refused; timeout');
-  });
-});
-
-describe('withoutStack', () => {
-  it('makes the error without stack frames, keeping its name, message, code and cause', () => {
-    const cause = new Error('server said no');
-    const err = withoutStack(() => new CancelledError('the query was cancelled', { serverCancelled: true, cause }));
-    expect(err.stack).toBe('CancelledError: the query was cancelled');
-    expect(err).toMatchObject({ name: 'CancelledError', code: 'ERR_CANCELLED', serverCancelled: true, message: 'the query was cancelled' });
-    expect(err.cause).toBe(cause);
-    expect(new CancelledError().stack).toMatch(/\n\s+at /); // others keep theirs
-  });
-
-  it('restores Error.stackTraceLimit, also when making the error throws', () => {
-    const limit = Error.stackTraceLimit;
-    expect(() => withoutStack(() => {
-      throw new Error('boom');
-    })).toThrow('boom');
-    expect(Error.stackTraceLimit).toBe(limit);
-    withoutStack(() => new Error('x'));
-    expect(Error.stackTraceLimit).toBe(limit);
   });
 });
