@@ -71,6 +71,9 @@ import type { Prelude } from './prelude';
 const EXECUTE: FrontendMessage = { type: 'Execute', portal: '', maxRows: 0 };
 const SYNC: FrontendMessage = { type: 'Sync' };
 const NO_PARAMS: Array<string | Uint8Array | null> = [];
+const NO_TYPES: number[] = [];
+/** The Bind of a prelude: the unnamed statement, no parameters, no result formats (the encoder only reads these arrays). */
+const PRELUDE_BIND: FrontendMessage = { type: 'Bind', portal: '', statement: '', paramFormats: [], params: NO_PARAMS, resultFormats: [] };
 /** A statement that ends a failed transaction (or savepoint) and nothing else: the server runs it in a failed block. */
 const ROLLBACK = /^\s*(?:ROLLBACK|ABORT)\b[^;]*;?\s*$/i;
 
@@ -450,9 +453,13 @@ export class Statements {
    */
   private batch(p: Prelude | null, ...messages: FrontendMessage[]): FrontendMessage[] {
     if (this.closeQueue.length === 0 && p === null) return messages;
-    const closes = this.closeQueue.map((name): FrontendMessage => ({ type: 'Close', target: 'S', name }));
-    this.closeQueue = [];
-    return p === null ? [...closes, ...messages] : [...closes, ...preludeMessages(p), ...messages];
+    const out: FrontendMessage[] = [];
+    for (const name of this.closeQueue) out.push({ type: 'Close', target: 'S', name });
+    if (this.closeQueue.length > 0) this.closeQueue = [];
+    // a prelude (an interaction's BEGIN, once per transaction): no parameters, no rows, so no Describe
+    if (p !== null) out.push({ type: 'Parse', name: '', sql: p.sql, paramTypes: NO_TYPES }, PRELUDE_BIND, EXECUTE);
+    for (let i = 0; i < messages.length; i++) out.push(messages[i]);
+    return out;
   }
 }
 
@@ -461,15 +468,6 @@ function encodeAll(r: TypeRegistry, values: readonly unknown[], types: readonly 
   const out = new Array<string | Uint8Array | null>(types.length);
   for (let i = 0; i < types.length; i++) out[i] = r.encodeParam(values[i], types[i]);
   return out;
-}
-
-/** A prelude's messages: no parameters, no rows, so no Describe. */
-function preludeMessages(p: Prelude): FrontendMessage[] {
-  return [
-    { type: 'Parse', name: '', sql: p.sql, paramTypes: [] },
-    { type: 'Bind', portal: '', statement: '', paramFormats: [], params: NO_PARAMS, resultFormats: [] },
-    EXECUTE,
-  ];
 }
 
 /** Records on `st` what its describing messages said. */

@@ -425,7 +425,7 @@ export class ConnectionPool {
   }
 
   private checkDrained(): void {
-    if (this.inFlight > 0) return;
+    if (this.inFlight > 0 || this.drained.length === 0) return; // the common case: no close waits (splice would allocate an array per release)
     for (const fn of this.drained.splice(0)) fn();
   }
 
