@@ -539,7 +539,9 @@ export class ProtocolMachine {
   }
 
   private sendBatch(messages: FrontendMessage[]): void {
-    for (const m of messages) {
+    // index loops: every statement comes here, and a for-of allocates an iterator result per message until the code is optimized
+    for (let i = 0; i < messages.length; i++) {
+      const m = messages[i];
       if (!BATCH_MESSAGES.has(m.type)) throw new InterfaceError(`${m.type} is not allowed in a batch`, { code: 'ERR_ILLEGAL_COMMAND' });
     }
     // All or nothing: a message that cannot be encoded (a NUL in a string,
@@ -551,7 +553,8 @@ export class ProtocolMachine {
     const savedState = this._state;
     const savedOutPending = this.outPending;
     try {
-      for (const m of messages) {
+      for (let i = 0; i < messages.length; i++) {
+        const m = messages[i];
         this.write(m);
         if (m.type === 'Sync') this.pushOp('extended');
         // Messages after the last Sync (e.g. Parse + Flush) are answered before

@@ -86,8 +86,7 @@ export class Negotiation {
     if (olderThan(max, min)) {
       throw new InterfaceError(`minProtocolVersion ${min} is newer than maxProtocolVersion ${max}`, { code: 'ERR_INVALID_ARGUMENT' });
     }
-    const options = Object.keys(o.startupParameters ?? {}).filter((k) => k.startsWith('_pq_.'));
-    return new Negotiation(min, max, new Set(options));
+    return new Negotiation(min, max, protocolOptions(o.startupParameters));
   }
 
   /** The version asked for until the server has answered, then the version agreed. */
@@ -149,4 +148,16 @@ export class Negotiation {
 function known(name: string, v: string): ProtocolVersion {
   if ((PROTOCOL_VERSIONS as readonly string[]).includes(v)) return v as ProtocolVersion;
   throw new InterfaceError(`${name} must be one of ${PROTOCOL_VERSIONS.join(', ')}, not ${JSON.stringify(v)}`, { code: 'ERR_INVALID_ARGUMENT' });
+}
+
+/** No `_pq_.` startup parameters: the common case shares one empty set (never written: it is read only). */
+const NO_OPTIONS: ReadonlySet<string> = new Set();
+
+/** The `_pq_.` protocol options among the startup parameters (a Set only when there is one). */
+function protocolOptions(parameters: Readonly<Record<string, string>> | undefined): ReadonlySet<string> {
+  if (parameters === undefined) return NO_OPTIONS;
+  let out: Set<string> | null = null;
+  const keys = Object.keys(parameters);
+  for (let i = 0; i < keys.length; i++) if (keys[i].startsWith('_pq_.')) (out ??= new Set()).add(keys[i]);
+  return out ?? NO_OPTIONS;
 }

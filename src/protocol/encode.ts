@@ -126,7 +126,9 @@ function writeSaslInitial(w: ByteWriter, msg: Msg<'SASLInitialResponse'>): void 
 
 function writeStartup(w: ByteWriter, msg: Msg<'StartupMessage'>): void {
   w.beginMessage(0).i32(msg.protocolVersion ?? PROTOCOL_3_0);
-  for (const key of Object.keys(msg.parameters)) {
+  const keys = Object.keys(msg.parameters);
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i];
     const value = msg.parameters[key];
     if (value === undefined) continue;
     w.cstring(key).cstring(value);
