@@ -44,8 +44,10 @@
  * leave the session stuck in a failed transaction: behind a pooler the
  * server connection would stay pinned to it). The
  * cache is an LRU of {@link MAX_STATEMENTS}; evicted statements, and
- * statements whose first run failed after their Parse, are closed on the
- * server (never a name the server refused with 42P05: that one is not ours).
+ * statements whose first run failed before the server described them, are
+ * closed on the server (never a name the server refused with 42P05: that
+ * one is not ours). A statement described before its first run failed (a
+ * cancel, a constraint) is prepared on the server and stays cached.
  *
  * Without preparing (`prepare: false`, for a pooler in transaction mode,
  * where a statement prepared on one server connection is unknown to the
@@ -57,6 +59,7 @@
  * recomputed when types are registered after it was cached.
  */
 import { InterfaceError } from '../errors/base';
+import { DatabaseError } from '../errors/database';
 import { databaseErrorFrom, DuplicatePreparedStatement, FeatureNotSupported, InvalidSqlStatementName, SqlSyntaxError } from '../errors/sqlstate.generated';
 import type { Command } from '../core/commands';
 import type { BackendMessage, FieldDescription, FormatCode, FrontendMessage, RawFields, TransactionStatus } from '../protocol/messages';
@@ -412,18 +415,23 @@ export class Statements {
   }
 
   /**
-   * Marks a statement prepared, or drops it on error; a failed statement is
-   * also closed on the server (its Parse may have succeeded before a later
-   * message failed), unless the server refused its name as taken (42P05).
+   * Marks a statement prepared, or drops it. A statement the server
+   * described (its ParameterDescription came) is prepared there, whatever
+   * happened to its first run after that: a server error of the run itself
+   * (a cancel, a constraint, a division by zero) keeps it cached, so the
+   * next run is one Bind and Execute, not a Close and a new Parse. Any other
+   * failure drops it, and closes it on the server (its Parse may have
+   * succeeded before a later message failed), unless the server refused its
+   * name as taken (42P05).
    */
   private settle(sql: string, st: Statement, error: Error | null): void {
     if (st.ready) return;
-    if (error !== null || st.paramTypes === null) {
-      if (this.statements.get(sql) === st) this.statements.delete(sql);
-      if (error !== null && !(error instanceof DuplicatePreparedStatement)) this.closeQueue.push(st.name);
-    } else {
+    if (st.paramTypes !== null && (error === null || error instanceof DatabaseError)) {
       st.ready = true;
+      return;
     }
+    if (this.statements.get(sql) === st) this.statements.delete(sql);
+    if (error !== null && !(error instanceof DuplicatePreparedStatement)) this.closeQueue.push(st.name);
   }
 
   /** Drops `st` from the cache (when it is still the cached statement of `sql`) and closes it on the server. */

@@ -125,10 +125,27 @@ describe('statement names', () => {
     expect(rows).toEqual([{ name: 'ann' }]);
   });
 
-  it('a statement whose first run failed is closed on the server, not left behind', async () => {
-    for (let i = 0; i < 3; i++) expect(await failure(conn.runQuery('SELECT 1 / 0 AS boom'))).toMatchObject({ code: '22012' });
+  it('a statement whose first run failed in the client is closed on the server, not left behind', async () => {
+    conn.types.register(newType([1700], 'numeric', () => { throw new Error('decoder broke'); }));
+    for (let i = 0; i < 3; i++) expect(await failure(conn.runQuery('SELECT 1.5::numeric AS n'))).toBeDefined();
     await conn.runQuery(SELECT, [1]); // its batch carries the Close messages
-    expect((await preparedOn(conn)).filter((p) => p.statement === 'SELECT 1 / 0 AS boom')).toEqual([]);
+    expect((await preparedOn(conn)).filter((p) => p.statement === 'SELECT 1.5::numeric AS n')).toEqual([]);
+  });
+
+  it('a statement whose first run failed after it was described stays prepared and cached: the next run is no new Parse', async () => {
+    for (let i = 0; i < 3; i++) expect(await failure(conn.runQuery('SELECT 1 / 0 AS boom'))).toMatchObject({ code: '22012' });
+    await conn.runInteraction(async (c) => {
+      await c.execute('INSERT INTO users VALUES (7, $1)', ['x']);
+    });
+    await conn.runOperation('CREATE UNIQUE INDEX ON users (id)');
+    const insert = "INSERT INTO users VALUES (7, 'again')";
+    for (let i = 0; i < 2; i++) expect(await failure(conn.runOperation(insert))).toMatchObject({ code: '23505' });
+    const prepared = await preparedOn(conn);
+    expect(prepared.filter((p) => p.statement === 'SELECT 1 / 0 AS boom')).toHaveLength(1);
+    expect(prepared.filter((p) => p.statement === insert)).toHaveLength(1);
+    // one name each, used from then on: nothing was closed and prepared again under a new name
+    const names = new Set(prepared.map((p) => p.name));
+    expect(names.size).toBe(prepared.length);
   });
 });
 
