@@ -86,6 +86,7 @@ export class Requests {
   private lostWith: Error | null = null;
   /** Deferreds to fire in the next batch, flat: Deferred, error, value, Deferred, ... */
   private completions: unknown[] = [];
+  private spareCompletions: unknown[] = [];
   private completionScheduled = false;
   /** Reactor time of our last CancelRequest (-Infinity: none yet). */
   private lastCancelAt = -Infinity;
@@ -378,14 +379,17 @@ export class Requests {
 
   private readonly runCompletions = (): void => {
     this.completionScheduled = false;
+    // two arrays in turn: completions made while this batch runs go to the other one
     const batch = this.completions;
-    this.completions = [];
+    this.completions = this.spareCompletions;
+    this.spareCompletions = batch;
     for (let i = 0; i < batch.length; i += 3) {
       const d = batch[i] as Deferred<unknown>;
       if (d.called) continue;
       if (batch[i + 1] !== null) d.errback(batch[i + 1]);
       else d.callback(batch[i + 2]);
     }
+    while (batch.length > 0) batch.pop(); // keeps the array's storage (length = 0 would drop it)
   };
 }
 
