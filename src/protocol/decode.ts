@@ -84,7 +84,7 @@ export type CopyDataSink = (buf: Uint8Array, start: number, end: number) => void
 
 TABLE[0x52] /* R */ = decodeAuthentication;
 TABLE[0x4b] /* K */ = (r) => ({ type: 'BackendKeyData', processId: r.i32(), secretKey: cancelKey(r) });
-TABLE[0x53] /* S */ = (r) => ({ type: 'ParameterStatus', name: r.cstringInterned(), value: r.cstringInterned() }); // the same on every connect
+TABLE[0x53] /* S */ = (r) => ({ type: 'ParameterStatus', name: r.cstring(), value: r.cstring() });
 TABLE[0x5a] /* Z */ = decodeReadyForQuery;
 TABLE[0x54] /* T */ = decodeRowDescription;
 TABLE[0x44] /* D */ = decodeDataRow;

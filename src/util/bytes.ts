@@ -41,44 +41,6 @@ export function utf8Decode(b: Uint8Array, start = 0, end = b.length): string {
   return decoder.decode(b.subarray(start, end));
 }
 
-/** Slots of the table of short ASCII strings decoded before (a power of two). */
-const INTERN_SLOTS = 256;
-/** The longest string kept in that table. */
-const INTERN_MAX_LENGTH = 32;
-const interned: string[] = new Array<string>(INTERN_SLOTS).fill('');
-
-/**
- * {@link utf8Decode} for strings that repeat from one connection to the
- * next (the names and values of ParameterStatus): short ASCII bytes seen
- * before give the same string again, without allocating it (the
- * character-by-character loop builds an intermediate string per byte). A
- * direct-mapped table indexed by a hash of the bytes; a collision replaces
- * the slot, and a hit is checked byte by byte. Anything else decodes as
- * utf8Decode does. Only for text that is no secret: the table outlives the
- * connection.
- */
-export function utf8DecodeInterned(b: Uint8Array, start: number, end: number): string {
-  const n = end - start;
-  if (n === 0 || n > INTERN_MAX_LENGTH) return utf8Decode(b, start, end);
-  let h = 0x811c9dc5; // FNV-1a
-  for (let i = start; i < end; i++) {
-    const c = b[i];
-    if (c >= 0x80) return utf8Decode(b, start, end);
-    h = Math.imul(h ^ c, 0x01000193);
-  }
-  const slot = (h ^ (h >>> 16)) & (INTERN_SLOTS - 1);
-  const known = interned[slot];
-  if (known.length === n && sameAscii(known, b, start)) return known;
-  const s = utf8Decode(b, start, end);
-  interned[slot] = s;
-  return s;
-}
-
-function sameAscii(s: string, b: Uint8Array, start: number): boolean {
-  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) !== b[start + i]) return false;
-  return true;
-}
-
 /**
  * A growable output buffer for wire messages.
  *
@@ -306,16 +268,6 @@ export class ByteReader {
     if (nul < 0 || nul >= this.end) throw new ProtocolViolation('unterminated string in message');
     this.pos = nul + 1;
     return utf8Decode(b, start, nul);
-  }
-
-  /** {@link cstring} through {@link utf8DecodeInterned}: for short strings that repeat across connections (ParameterStatus), never for secrets. */
-  cstringInterned(): string {
-    const b = this.buf;
-    const start = this.pos;
-    const nul = b.indexOf(0, start);
-    if (nul < 0 || nul >= this.end) throw new ProtocolViolation('unterminated string in message');
-    this.pos = nul + 1;
-    return utf8DecodeInterned(b, start, nul);
   }
 
   /** Reads `n` bytes as a subarray view (not a copy). */

@@ -1,5 +1,5 @@
 import { InterfaceError, ProtocolViolation } from '../../src/errors/base';
-import { ByteReader, ByteWriter, concatBytes, fromHex, toHex, utf8Decode, utf8DecodeInterned, utf8Encode } from '../../src/util/bytes';
+import { ByteReader, ByteWriter, concatBytes, fromHex, toHex, utf8Decode, utf8Encode } from '../../src/util/bytes';
 
 describe('ByteWriter', () => {
   test('writes big-endian integers, strings and bytes, growing as needed', () => {
@@ -82,40 +82,5 @@ describe('helpers', () => {
   test('hex and concat', () => {
     expect(toHex(concatBytes([fromHex('0a'), fromHex('ff 00')]))).toBe('0aff00');
     expect(() => fromHex('abc')).toThrow(InterfaceError);
-  });
-});
-
-describe('utf8DecodeInterned (ParameterStatus names and values)', () => {
-  const enc = (t: string): Uint8Array => utf8Encode(t);
-
-  test('decodes as utf8Decode does: empty, ASCII, non-ASCII, and past the interned length', () => {
-    for (const t of ['', 'TimeZone', 'Etc/UTC', 'ünï', 'standard_conforming_strings', 'x'.repeat(33), 'é'.repeat(20), '15.10 (Debian 15.10-1)']) {
-      const b = enc(`#${t}#`);
-      expect(utf8DecodeInterned(b, 1, b.length - 1)).toBe(utf8Decode(b, 1, b.length - 1));
-    }
-  });
-
-  test('the same short ASCII bytes seen again give the same string, read from any buffer', () => {
-    const a = enc('server_version');
-    const b = enc('..server_version..');
-    expect(utf8DecodeInterned(a, 0, a.length)).toBe('server_version');
-    expect(utf8DecodeInterned(b, 2, b.length - 2)).toBe('server_version');
-  });
-
-  test('many different strings (slot collisions) each decode to their own text', () => {
-    const texts = Array.from({ length: 2000 }, (_, i) => `p${i}_${(i * 7919) % 1000}`);
-    for (let round = 0; round < 2; round++) {
-      for (const t of texts) {
-        const b = enc(t);
-        expect(utf8DecodeInterned(b, 0, b.length)).toBe(t);
-      }
-    }
-  });
-
-  test('ByteReader.cstringInterned reads a NUL-terminated string, and refuses an unterminated one', () => {
-    const buf = new ByteWriter().cstring('DateStyle').cstring('ISO, MDY').finish();
-    const r = new ByteReader(buf);
-    expect([r.cstringInterned(), r.cstringInterned()]).toEqual(['DateStyle', 'ISO, MDY']);
-    expect(() => new ByteReader(Uint8Array.of(0x41, 0x42)).cstringInterned()).toThrow(ProtocolViolation);
   });
 });
