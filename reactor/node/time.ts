@@ -103,7 +103,7 @@ export class NodeTime implements ReactorTime {
     this.soon = this.spare;
     this.soonScheduled = false;
     for (let i = 0; i < batch.length; i++) this.guard(batch[i]);
-    batch.length = 0;
+    while (batch.length > 0) batch.pop(); // keeps the storage: length = 0 drops it, and the next push allocates again
     this.spare = batch;
   }
 

@@ -362,7 +362,7 @@ export class ProtocolMachine {
     if (this.eventHead === this.events.length) return null;
     const event = this.events[this.eventHead++];
     if (this.eventHead === this.events.length) {
-      this.events.length = 0;
+      while (this.events.length > 0) this.events.pop(); // keeps the storage: length = 0 drops it, and the next push allocates again
       this.eventHead = 0;
     }
     return event;
@@ -515,7 +515,7 @@ export class ProtocolMachine {
     this.streaming = false; // a START_REPLICATION is only sent with nothing else in flight: this is its end
     this.opHead++;
     if (this.opHead === this.ops.length) {
-      this.ops.length = 0;
+      while (this.ops.length > 0) this.ops.pop(); // keeps the storage (see nextEvent)
       this.opHead = 0;
     } else if (this.opHead >= 64 && this.opHead * 2 >= this.ops.length) {
       this.ops.splice(0, this.opHead); // a pipeline that never drains: keep only what is in flight
