@@ -13,7 +13,13 @@
  * - an explicit {@link flushHeld} (deterministic; what tests use).
  *
  * The set of held failures references Deferreds only weakly, so an unhandled
- * failure never keeps its Deferred alive. No timers are involved.
+ * failure never keeps its Deferred alive. An error's stack, until it is
+ * first read, is a list of frames holding their receivers and functions:
+ * an error thrown by one of a Deferred's own callbacks holds that Deferred
+ * (the frame of its callback loop), so the set would keep it alive through
+ * its own failure, and the failure would never be reported. Holding a
+ * failure therefore turns the stacks of the error and its causes into text
+ * first. No timers are involved.
  */
 import { Failure } from './failure';
 
@@ -66,10 +72,29 @@ function report(failure: Failure, owner: object | undefined): void {
 /** Records that `owner` ended its chain holding `failure`; null when there is nothing to report. */
 export function hold(owner: object, failure: Failure): Held | null {
   if (failure.observed) return null;
+  stackToText(failure.error);
   const held: Held = { ref: new WeakRef(owner), failure };
   pending.add(held);
   finalizer.register(owner, held, held);
   return held;
+}
+
+/** The deepest `cause` chain whose stacks are turned into text. */
+const MAX_CAUSES = 8;
+
+/**
+ * Reads the stacks of `error` and its causes, which makes V8 format them
+ * and drop the frames they held (see the file comment). A stack getter
+ * that throws is left alone.
+ */
+function stackToText(error: unknown): void {
+  for (let e = error, depth = 0; e instanceof Error && depth <= MAX_CAUSES; e = e.cause, depth++) {
+    try {
+      void e.stack;
+    } catch {
+      return;
+    }
+  }
 }
 
 /** Forgets a held failure: its owner got a new callback or gave its result away. */

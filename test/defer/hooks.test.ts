@@ -96,7 +96,7 @@ describe('unhandled failure reporting', () => {
     }
   });
 
-  it('reports an unhandled failure when its Deferred is garbage-collected', () => {
+  it('reports an unhandled failure when its Deferred is garbage-collected, also one thrown by its own callback', () => {
     const script = path.join(__dirname, 'support', 'gc-report.ts');
     const root = path.join(__dirname, '..', '..');
     const out = spawnSync(process.execPath, ['--expose-gc', '-r', './scripts/register-ts.js', script], {
@@ -105,6 +105,6 @@ describe('unhandled failure reporting', () => {
       timeout: 20_000,
     });
     expect(out.stderr).toBe('');
-    expect(JSON.parse(out.stdout)).toEqual({ reported: ['collected'], ownerGone: true, handledReported: false });
+    expect(JSON.parse(out.stdout)).toEqual({ reported: ['collected', 'thrown in its callback'], ownerGone: true, handledReported: false });
   });
 });
