@@ -11,7 +11,7 @@
  * nothing yet). Extended-protocol rounds are held until the test answers.
  */
 import { VirtualReactor } from '../../reactor/virtual/virtual';
-import { CancelledError, Connection } from '../../src/index';
+import { CancelledError, Connection, type Deferred } from '../../src/index';
 import { KEEP_WARM_MS, MIN_SPARE_LIFE_MS, SPARE_TRUST_MS } from '../../src/connection/cancel-channel';
 import type { BackendMessage, FrontendMessage } from '../../src/protocol/messages';
 import { settle, VIRTUAL_DSN } from '../reconnect/virtual-server';
@@ -106,6 +106,12 @@ async function cancelOne(): Promise<CancelledError> {
   return d.then(() => { throw new Error('not cancelled'); }, (e: CancelledError) => e);
 }
 
+/** `d`'s error once it settled (a statement the server stopped: a CancelledError). */
+async function errorOf(d: Deferred<unknown>): Promise<unknown> {
+  await settle(reactor, d);
+  return d.then(() => null, (e: unknown) => e);
+}
+
 describe('the spare CancelRequest connection', () => {
   it('is opened after the first cancel and carries the next CancelRequest, with no connect at cancel time', async () => {
     expect(spares()).toEqual([]); // nothing opened before anything was cancelled
@@ -139,7 +145,7 @@ describe('the spare CancelRequest connection', () => {
     const [spare] = spares();
     expect(spare).toBe(2);
     answer(CANCELED);
-    await settle(reactor, d);
+    expect(await errorOf(d)).toMatchObject({ name: 'CancelledError', serverCancelled: true });
     const e = conn.runQuery('SELECT 1 AS v');
     reactor.flush();
     e.cancel();
@@ -150,7 +156,7 @@ describe('the spare CancelRequest connection', () => {
     reactor.flush();
     expect(spares()).toEqual([3]);
     answer(CANCELED);
-    await settle(reactor, e);
+    expect(await errorOf(e)).toMatchObject({ name: 'CancelledError', serverCancelled: true });
   });
 
   it('is not held back by a carrier the server never closed: that one is closed at the next CancelRequest', async () => {
@@ -166,7 +172,7 @@ describe('the spare CancelRequest connection', () => {
     reactor.flush();
     expect(spares()).toEqual([3]);
     answer(CANCELED);
-    await settle(reactor, d);
+    expect(await errorOf(d)).toMatchObject({ name: 'CancelledError', serverCancelled: true });
   });
 
   it('is not trusted once it is older than SPARE_TRUST_MS: the CancelRequest goes over a new connection and the old spare is closed', async () => {
@@ -222,7 +228,7 @@ describe('the spare CancelRequest connection', () => {
     reactor.flush();
     expect(cancelsOver).toEqual([spare]);
     answer(CANCELED);
-    await settle(reactor, e);
+    expect(await errorOf(e)).toMatchObject({ name: 'CancelledError', serverCancelled: true });
   });
 
   it('is dropped when the session is lost', async () => {

@@ -169,6 +169,7 @@ describe('Connection.close({ timeout })', () => {
     await settle(w.reactor);
     const closed = w.conn.close({ timeout: 60_000 });
     closed.cancel();
+    expect(await outcome(w.reactor, closed)).toMatchObject({ name: 'CancelledError' });
     expect(await outcome(w.reactor, query)).toBeInstanceOf(ConnectionClosed);
     expect(w.conn.state).toBe('closed');
     expect(w.server.cancelRequests).toHaveLength(1);

@@ -69,7 +69,7 @@ describe('a CancelRequest that hits the neighbour', () => {
     first.cancel();
     await settle(w.reactor);
     w.server.current.answerNext(); // the first finished before the CancelRequest landed
-    await settle(w.reactor);
+    expect(await outcome(w.reactor, first)).toMatchObject({ name: 'CancelledError', serverCancelled: false });
     w.server.current.answerNext(); // BEGIN with the first statement
     await settle(w.reactor);
     expect(held()).toEqual(['SELECT 5 AS v']);
