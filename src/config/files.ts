@@ -11,6 +11,7 @@
  */
 
 import { promises as fsp, statSync } from 'node:fs';
+import { withoutStack } from '../errors/without-stack';
 
 /** What the loader needs to know about a file. */
 export interface FileStat {
@@ -45,13 +46,7 @@ export const nodeFiles: FileAccess = {
 
 /** The rejection of a stat of a file that does not exist (no stack: it is expected, and caught by {@link statIfExists}). */
 function missing(path: string): Error {
-  const limit = Error.stackTraceLimit;
-  Error.stackTraceLimit = 0;
-  try {
-    return Object.assign(new Error(`ENOENT: no such file or directory, stat '${path}'`), { code: 'ENOENT', path });
-  } finally {
-    Error.stackTraceLimit = limit;
-  }
+  return withoutStack(() => Object.assign(new Error(`ENOENT: no such file or directory, stat '${path}'`), { code: 'ENOENT', path }));
 }
 
 /** True when `e` says the file does not exist. */
