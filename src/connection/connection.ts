@@ -400,21 +400,16 @@ export class Connection extends ConnectionEvents {
     if (this.session !== session) return;
     if (this.closing !== null) return this.lostWhileClosing(this.closing, error);
     this.live = null;
-    this.requests.detach(error ?? new ConnectionClosed(), error);
+    this.requests.detach(() => error ?? new ConnectionClosed(), error);
     if (this.detector === undefined) this.states.set('closed', error ?? undefined);
     this.tellLost(error);
   }
 
-  /**
-   * Ends the session we hold, if any, politely (Terminate); queued work fails
-   * with `reason()`. The error is built only when work is queued or running:
-   * every `close()` comes here, and an error's stack trace costs tens of µs
-   * (W12c). With nothing queued, `detach` fails nothing with it.
-   */
+  /** Ends the session we hold, if any, politely (Terminate); queued work fails with the error `reason()` builds. */
   private dropSession(reason: () => Error, lostWith: Error | null): void {
     const session = this.session;
     this.live = null;
-    this.requests.detach(this.requests.busy ? reason() : UNUSED_REASON, lostWith);
+    this.requests.detach(reason, lostWith);
     if (session !== null && !session.closed) session.terminate();
   }
 
@@ -462,7 +457,7 @@ export class Connection extends ConnectionEvents {
     this.requests.cancelCurrent();
     closing.aborted = live.session;
     this.live = null;
-    this.requests.detach(reason, null);
+    this.requests.detach(() => reason, null);
     this.states.set('closed');
     live.session.abort(reason);
   }
@@ -476,7 +471,7 @@ export class Connection extends ConnectionEvents {
   /** The server or the link ended the session during a graceful close: the close is done, with that error (no reconnection). */
   private lostWhileClosing(closing: Closing, error: Error | null): void {
     this.live = null;
-    this.requests.detach(error ?? new ConnectionClosed(), error);
+    this.requests.detach(() => error ?? new ConnectionClosed(), error);
     this.states.set('closed', error ?? undefined);
     this.closeEnded(closing);
   }
@@ -523,9 +518,6 @@ function sessionFor(input: string | ConnectInput | undefined, env: ConnectionOpt
 function closedError(): ConnectionClosed {
   return new ConnectionClosed();
 }
-
-/** Passed to `detach` when no work is queued or running: it fails nothing with it, so it is never seen. */
-const UNUSED_REASON: Error = new ConnectionClosed();
 
 /** The error of a call made while a graceful close is under way. */
 function closingError(): ConnectionClosed {

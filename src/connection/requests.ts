@@ -121,11 +121,12 @@ export class Requests {
   }
 
   /**
-   * The session is gone: queued work fails with `reason`. `lostWith` is the
+   * The session is gone: queued work fails with the error `reason()` builds
+   * (only when work is queued). `lostWith` is the
    * error that ended it when the server or the link did (null for `close()`),
    * the cause of the `ConnectionLost` later calls get.
    */
-  detach(reason: Error, lostWith: Error | null): void {
+  detach(reason: () => Error, lostWith: Error | null): void {
     this.live = null;
     this.lostWith = lostWith;
     this.cancels?.close(lostWith !== null);

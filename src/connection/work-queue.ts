@@ -71,8 +71,14 @@ export class WorkQueue {
     this.pump();
   }
 
-  /** Fails every job that has not started, in order; running jobs are not touched. */
-  failAll(error: Error): void {
+  /**
+   * Fails every job that has not started, in order, with the error `reason()`
+   * builds, once and only when there is such a job (an error's stack costs
+   * tens of µs, and every `close()` comes here); running jobs are not touched.
+   */
+  failAll(reason: () => Error): void {
+    if (this.queue.length === 0) return;
+    const error = reason();
     const jobs = this.queue.splice(0);
     for (const job of jobs) job.fail(error);
   }
