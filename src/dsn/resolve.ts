@@ -125,22 +125,28 @@ function explicitHosts(hosts: readonly ExplicitHost[], defaultHost: string): Con
 
 type Built = Omit<ConnectParams, 'user' | 'database'> & { user?: string; database?: string };
 
+/** The value of keyword `k`, or undefined when it is unset or blank. */
+function given(raw: DsnParams, k: Keyword): string | undefined {
+  const v = raw[k];
+  return v === undefined || v.trim() === '' ? undefined : v;
+}
+
 /** The typed value of keyword `k`, or undefined when it is unset or blank. */
 function opt<T>(raw: DsnParams, k: Keyword, parse: (v: string) => T): T | undefined {
-  const v = raw[k];
-  return v === undefined || v.trim() === '' ? undefined : parse(v);
+  const v = given(raw, k);
+  return v === undefined ? undefined : parse(v);
 }
 
 /** {@link opt} for a parser that names its keyword: `parse(k, v)` (no closure per keyword and connect). */
 function optNamed<T>(raw: DsnParams, k: Keyword, parse: (keyword: string, v: string) => T): T | undefined {
-  const v = raw[k];
-  return v === undefined || v.trim() === '' ? undefined : parse(k, v);
+  const v = given(raw, k);
+  return v === undefined ? undefined : parse(k, v);
 }
 
 /** {@link opt} for an enumeration: `v` must be one of `allowed`. */
 function optEnum<T extends string>(raw: DsnParams, k: Keyword, allowed: readonly T[]): T | undefined {
-  const v = raw[k];
-  return v === undefined || v.trim() === '' ? undefined : parseEnum(k, v, allowed);
+  const v = given(raw, k);
+  return v === undefined ? undefined : parseEnum(k, v, allowed);
 }
 
 /** Sets `o[k]` only to a defined value (the result never holds undefined fields). */
@@ -149,7 +155,6 @@ function put<T extends object, K extends keyof T>(o: T, k: K, v: T[K] | undefine
 }
 
 function fromKeywords(raw: DsnParams, defaultHost: string): Built {
-  const keepalives = optNamed(raw, 'keepalives', parseInteger);
   const out: Built = {
     hosts: buildHosts(raw.host, raw.hostaddr, raw.port, defaultHost),
     sslmode: optEnum(raw, 'sslmode', SSL_MODES) ?? (raw.sslrootcert === 'system' ? 'verify-full' : 'prefer'),
@@ -160,7 +165,7 @@ function fromKeywords(raw: DsnParams, defaultHost: string): Built {
     targetSessionAttrs: optEnum(raw, 'target_session_attrs', SESSION_ATTRS) ?? 'any',
     channelBinding: optEnum(raw, 'channel_binding', CHANNEL_BINDINGS) ?? 'prefer',
     loadBalanceHosts: optEnum(raw, 'load_balance_hosts', LOAD_BALANCE) === 'random',
-    keepalives: keepalives === undefined || keepalives !== 0,
+    keepalives: optNamed(raw, 'keepalives', parseInteger) !== 0, // unset: on
   };
   put(out, 'user', nonEmpty(raw.user));
   put(out, 'password', nonEmpty(raw.password));
