@@ -70,8 +70,8 @@ export function tlsMaterialWithoutFiles(params: ConnectParams, files: FileAccess
   if (params.sslrootcert === 'system' || params.sslmode === 'verify-ca' || params.sslmode === 'verify-full') return null;
   if (params.sslcrl !== undefined || params.sslcrldir !== undefined) return null;
   const dir = path.join(home, '.postgresql');
-  if (mayExistSync(files, params.sslrootcert ?? path.join(dir, 'root.crt'))) return null;
-  if (params.sslcertmode !== 'disable' && mayExistSync(files, params.sslcert ?? path.join(dir, 'postgresql.crt'))) return null;
+  if (mayExistSync(files, rootCertPath(params, dir))) return null;
+  if (params.sslcertmode !== 'disable' && mayExistSync(files, clientCertPath(params, dir))) return null;
   return {};
 }
 
@@ -86,9 +86,19 @@ export async function loadTlsMaterial(params: ConnectParams, files: FileAccess, 
   return out;
 }
 
+/** The root certificate file: `sslrootcert`, else root.crt in `dir` (~/.postgresql). */
+function rootCertPath(params: ConnectParams, dir: string): string {
+  return params.sslrootcert ?? path.join(dir, 'root.crt');
+}
+
+/** The client certificate file: `sslcert`, else postgresql.crt in `dir` (~/.postgresql). */
+function clientCertPath(params: ConnectParams, dir: string): string {
+  return params.sslcert ?? path.join(dir, 'postgresql.crt');
+}
+
 /** The client certificate and key, when a certificate file exists (`sslcertmode=disable` skips this). */
 async function loadClientPair(params: ConnectParams, files: FileAccess, options: TlsFileOptions, dir: string): Promise<TlsMaterial> {
-  const certPath = params.sslcert ?? path.join(dir, 'postgresql.crt');
+  const certPath = clientCertPath(params, dir);
   const cert = await readIfExists(files, certPath, 'client certificate');
   if (cert === undefined) return {};
   const keyPath = params.sslkey ?? path.join(dir, 'postgresql.key');
@@ -118,7 +128,7 @@ async function loadCrls(params: ConnectParams, files: FileAccess): Promise<strin
 
 async function loadRoot(params: ConnectParams, files: FileAccess, dir: string): Promise<TlsMaterial> {
   if (params.sslrootcert === 'system') return { useSystemCa: true };
-  const file = params.sslrootcert ?? path.join(dir, 'root.crt');
+  const file = rootCertPath(params, dir);
   const ca = await readIfExists(files, file, 'root certificate');
   if (ca !== undefined) return { ca };
   if (params.sslmode === 'verify-ca' || params.sslmode === 'verify-full') {
