@@ -32,7 +32,7 @@ import { Connection, type CloseOptions, type ConnectionOptions, type DetectorLik
 import type { QueryOptions } from '../connection/lease';
 import type { OperationResult, ResultRows } from '../connection/rows';
 import { defaultReactor } from '../connection/default-reactor';
-import { Deferred, DeferredList, fail, FirstError, maybeDeferred, succeed } from '../defer';
+import { Deferred, DeferredList, fail, FirstError, maybeDeferred } from '../defer';
 import { tracePoolAcquire, tracePoolRelease } from '../connection/tracing';
 import type { ConnectInput } from '../dsn/params';
 import { InterfaceError, PoolClosed, PoolTimeout } from '../errors/base';
@@ -163,7 +163,7 @@ export class ConnectionPool {
     const idle = this.takeIdle();
     // an idle member runs fn at once (no Deferred of the hand-over); else fn runs when the new or freed member arrives
     if (idle !== null) return this.runOn(idle, fn, askedAt);
-    return this.acquire().addCallback((m: Member) => this.runOn(m, fn, askedAt));
+    return this.memberSoon().addCallback((m: Member) => this.runOn(m, fn, askedAt));
   }
 
   /** Runs `fn` on the member `m`, which goes back to the pool when fn's Deferred fires. */
@@ -258,9 +258,8 @@ export class ConnectionPool {
 
   // ------------------------------------------------------------------ internals
 
-  private acquire(): Deferred<Member> {
-    const m = this.takeIdle();
-    if (m !== null) return succeed(m);
+  /** A member when none is idle: a new one while below `max`, else the next one freed. */
+  private memberSoon(): Deferred<Member> {
     if (this.members.size + this.opening < this.max) return this.open();
     return this.wait();
   }
