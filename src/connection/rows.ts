@@ -190,26 +190,23 @@ function summaryOf(r: StatementSummary): StatementSummary {
   return { command: r.command, rowCount: r.rowCount };
 }
 
-/** Parses the row count from a command tag ('SELECT 5', 'INSERT 0 3'). */
+/**
+ * Parses the row count from a command tag ('SELECT 5', 'INSERT 0 3'): the
+ * digits after its last space, read in place (this runs once per statement:
+ * no lastIndexOf, slice or Number); -1 for a tag without one ('BEGIN').
+ */
 export function rowCountOf(tag: string | null): number {
   if (tag === null) return -1;
-  // the usual tag ends in ' ' and 1-15 ASCII digits: read them in place (no lastIndexOf, slice or Number: this runs once per statement)
   let count = 0;
   let scale = 1;
-  for (let i = tag.length - 1; i >= 0 && tag.length - i <= 16; i--) {
+  for (let i = tag.length - 1; i >= 0; i--) {
     const c = tag.charCodeAt(i);
-    if (c === 32) {
-      if (i < tag.length - 1) return count;
-      break;
-    }
-    if (c < 48 || c > 57) break;
+    if (c === 32) return i < tag.length - 1 ? count : -1;
+    if (c < 48 || c > 57) return -1;
     count += (c - 48) * scale;
     scale *= 10;
   }
-  const space = tag.lastIndexOf(' ');
-  if (space < 0) return -1;
-  const n = Number(tag.slice(space + 1));
-  return Number.isInteger(n) ? n : -1;
+  return -1;
 }
 
 /** How to turn the DataRows of one column list into rows: computed once per statement and row factory. */

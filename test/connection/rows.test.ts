@@ -3,7 +3,7 @@
  * literal per column list (or a loop where code generation is refused),
  * with the same result either way.
  */
-import { objectRowFactory, type Column } from '../../src/connection/rows';
+import { objectRowFactory, rowCountOf, type Column } from '../../src/connection/rows';
 
 const columns = (...names: string[]): Column[] =>
   names.map((name) => ({ name, typeOid: 25, tableOid: 0, columnAttr: 0, typeSize: -1, typeModifier: -1, format: 0 }));
@@ -58,5 +58,15 @@ describe('objectRowFactory', () => {
         globalThis.Function = realFunction;
       }
     });
+  });
+});
+
+describe('rowCountOf', () => {
+  it('reads the digits after the last space of a command tag, and -1 where there are none', () => {
+    expect(rowCountOf('SELECT 5')).toBe(5);
+    expect(rowCountOf('INSERT 0 3')).toBe(3);
+    expect(rowCountOf('UPDATE 1234567890123')).toBe(1234567890123);
+    expect(rowCountOf('COPY 0')).toBe(0);
+    for (const none of [null, '', 'BEGIN', 'SELECT ', 'SET x', 'UPDATE 1a', '12']) expect(rowCountOf(none)).toBe(-1);
   });
 });
